@@ -14,6 +14,16 @@ export const errorCodes = {
   COMMAND_FAILED: 'KAWA_COMMAND_FAILED',
   /** A git operation failed (bad URL, unknown revision, auth). */
   GIT_FAILED: 'KAWA_GIT_FAILED',
+  /** A repository URL is malformed or not allowed (option injection, remote helpers, embedded credentials). */
+  GIT_URL_INVALID: 'KAWA_GIT_URL_INVALID',
+  /** A revision is malformed or not allowed (leading `-`, control characters, `..`). */
+  GIT_REVISION_INVALID: 'KAWA_GIT_REVISION_INVALID',
+  /** No branch, tag or commit of the repository matches the revision. */
+  GIT_REVISION_NOT_FOUND: 'KAWA_GIT_REVISION_NOT_FOUND',
+  /** The git server rejected the credentials, or needs some and none were given. */
+  GIT_AUTH_FAILED: 'KAWA_GIT_AUTH_FAILED',
+  /** The git server says the repository does not exist. */
+  GIT_REPO_NOT_FOUND: 'KAWA_GIT_REPO_NOT_FOUND',
   /** An invariant kawa relies on did not hold. */
   INTERNAL: 'KAWA_INTERNAL',
 } as const;
