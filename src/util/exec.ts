@@ -33,6 +33,15 @@ export function lastLines(text: string, n: number): string {
     .join('\n');
 }
 
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // The group is already gone.
+  }
+}
+
 export async function exec(command: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
   const shown = options.displayName ?? [command, ...args].join(' ');
   return new Promise<ExecResult>((resolve, reject) => {
@@ -40,6 +49,8 @@ export async function exec(command: string, args: readonly string[], options: Ex
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group, so a timeout also ends the helpers it started (git-remote-http, ssh, helm plugins).
+      detached: true,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -49,7 +60,7 @@ export async function exec(command: string, args: readonly string[], options: Ex
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            child.kill('SIGKILL');
+            killGroup(child.pid);
           }, options.timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
