@@ -1,0 +1,171 @@
+// "Desired ⊆ live": every field Git sets must have the same value in live; fields only live has (defaults,
+// controller and webhook additions) are fine. That alone misses a field deleted from Git, so we also read
+// live's managedFields: a field kawa's manager applied earlier, still present in live but gone from Git,
+// is drift (the next apply would remove it). Inputs are expected to be normalized already (see index.ts).
+
+import { listHintsOf, listSpecFor, mergeListHints, type ListHints, type ListSpec } from './lists.js';
+import { LIST_KEY_DEFAULTS, ownedFields, parseFieldsV1, readManagedFields, resolveElement, type FieldSet } from './managed-fields.js';
+import { encodePointer, type PathSegment } from './pointer.js';
+import type { CompareResult, Difference, KubeObject, ManagedFieldsEntry } from './types.js';
+import { deepEqual, isDeepEmpty, isRecord } from './values.js';
+
+export const DEFAULT_FIELD_MANAGER = 'kawa';
+
+export interface CompareOptions {
+  /** The field manager kawa applies with. Default `kawa`. */
+  manager?: string;
+  /**
+   * Live's `metadata.managedFields` entries. Pass them when `live` was normalized (which strips them);
+   * by default they are read from `live`.
+   */
+  managedFields?: readonly ManagedFieldsEntry[];
+}
+
+interface Context {
+  readonly kind: string | undefined;
+  readonly hints: ListHints;
+}
+
+/** A desired value that equals an absent live field: empty (omitempty drops it) or a Go zero scalar. */
+function absentEquivalent(value: unknown): boolean {
+  return value === false || value === 0 || isDeepEmpty(value);
+}
+
+function keyOf(item: unknown, keys: readonly string[]): string | undefined {
+  if (!isRecord(item)) return undefined;
+  const values: unknown[] = [];
+  for (const key of keys) {
+    const value = item[key] ?? LIST_KEY_DEFAULTS[key];
+    if (value === undefined) return undefined;
+    values.push(value);
+  }
+  return JSON.stringify(values);
+}
+
+function compareValue(ctx: Context, desired: unknown, live: unknown, path: PathSegment[], names: string[], out: Difference[]): void {
+  if (desired === null || desired === undefined) return; // like an absent field: Git asks nothing of live here
+  if (isRecord(desired)) {
+    if (!isRecord(live)) {
+      if (!(live === null && isDeepEmpty(desired))) out.push({ path: encodePointer(path), kind: 'changed', desired, live });
+      return;
+    }
+    for (const [key, d] of Object.entries(desired)) {
+      path.push(key);
+      names.push(key);
+      const l = live[key];
+      if (l === undefined || l === null) {
+        if (!absentEquivalent(d)) out.push({ path: encodePointer(path), kind: 'missing-in-live', desired: d });
+      } else {
+        compareValue(ctx, d, l, path, names, out);
+      }
+      names.pop();
+      path.pop();
+    }
+    return;
+  }
+  if (Array.isArray(desired)) {
+    if (!Array.isArray(live)) {
+      out.push({ path: encodePointer(path), kind: 'changed', desired, live });
+      return;
+    }
+    compareList(ctx, desired, live, listSpecFor(names, ctx.kind, ctx.hints), path, names, out);
+    return;
+  }
+  if (!deepEqual(desired, live)) out.push({ path: encodePointer(path), kind: 'changed', desired, live });
+}
+
+function compareList(
+  ctx: Context,
+  desired: readonly unknown[],
+  live: readonly unknown[],
+  spec: ListSpec,
+  path: PathSegment[],
+  names: string[],
+  out: Difference[],
+): void {
+  if (spec.type === 'map') {
+    const desiredKeys = desired.map((item) => keyOf(item, spec.keys));
+    // An element without its key cannot be matched by key (the server would reject it anyway).
+    if (desiredKeys.every((key) => key !== undefined)) {
+      const liveIndex = new Map<string, number>();
+      live.forEach((item, i) => {
+        const key = keyOf(item, spec.keys);
+        if (key !== undefined && !liveIndex.has(key)) liveIndex.set(key, i);
+      });
+      desiredKeys.forEach((key, i) => {
+        const li = liveIndex.get(key);
+        path.push(i);
+        if (li === undefined) out.push({ path: encodePointer(path), kind: 'missing-in-live', desired: desired[i] });
+        else compareValue(ctx, desired[i], live[li], path, names, out);
+        path.pop();
+      });
+      return;
+    }
+  }
+  if (spec.type === 'set') {
+    desired.forEach((item, i) => {
+      const found = live.some((candidate) => {
+        const probe: Difference[] = [];
+        compareValue(ctx, item, candidate, [], names, probe);
+        return probe.length === 0;
+      });
+      path.push(i);
+      if (!found) out.push({ path: encodePointer(path), kind: 'missing-in-live', desired: item });
+      path.pop();
+    });
+    return;
+  }
+  if (desired.length !== live.length) {
+    out.push({ path: encodePointer(path), kind: 'changed', desired, live });
+    return;
+  }
+  desired.forEach((item, i) => {
+    path.push(i);
+    compareValue(ctx, item, live[i], path, names, out);
+    path.pop();
+  });
+}
+
+/** Reports fields of `owned` present in live but absent from desired. Paths point into live. */
+function checkOwnership(owned: FieldSet, desired: unknown, live: unknown, path: PathSegment[], out: Difference[]): void {
+  for (const { element, set } of owned.children.values()) {
+    const l = resolveElement(live, element);
+    if (l === undefined || isDeepEmpty(l.value)) continue; // nothing in live to remove
+    path.push(l.segment);
+    const d = resolveElement(desired, element);
+    if (d === undefined || d.value === null) {
+      out.push({ path: encodePointer(path), kind: 'removed-from-desired', live: l.value });
+    } else if (set.children.size > 0) {
+      checkOwnership(set, d.value, l.value, path, out);
+    }
+    path.pop();
+  }
+}
+
+/** The Apply entries of `manager` for the live object's own apiVersion (other versions may name other paths). */
+export function appliedBy(entries: readonly ManagedFieldsEntry[], manager: string, apiVersion: string | undefined): FieldSet {
+  return ownedFields(
+    entries,
+    (entry) =>
+      entry.manager === manager &&
+      entry.operation === 'Apply' &&
+      entry.subresource === undefined &&
+      (entry.apiVersion === undefined || apiVersion === undefined || entry.apiVersion === apiVersion),
+  );
+}
+
+/** Compares normalized desired and live objects: desired ⊆ live, plus fields kawa owns that Git dropped. */
+export function compareObject(desired: KubeObject, live: KubeObject, options: CompareOptions = {}): CompareResult {
+  const entries = options.managedFields ?? readManagedFields(live);
+  const hints = mergeListHints(
+    entries
+      .filter((entry) => entry.fieldsType === undefined || entry.fieldsType === 'FieldsV1')
+      .map((entry) => listHintsOf(parseFieldsV1(entry.fieldsV1))),
+  );
+  const ctx: Context = { kind: desired.kind ?? live.kind, hints };
+  const differences: Difference[] = [];
+  compareValue(ctx, desired, live, [], [], differences);
+  const owned = appliedBy(entries, options.manager ?? DEFAULT_FIELD_MANAGER, live.apiVersion);
+  checkOwnership(owned, desired, live, [], differences);
+  return { synced: differences.length === 0, differences };
+}
