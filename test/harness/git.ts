@@ -2,29 +2,19 @@
 // environment (no system or global config, no prompts, no askpass), so a developer's ~/.gitconfig
 // (signing, hooks, credential helpers, url rewrites) cannot change what a test sees.
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { devNull, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { errorCodes } from '../../src/errors.js';
+import { isolatedGitEnv } from '../../src/git/env.js';
 import { exec, type ExecResult } from '../../src/util/exec.js';
 
 const gitTimeoutMs = 60_000;
 
-/** The process environment minus anything that configures git, plus isolation settings. */
+/** kawa's isolated git environment (no system/global config, no prompts), for test repositories too. */
 export function gitEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('GIT_') || key === 'SSH_ASKPASS') continue;
-    env[key] = value;
-  }
-  return {
-    ...env,
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: devNull,
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_ADVICE: '0',
-    LC_ALL: 'C',
-    ...extra,
-  };
+  // Test repositories are published to local paths, which kawa itself refuses (GIT_PROTOCOL_FROM_USER=0).
+  const { GIT_PROTOCOL_FROM_USER: _fromUser, ...env } = isolatedGitEnv();
+  return { ...env, GIT_ADVICE: '0', ...extra };
 }
 
 export interface GitRunOptions {
