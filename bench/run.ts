@@ -1,0 +1,13 @@
+// `npm run bench`: runs every benchmark and prints its figure, target and ratio.
+import { engineBenchmarks } from './engine.bench.js';
+import { report, type BenchResult, type Benchmark } from './harness.js';
+
+const benchmarks: Benchmark[] = [engineBenchmarks];
+const only = process.argv.slice(2);
+const results: BenchResult[] = [];
+for (const bench of benchmarks) {
+  if (only.length > 0 && !only.includes(bench.name)) continue;
+  process.stderr.write(`[bench] ${bench.name}…\n`);
+  results.push(...(await bench.run()));
+}
+process.stdout.write(`${report(results)}\n`);
