@@ -24,6 +24,46 @@ export const errorCodes = {
   GIT_AUTH_FAILED: 'KAWA_GIT_AUTH_FAILED',
   /** The git server says the repository does not exist. */
   GIT_REPO_NOT_FOUND: 'KAWA_GIT_REPO_NOT_FOUND',
+  /** Rendering a source failed: helm/kustomize/jsonnet exited non-zero, or a file could not be read. */
+  RENDER_FAILED: 'KAWA_RENDER_FAILED',
+  /** A rendered document is not a Kubernetes object: malformed YAML/JSON, or no `apiVersion`/`kind`. */
+  RENDER_INVALID_MANIFEST: 'KAWA_RENDER_INVALID_MANIFEST',
+  /** A source's options are malformed or contradictory (two source types, a bad glob, a missing values file). */
+  RENDER_INVALID_SOURCE: 'KAWA_RENDER_INVALID_SOURCE',
+  /** A path, symlink or import leads outside the repository. */
+  RENDER_PATH_ESCAPE: 'KAWA_RENDER_PATH_ESCAPE',
+  /** The rendered output is larger than the size cap. */
+  RENDER_TOO_LARGE: 'KAWA_RENDER_TOO_LARGE',
+  /** Rendering took longer than the time limit. */
+  RENDER_TIMEOUT: 'KAWA_RENDER_TIMEOUT',
+  /** The source needs something kawa does not do yet, or refuses by default (remote values files, chart dependencies, plugins). */
+  RENDER_UNSUPPORTED: 'KAWA_RENDER_UNSUPPORTED',
+  /** A request to a cluster's Kubernetes API failed (unreachable, forbidden, or an error status). */
+  KUBE_API_FAILED: 'KAWA_KUBE_API_FAILED',
+  /** A setting in argocd-cm (e.g. `resource.exclusions`, `application.resourceTrackingMethod`) is malformed. */
+  SETTINGS_INVALID: 'KAWA_SETTINGS_INVALID',
+  /** An Application or AppProject spec is malformed or breaks a rule across fields. */
+  INVALID_SPEC: 'KAWA_INVALID_SPEC',
+  /** A Secret labelled `argocd.argoproj.io/secret-type` (repository, repo-creds, cluster) is malformed. */
+  SECRET_INVALID: 'KAWA_SECRET_INVALID',
+  /** `argocd-rbac-cm` is malformed (a bad policy line, match mode or scopes); the previous policy stays in force. */
+  RBAC_POLICY_INVALID: 'KAWA_RBAC_POLICY_INVALID',
+  /** A bearer token is malformed, forged, signed with another key or algorithm, or names no usable account. */
+  AUTH_INVALID_TOKEN: 'KAWA_AUTH_INVALID_TOKEN',
+  /** A token is past its `exp`. */
+  AUTH_EXPIRED: 'KAWA_AUTH_EXPIRED',
+  /** A token was revoked: its id was deleted, or the password changed after it was issued. */
+  AUTH_REVOKED: 'KAWA_AUTH_REVOKED',
+  /** Wrong username or password (deliberately not saying which). */
+  AUTH_LOGIN_FAILED: 'KAWA_AUTH_LOGIN_FAILED',
+  /** Too many failed logins for this username, or too many logins at once; retry later. */
+  AUTH_THROTTLED: 'KAWA_AUTH_THROTTLED',
+  /** A new password does not meet the rules (length, bcrypt's 72-byte limit). */
+  AUTH_PASSWORD_INVALID: 'KAWA_AUTH_PASSWORD_INVALID',
+  /** The account does not exist, is disabled, or lacks the capability (`login`, `apiKey`) the operation needs. */
+  AUTH_ACCOUNT_INVALID: 'KAWA_AUTH_ACCOUNT_INVALID',
+  /** Reading or writing `argocd-cm` / `argocd-secret` failed (API error, or conflicts retried too often). */
+  AUTH_STORE_FAILED: 'KAWA_AUTH_STORE_FAILED',
   /** An invariant kawa relies on did not hold. */
   INTERNAL: 'KAWA_INTERNAL',
 } as const;
