@@ -8,6 +8,8 @@ export const errorCodes = {
   TOOL_BUILD_FAILED: 'KAWA_TOOL_BUILD_FAILED',
   /** The local control plane could not start or become ready. */
   CLUSTER_START_FAILED: 'KAWA_CLUSTER_START_FAILED',
+  /** Waited too long for a lock another kawa process holds (a build or a cluster start). */
+  LOCK_TIMEOUT: 'KAWA_LOCK_TIMEOUT',
   /** The pins file (tools/cluster/versions.json) is malformed. */
   PINS_INVALID: 'KAWA_PINS_INVALID',
   /** A child process (git, helm, …) exited non-zero. */

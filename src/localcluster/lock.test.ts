@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,6 +32,16 @@ describe('withLock', () => {
     const lock = await tempLock();
     await mkdir(lock);
     await writeFile(path.join(lock, 'pid'), '999999999');
+    await expect(withLock(lock, () => Promise.resolve('ran'), { timeoutMs: 2000, pollMs: 5 })).resolves.toBe('ran');
+  });
+
+  it('waits for an owner that has not written its pid yet, and takes over once that state is old', async () => {
+    const lock = await tempLock();
+    await mkdir(lock);
+    await writeFile(path.join(lock, 'pid'), '');
+    await expect(withLock(lock, () => Promise.resolve(1), { timeoutMs: 50, pollMs: 5 })).rejects.toThrow(/held by pid \?/);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lock, old, old);
     await expect(withLock(lock, () => Promise.resolve('ran'), { timeoutMs: 2000, pollMs: 5 })).resolves.toBe('ran');
   });
 

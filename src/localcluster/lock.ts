@@ -1,6 +1,6 @@
 // A cross-process lock on a path: a directory created atomically, holding the owner's pid.
 // A lock whose owner died (a crashed build or cluster start) is taken over instead of waited on forever.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError, errorCodes } from '../errors.js';
@@ -16,11 +16,24 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** The owner's pid, or undefined while it is not (completely) written yet. */
 async function ownerOf(lockDir: string): Promise<number | undefined> {
   try {
-    return Number.parseInt(await readFile(path.join(lockDir, 'pid'), 'utf8'), 10);
+    const pid = Number.parseInt(await readFile(path.join(lockDir, 'pid'), 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** A lock directory without a pid for this long was left by a process that died right after creating it. */
+const ORPHAN_LOCK_MS = 30_000;
+
+async function ageMs(lockDir: string): Promise<number> {
+  try {
+    return Date.now() - (await stat(lockDir)).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 
@@ -42,13 +55,14 @@ export async function withLock<T>(lockDir: string, fn: () => Promise<T>, options
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = await ownerOf(lockDir);
       // No pid yet means the owner is between mkdir and writeFile: give it a moment, unless that state is old.
-      if (owner !== undefined && !isAlive(owner)) {
+      const dead = owner === undefined ? (await ageMs(lockDir)) > ORPHAN_LOCK_MS : !isAlive(owner);
+      if (dead) {
         await rm(lockDir, { recursive: true, force: true });
         continue;
       }
       if (Date.now() > deadline) {
         throw new UserError(
-          errorCodes.CLUSTER_START_FAILED,
+          errorCodes.LOCK_TIMEOUT,
           `waited too long for lock ${lockDir} held by pid ${owner ?? '?'}; if no kawa process is running, remove that directory`,
         );
       }
