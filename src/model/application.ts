@@ -64,26 +64,34 @@ const backoffDuration = z.string().refine((s) => parseDuration(s, backoffDuratio
 });
 
 // ---- source ---------------------------------------------------------------------------------------
+// The config-management blocks (helm, kustomize, directory, plugin) are also what src/render takes:
+// this is their one definition. Fields marked "accepted and ignored" are kept for round-tripping but
+// do not change what kawa renders.
 
 export const helmParameterSchema = z.looseObject({
   name: str.optional(),
   value: str.optional(),
-  /** Pass with `--set-string` so `true` and `1` stay strings. */
+  /** `--set-string` instead of `--set`, so `true` and `1` stay strings. */
   forceString: z.boolean().optional(),
 });
 
 export const helmFileParameterSchema = z.looseObject({ name: str.optional(), path: str.optional() });
 
 export const helmSourceSchema = z.looseObject({
-  /** Paths relative to the source path, or `$<ref>/path` into another source of a multi-source app. */
+  /**
+   * Relative to the chart directory (the source path); `/x` is relative to the repository root;
+   * `$<ref>/x` reads another source of a multi-source app. Globs allowed (doublestar).
+   */
   valueFiles: strList.optional(),
-  /** Values as a YAML string; `valuesObject` wins when both are set. */
+  /** Values as a YAML string; ignored when `valuesObject` is set. */
   values: str.optional(),
   valuesObject: jsonObject.optional(),
   parameters: z.array(helmParameterSchema).optional(),
   fileParameters: z.array(helmFileParameterSchema).optional(),
   releaseName: str.optional(),
+  /** Accepted and ignored: Helm 3 is the only Helm (as in Argo CD). */
   version: str.optional(),
+  /** Accepted and ignored: only matters for chart repositories, which are not rendered yet. */
   passCredentials: z.boolean().optional(),
   ignoreMissingValueFiles: z.boolean().optional(),
   skipCrds: z.boolean().optional(),
@@ -96,7 +104,10 @@ export const helmSourceSchema = z.looseObject({
 
 export const kustomizeReplicaSchema = z.looseObject({
   name: str,
-  /** int-or-string, as in Kubernetes. */
+  /**
+   * int-or-string, as in Kubernetes (the CRD says `x-kubernetes-int-or-string`). Any string is
+   * accepted here, as by the API server and Argo CD; the renderer rejects one that is not an integer.
+   */
   count: z.union([int, str]),
 });
 
@@ -132,9 +143,12 @@ export const kustomizeSourceSchema = z.looseObject({
   namespace: str.optional(),
   replicas: z.array(kustomizeReplicaSchema).optional(),
   patches: z.array(kustomizePatchSchema).optional(),
+  /** Paths relative to the kustomization directory. */
   components: strList.optional(),
   ignoreMissingComponents: z.boolean().optional(),
+  /** Accepted and ignored: kawa runs its one pinned kustomize. */
   version: str.optional(),
+  /** Accepted and ignored: only used by kustomize's helmCharts, which kawa does not enable. */
   kubeVersion: str.optional(),
   apiVersions: strList.optional(),
 });
@@ -148,7 +162,7 @@ export const jsonnetVarSchema = z.looseObject({
 
 export const directorySourceSchema = z.looseObject({
   recurse: z.boolean().optional(),
-  /** Glob of files to use (`{*.yml,*.yaml}` for several). */
+  /** Glob over paths relative to the app directory (`*` crosses `/`); `{*.yml,*.yaml}` for several. */
   include: str.optional(),
   /** Glob of files to skip; wins over `include`. */
   exclude: str.optional(),
@@ -156,6 +170,7 @@ export const directorySourceSchema = z.looseObject({
     .looseObject({
       extVars: z.array(jsonnetVarSchema).optional(),
       tlas: z.array(jsonnetVarSchema).optional(),
+      /** Library directories, relative to the repository root. */
       libs: strList.optional(),
     })
     .optional(),
@@ -432,6 +447,8 @@ export const applicationSchema = z.looseObject({
 
 export type HelmParameter = z.infer<typeof helmParameterSchema>;
 export type HelmSource = z.infer<typeof helmSourceSchema>;
+export type KustomizeReplica = z.infer<typeof kustomizeReplicaSchema>;
+export type KustomizePatch = z.infer<typeof kustomizePatchSchema>;
 export type KustomizeSource = z.infer<typeof kustomizeSourceSchema>;
 export type JsonnetVar = z.infer<typeof jsonnetVarSchema>;
 export type DirectorySource = z.infer<typeof directorySourceSchema>;

@@ -99,6 +99,16 @@ function obj(properties: Record<string, JsonSchemaProps>, options: { required?: 
   };
 }
 
+/** The root of a kind's schema: the object envelope (apiVersion, kind, metadata) and its own top-level fields. */
+function kindRoot(description: string, fields: Record<string, JsonSchemaProps>): JsonSchemaProps {
+  return {
+    type: 'object',
+    description,
+    required: ['metadata', 'spec'],
+    properties: { apiVersion: str(), kind: str(), metadata: { type: 'object' }, ...fields },
+  };
+}
+
 // ---- Application ----------------------------------------------------------------------------------
 
 const jsonnetVar = obj({ name: str(), value: str(), code: bool }, { required: ['name', 'value'] });
@@ -278,22 +288,32 @@ const applicationStatus = obj(
   { description: 'Written by the controller through the status subresource.' },
 );
 
-const applicationRoot: JsonSchemaProps = {
-  type: 'object',
-  description: 'An Argo CD compatible Application: what to deploy (source), where (destination) and how (syncPolicy).',
-  required: ['metadata', 'spec'],
-  properties: {
-    apiVersion: str(),
-    kind: str(),
-    metadata: { type: 'object' },
-    spec: applicationSpec,
-    operation,
-    status: applicationStatus,
-  },
-};
+const applicationRoot = kindRoot('An Argo CD compatible Application: what to deploy (source), where (destination) and how (syncPolicy).', {
+  spec: applicationSpec,
+  operation,
+  status: applicationStatus,
+});
 
-function labels(name: string): Record<string, string> {
-  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'kawa' };
+type CrdVersion = CustomResourceDefinition['spec']['versions'][number];
+
+/** A namespaced argoproj.io CRD with one served, stored version whose schema is `root`. */
+function argoprojCrd(
+  name: string,
+  names: CustomResourceDefinition['spec']['names'],
+  root: JsonSchemaProps,
+  extra: Pick<CrdVersion, 'subresources' | 'additionalPrinterColumns'> = {},
+): CustomResourceDefinition {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name, labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'kawa' } },
+    spec: {
+      group: ARGOPROJ_GROUP,
+      names,
+      scope: 'Namespaced',
+      versions: [{ name: ARGOPROJ_VERSION, served: true, storage: true, schema: { openAPIV3Schema: root }, ...extra }],
+    },
+  };
 }
 
 /**
@@ -310,32 +330,21 @@ function labels(name: string): Record<string, string> {
  * normal update, as in Argo CD.
  */
 export function applicationCrd(): CustomResourceDefinition {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: APPLICATION_CRD_NAME, labels: labels(APPLICATION_CRD_NAME) },
-    spec: {
-      group: ARGOPROJ_GROUP,
-      names: { kind: APPLICATION_KIND, listKind: `${APPLICATION_KIND}List`, plural: 'applications', singular: 'application', shortNames: ['app', 'apps'] },
-      scope: 'Namespaced',
-      versions: [
-        {
-          name: ARGOPROJ_VERSION,
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: applicationRoot },
-          subresources: { status: {} },
-          // Same columns as Argo CD, so `kubectl get apps` reads the same (no AGE column there either).
-          additionalPrinterColumns: [
-            { name: 'Sync Status', type: 'string', jsonPath: '.status.sync.status' },
-            { name: 'Health Status', type: 'string', jsonPath: '.status.health.status' },
-            { name: 'Revision', type: 'string', jsonPath: '.status.sync.revision', priority: 10 },
-            { name: 'Project', type: 'string', jsonPath: '.spec.project', priority: 10 },
-          ],
-        },
+  return argoprojCrd(
+    APPLICATION_CRD_NAME,
+    { kind: APPLICATION_KIND, listKind: `${APPLICATION_KIND}List`, plural: 'applications', singular: 'application', shortNames: ['app', 'apps'] },
+    applicationRoot,
+    {
+      subresources: { status: {} },
+      // Same columns as Argo CD, so `kubectl get apps` reads the same (no AGE column there either).
+      additionalPrinterColumns: [
+        { name: 'Sync Status', type: 'string', jsonPath: '.status.sync.status' },
+        { name: 'Health Status', type: 'string', jsonPath: '.status.health.status' },
+        { name: 'Revision', type: 'string', jsonPath: '.status.sync.revision', priority: 10 },
+        { name: 'Project', type: 'string', jsonPath: '.spec.project', priority: 10 },
       ],
     },
-  };
+  );
 }
 
 // ---- AppProject -----------------------------------------------------------------------------------
@@ -382,41 +391,21 @@ const appProjectSpec = obj({
   sourceIntegrity: anyObject(),
 });
 
-const appProjectRoot: JsonSchemaProps = {
-  type: 'object',
-  description: 'An Argo CD compatible AppProject: which sources, destinations and kinds its Applications may use.',
-  required: ['metadata', 'spec'],
-  properties: {
-    apiVersion: str(),
-    kind: str(),
-    metadata: { type: 'object' },
-    spec: appProjectSpec,
-    status: obj({ jwtTokensByRole: { type: 'object', additionalProperties: obj({ items: list(jwtToken) }) } }),
-  },
-};
+const appProjectRoot = kindRoot('An Argo CD compatible AppProject: which sources, destinations and kinds its Applications may use.', {
+  spec: appProjectSpec,
+  status: obj({ jwtTokensByRole: { type: 'object', additionalProperties: obj({ items: list(jwtToken) }) } }),
+});
 
 /**
  * The AppProject CRD. No status subresource, like Argo CD: the API server keeps role tokens in both
  * spec and status and writes them together in one update.
  */
 export function appProjectCrd(): CustomResourceDefinition {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: APPPROJECT_CRD_NAME, labels: labels(APPPROJECT_CRD_NAME) },
-    spec: {
-      group: ARGOPROJ_GROUP,
-      names: {
-        kind: APPPROJECT_KIND,
-        listKind: `${APPPROJECT_KIND}List`,
-        plural: 'appprojects',
-        singular: 'appproject',
-        shortNames: ['appproj', 'appprojs'],
-      },
-      scope: 'Namespaced',
-      versions: [{ name: ARGOPROJ_VERSION, served: true, storage: true, schema: { openAPIV3Schema: appProjectRoot } }],
-    },
-  };
+  return argoprojCrd(
+    APPPROJECT_CRD_NAME,
+    { kind: APPPROJECT_KIND, listKind: `${APPPROJECT_KIND}List`, plural: 'appprojects', singular: 'appproject', shortNames: ['appproj', 'appprojs'] },
+    appProjectRoot,
+  );
 }
 
 /** Both CRDs, in install order. */

@@ -1,47 +1,14 @@
-import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { names, rejectsWith, useTestdataCopy, writeFiles } from '../../test/harness/render.js';
 import { errorCodes } from '../errors.js';
-import { renderSource, type RenderedObject } from './index.js';
+import { renderSource } from './index.js';
 
-
-/** Expects a render to fail with `code` and, when given, a message equal to or matching `message`. */
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: string | RegExp): Promise<void> {
-  let error: { code?: unknown; message?: unknown } | undefined;
-  try {
-    await promise;
-  } catch (err) {
-    error = err as { code?: unknown; message?: unknown };
-  }
-  expect(error, 'the render should fail').toBeDefined();
-  expect(error?.code).toBe(code);
-  if (typeof message === 'string') expect(error?.message).toBe(message);
-  else if (message) expect(error?.message).toMatch(message);
-}
-const testdata = fileURLToPath(new URL('./testdata', import.meta.url));
 let repo: string;
-
-beforeAll(async () => {
-  repo = await mkdtemp(path.join(tmpdir(), 'kawa-render-dir-'));
-  await cp(testdata, repo, { recursive: true });
+useTestdataCopy('dir', (dir) => {
+  repo = dir;
 });
-afterAll(async () => {
-  await rm(repo, { recursive: true, force: true });
-});
-
-/** `Kind/name` of each object, in order. */
-const names = (objects: readonly RenderedObject[]): string[] => objects.map(({ object }) => `${object.kind}/${String(object.metadata?.['name'])}`);
-
-async function files(dir: string, contents: Record<string, string>): Promise<string> {
-  const abs = path.join(repo, dir);
-  for (const [name, text] of Object.entries(contents)) {
-    await mkdir(path.dirname(path.join(abs, name)), { recursive: true });
-    await writeFile(path.join(abs, name), text);
-  }
-  return dir;
-}
 
 describe('directory sources', () => {
   it('renders multi-document YAML, Lists and JSON in walk order, skipping empty documents and non-manifests', async () => {
@@ -102,7 +69,7 @@ describe('directory sources', () => {
   });
 
   it('names the file and line of malformed YAML', async () => {
-    const dir = await files('bad-yaml', {
+    const dir = await writeFiles(repo, 'bad-yaml', {
       'ok.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n',
       'broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\n\tlabels: {}\n',
     });
@@ -114,12 +81,12 @@ describe('directory sources', () => {
   });
 
   it('reads tabs where Go YAML accepts them', async () => {
-    const dir = await files('tabs', { 'cm.yaml': 'apiVersion:\tv1\nkind: ConfigMap\nmetadata:\n  name:\ttabbed\n' });
+    const dir = await writeFiles(repo, 'tabs', { 'cm.yaml': 'apiVersion:\tv1\nkind: ConfigMap\nmetadata:\n  name:\ttabbed\n' });
     expect(names((await renderSource({ repoRoot: repo, path: dir })).objects)).toEqual(['ConfigMap/tabbed']);
   });
 
   it('names the file and document of an object without kind', async () => {
-    const dir = await files('no-kind', { 'two.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nmetadata:\n  name: b\n' });
+    const dir = await writeFiles(repo, 'no-kind', { 'two.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nmetadata:\n  name: b\n' });
     await rejectsWith(
       renderSource({ repoRoot: repo, path: dir }),
       errorCodes.RENDER_INVALID_MANIFEST,
@@ -128,19 +95,19 @@ describe('directory sources', () => {
   });
 
   it('names the item of a List without apiVersion', async () => {
-    const dir = await files('bad-list', { 'l.yaml': 'apiVersion: v1\nkind: List\nitems:\n  - kind: ConfigMap\n    metadata: {name: x}\n' });
+    const dir = await writeFiles(repo, 'bad-list', { 'l.yaml': 'apiVersion: v1\nkind: List\nitems:\n  - kind: ConfigMap\n    metadata: {name: x}\n' });
     await expect(renderSource({ repoRoot: repo, path: dir })).rejects.toThrow(/bad-list\/l\.yaml document 1 \(line 1\) item 1: missing apiVersion/);
   });
 
   it('names the line of malformed JSON and refuses JSON that is not an object', async () => {
-    await files('bad-json', { 'x.json': '{\n  "apiVersion": "v1",\n  "kind": \n}\n' });
+    await writeFiles(repo, 'bad-json', { 'x.json': '{\n  "apiVersion": "v1",\n  "kind": \n}\n' });
     await expect(renderSource({ repoRoot: repo, path: 'bad-json' })).rejects.toThrow(/bad-json\/x\.json:4: invalid JSON/);
-    await files('array-json', { 'x.json': '[]' });
+    await writeFiles(repo, 'array-json', { 'x.json': '[]' });
     await expect(renderSource({ repoRoot: repo, path: 'array-json' })).rejects.toThrow(/array-json\/x\.json document 1 \(line 1\): not a Kubernetes object \(found a list\)/);
   });
 
   it('refuses duplicate keys and Go-incompatible values rather than guessing', async () => {
-    await files('dup', { 'd.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n' });
+    await writeFiles(repo, 'dup', { 'd.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n' });
     await expect(renderSource({ repoRoot: repo, path: 'dup' })).rejects.toThrow(/dup\/d\.yaml:5: Map keys must be unique/);
   });
 

@@ -1,9 +1,15 @@
-// Glob patterns, in the two dialects Argo CD uses for sources:
+// Glob patterns, in the two dialects Argo CD uses for paths in a source:
 //  - `directory.include`/`exclude` (gobwas/glob without separators): `*`, `**` and `?` match any
 //    characters, `/` included, so `*.yaml` also matches `sub/x.yaml`;
 //  - Helm `valueFiles` (doublestar): `*` and `?` stay within one path segment, `**` as a whole segment
 //    matches any number of directories.
-// Both support `[abc]`, `[!abc]`, `[a-z]`, `{a,b}` (nestable) and `\` escapes.
+// Both support `[abc]`, `[!abc]`, `[a-z]`, `{a,b}` (nestable) and `\` escapes, also inside `[…]`.
+//
+// Separate from src/model/glob.ts (AppProject and resource-filter patterns) on purpose: doublestar's
+// `**` differs from a separator glob's (`a**.yaml` stays in one segment here), a bad pattern here is
+// an error the user sees (GlobSyntaxError) rather than a pattern that matches nothing, and `[…]` reads
+// differently (`\` escapes inside it; a `]` right after `[` or `[!` is a member). Sharing model's
+// compiler would change which files a source picks up.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 

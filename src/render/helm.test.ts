@@ -1,43 +1,16 @@
-import { chmod, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { find, names, rejectsWith, useTestdataCopy } from '../../test/harness/render.js';
 import { errorCodes } from '../errors.js';
 import { escapeSetValue } from './helm.js';
 import { renderSource, type HelmOptions, type RenderedObject, type RenderRequest } from './index.js';
 
-
-/** Expects a render to fail with `code` and, when given, a message equal to or matching `message`. */
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: string | RegExp): Promise<void> {
-  let error: { code?: unknown; message?: unknown } | undefined;
-  try {
-    await promise;
-  } catch (err) {
-    error = err as { code?: unknown; message?: unknown };
-  }
-  expect(error, 'the render should fail').toBeDefined();
-  expect(error?.code).toBe(code);
-  if (typeof message === 'string') expect(error?.message).toBe(message);
-  else if (message) expect(error?.message).toMatch(message);
-}
-const testdata = fileURLToPath(new URL('./testdata', import.meta.url));
 let repo: string;
-
-beforeAll(async () => {
-  repo = await mkdtemp(path.join(tmpdir(), 'kawa-render-helm-'));
-  await cp(testdata, repo, { recursive: true });
-});
-afterAll(async () => {
-  await rm(repo, { recursive: true, force: true });
+useTestdataCopy('helm', (dir) => {
+  repo = dir;
 });
 
-const names = (objects: readonly RenderedObject[]): string[] => objects.map(({ object }) => `${object.kind}/${String(object.metadata?.['name'])}`);
-const find = (objects: readonly RenderedObject[], kind: string): Record<string, unknown> => {
-  const found = objects.find((o) => o.object.kind === kind);
-  if (!found) throw new Error(`no ${kind}`);
-  return found.object;
-};
 const configData = (objects: readonly RenderedObject[]): unknown => find(objects, 'ConfigMap')['data'];
 const replicas = (objects: readonly RenderedObject[]): unknown => (find(objects, 'Deployment')['spec'] as Record<string, unknown>)['replicas'];
 

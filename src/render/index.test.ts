@@ -1,37 +1,14 @@
-import { chmod, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { names, rejectsWith, useTestdataCopy } from '../../test/harness/render.js';
 import { errorCodes } from '../errors.js';
-import { detectSourceType, renderSource, type RenderedObject } from './index.js';
+import { detectSourceType, renderSource } from './index.js';
 
-
-/** Expects a render to fail with `code` and, when given, a message equal to or matching `message`. */
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: string | RegExp): Promise<void> {
-  let error: { code?: unknown; message?: unknown } | undefined;
-  try {
-    await promise;
-  } catch (err) {
-    error = err as { code?: unknown; message?: unknown };
-  }
-  expect(error, 'the render should fail').toBeDefined();
-  expect(error?.code).toBe(code);
-  if (typeof message === 'string') expect(error?.message).toBe(message);
-  else if (message) expect(error?.message).toMatch(message);
-}
-const testdata = fileURLToPath(new URL('./testdata', import.meta.url));
 let repo: string;
-
-beforeAll(async () => {
-  repo = await mkdtemp(path.join(tmpdir(), 'kawa-render-index-'));
-  await cp(testdata, repo, { recursive: true });
+useTestdataCopy('index', (dir) => {
+  repo = dir;
 });
-afterAll(async () => {
-  await rm(repo, { recursive: true, force: true });
-});
-
-const names = (objects: readonly RenderedObject[]): string[] => objects.map(({ object }) => `${object.kind}/${String(object.metadata?.['name'])}`);
 
 describe('detectSourceType', () => {
   it.each([

@@ -1,7 +1,7 @@
 // The render entry point: (checked-out repository, path, source options) → ordered Kubernetes objects.
 // A failure is always an error, never an empty list, so a caller cannot mistake it for "delete
 // everything"; an empty render is a valid result and the caller decides about allowEmpty.
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError, errorCodes, isKawaError, messageOf } from '../errors.js';
@@ -9,7 +9,7 @@ import { renderDirectory } from './directory.js';
 import { renderHelm } from './helm.js';
 import { findKustomization, renderKustomize } from './kustomize.js';
 import { expandLists, isRecord, readYamlStream } from './manifests.js';
-import { readRepoFile, RenderBudget, repoRelative, resolveAppDir, resolveRepoRoot } from './safety.js';
+import { isRegularFile, readRepoFile, RenderBudget, repoRelative, resolveAppDir, resolveRepoRoot } from './safety.js';
 import type { ToolPaths } from './tools.js';
 import { sourceOptionsSchema, type RenderContext, type RenderedObject, type SourceOptions, type SourceType } from './types.js';
 
@@ -95,12 +95,7 @@ export async function detectSourceType(dir: string, source: SourceOptions = {}):
   const only = explicit[0];
   if (only) return only[1];
   if ((await findKustomization(dir)) !== undefined) return 'Kustomize';
-  try {
-    if ((await stat(path.join(dir, 'Chart.yaml'))).isFile()) return 'Helm';
-  } catch {
-    // No chart.
-  }
-  return 'Directory';
+  return (await isRegularFile(path.join(dir, 'Chart.yaml'))) ? 'Helm' : 'Directory';
 }
 
 /** RFC 7386 JSON merge patch. */
@@ -124,11 +119,7 @@ async function applyRepoOverrides(root: string, appDir: string, source: unknown,
   let merged: unknown = isRecord(source) ? source : {};
   for (const name of names) {
     const file = path.join(appDir, name);
-    try {
-      if (!(await stat(file)).isFile()) continue;
-    } catch {
-      continue;
-    }
+    if (!(await isRegularFile(file))) continue;
     const shown = repoRelative(root, file);
     const stream = readYamlStream(await readRepoFile(root, file, budget), shown);
     if (stream.error) throw new UserError(errorCodes.RENDER_INVALID_SOURCE, `${shown}:${stream.error.line}: ${stream.error.message}`);

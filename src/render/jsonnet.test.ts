@@ -1,53 +1,19 @@
-import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { find as get, names, rejectsWith, useTestdataCopy, writeFiles } from '../../test/harness/render.js';
 import { errorCodes } from '../errors.js';
-import { renderSource, type DirectoryOptions, type RenderedObject } from './index.js';
+import { renderSource, type DirectoryOptions } from './index.js';
 import { scanImports } from './jsonnet.js';
 
-
-/** Expects a render to fail with `code` and, when given, a message equal to or matching `message`. */
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: string | RegExp): Promise<void> {
-  let error: { code?: unknown; message?: unknown } | undefined;
-  try {
-    await promise;
-  } catch (err) {
-    error = err as { code?: unknown; message?: unknown };
-  }
-  expect(error, 'the render should fail').toBeDefined();
-  expect(error?.code).toBe(code);
-  if (typeof message === 'string') expect(error?.message).toBe(message);
-  else if (message) expect(error?.message).toMatch(message);
-}
-const testdata = fileURLToPath(new URL('./testdata', import.meta.url));
 let repo: string;
-
-beforeAll(async () => {
-  repo = await mkdtemp(path.join(tmpdir(), 'kawa-render-jsonnet-'));
-  await cp(testdata, repo, { recursive: true });
+useTestdataCopy('jsonnet', (dir) => {
+  repo = dir;
 });
-afterAll(async () => {
-  await rm(repo, { recursive: true, force: true });
-});
-
-const names = (objects: readonly RenderedObject[]): string[] => objects.map(({ object }) => `${object.kind}/${String(object.metadata?.['name'])}`);
-const get = (objects: readonly RenderedObject[], kind: string): Record<string, unknown> => {
-  const found = objects.find((o) => o.object.kind === kind);
-  if (!found) throw new Error(`no ${kind}`);
-  return found.object;
-};
 
 const jsonnet = (overrides: NonNullable<DirectoryOptions['jsonnet']> = {}): DirectoryOptions => ({
   jsonnet: { libs: ['jsonnet/lib'], extVars: [{ name: 'env', value: 'prod' }], ...overrides },
 });
-
-async function app(dir: string, files: Record<string, string>): Promise<string> {
-  await mkdir(path.join(repo, dir), { recursive: true });
-  for (const [name, text] of Object.entries(files)) await writeFile(path.join(repo, dir, name), text);
-  return dir;
-}
 
 describe('jsonnet in directory sources', () => {
   it('evaluates .jsonnet files with libs and external variables; .libsonnet files only through imports', async () => {
@@ -93,12 +59,12 @@ describe('jsonnet in directory sources', () => {
     ['a relative import that climbs out', "import '../../../../../../../../etc/hosts'", /leads outside the repository/],
     ['an escaped path', 'importbin "\\u002fetc/passwd"', /importbin "\/etc\/passwd": absolute/],
   ])('refuses %s', async (_what, code, message) => {
-    const dir = await app('jsonnet/hostile', { 'bad.jsonnet': `${code}\n` });
+    const dir = await writeFiles(repo, 'jsonnet/hostile', { 'bad.jsonnet': `${code}\n` });
     await rejectsWith(renderSource({ repoRoot: repo, path: dir }), errorCodes.RENDER_PATH_ESCAPE, message);
   });
 
   it('refuses imports in code-valued variables, libs outside the repository and imports through symlinks', async () => {
-    const dir = await app('jsonnet/vars', { 'main.jsonnet': 'function(x) { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: { x: x } }\n' });
+    const dir = await writeFiles(repo, 'jsonnet/vars', { 'main.jsonnet': 'function(x) { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: { x: x } }\n' });
     const tlas = [{ name: 'x', value: "importstr '/etc/passwd'", code: true }];
     await rejectsWith(renderSource({ repoRoot: repo, path: dir, source: { directory: { jsonnet: { tlas } } } }), errorCodes.RENDER_PATH_ESCAPE);
     await rejectsWith(
@@ -106,13 +72,13 @@ describe('jsonnet in directory sources', () => {
       errorCodes.RENDER_PATH_ESCAPE,
     );
 
-    const linked = await app('jsonnet/linked', { 'main.jsonnet': "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { x: importstr 'data.txt' } }\n" });
+    const linked = await writeFiles(repo, 'jsonnet/linked', { 'main.jsonnet': "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { x: importstr 'data.txt' } }\n" });
     await symlink('/etc/passwd', path.join(repo, linked, 'data.txt'));
     await rejectsWith(renderSource({ repoRoot: repo, path: linked }), errorCodes.RENDER_PATH_ESCAPE, /is a symlink to outside the repository/);
   });
 
   it('caps the output size', async () => {
-    const dir = await app('jsonnet/big', { 'big.jsonnet': "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { x: std.repeat('x', 100000) } }\n" });
+    const dir = await writeFiles(repo, 'jsonnet/big', { 'big.jsonnet': "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { x: std.repeat('x', 100000) } }\n" });
     await rejectsWith(
       renderSource({ repoRoot: repo, path: dir, maxBytes: 50_000 }),
       errorCodes.RENDER_TOO_LARGE,
@@ -121,7 +87,7 @@ describe('jsonnet in directory sources', () => {
   });
 
   it('refuses output that is not objects', async () => {
-    const dir = await app('jsonnet/scalar', { 'n.jsonnet': '[1]\n' });
+    const dir = await writeFiles(repo, 'jsonnet/scalar', { 'n.jsonnet': '[1]\n' });
     await expect(renderSource({ repoRoot: repo, path: dir })).rejects.toThrow(/jsonnet\/scalar\/n\.jsonnet document 1: not a Kubernetes object \(found a number\)/);
   });
 });

@@ -2,43 +2,17 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { find as get, names, rejectsWith, useTestdataCopy } from '../../test/harness/render.js';
 import { errorCodes } from '../errors.js';
 import { renderSource, type KustomizeOptions, type RenderedObject } from './index.js';
 import { kustomizationReferences } from './kustomize.js';
 
-
-/** Expects a render to fail with `code` and, when given, a message equal to or matching `message`. */
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: string | RegExp): Promise<void> {
-  let error: { code?: unknown; message?: unknown } | undefined;
-  try {
-    await promise;
-  } catch (err) {
-    error = err as { code?: unknown; message?: unknown };
-  }
-  expect(error, 'the render should fail').toBeDefined();
-  expect(error?.code).toBe(code);
-  if (typeof message === 'string') expect(error?.message).toBe(message);
-  else if (message) expect(error?.message).toMatch(message);
-}
-const testdata = fileURLToPath(new URL('./testdata', import.meta.url));
 let repo: string;
-
-beforeAll(async () => {
-  repo = await mkdtemp(path.join(tmpdir(), 'kawa-render-kustomize-'));
-  await cp(testdata, repo, { recursive: true });
-});
-afterAll(async () => {
-  await rm(repo, { recursive: true, force: true });
+useTestdataCopy('kustomize', (dir) => {
+  repo = dir;
 });
 
-const names = (objects: readonly RenderedObject[]): string[] => objects.map(({ object }) => `${object.kind}/${String(object.metadata?.['name'])}`);
-const get = (objects: readonly RenderedObject[], kind: string): Record<string, unknown> => {
-  const found = objects.find((o) => o.object.kind === kind);
-  if (!found) throw new Error(`no ${kind}`);
-  return found.object;
-};
 const spec = (o: Record<string, unknown>): Record<string, unknown> => o['spec'] as Record<string, unknown>;
 const meta = (o: Record<string, unknown>): Record<string, unknown> => o['metadata'] as Record<string, unknown>;
 const image = (objects: readonly RenderedObject[]): unknown =>

@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { UserError, errorCodes } from '../errors.js';
 import { envsubst } from './envsubst.js';
 import { isRecord, objectsFromToolOutput, readYamlStream } from './manifests.js';
-import { assertNoEscapingSymlinks, readRepoFile, repoRelative, resolveInside } from './safety.js';
+import { assertNoEscapingSymlinks, isRegularFile, readRepoFile, repoRelative, resolveInside } from './safety.js';
 import { runTool, toolEnv } from './tools.js';
 import type { KustomizeOptions, KustomizePatch, RenderContext, RenderedObject } from './types.js';
 
@@ -21,11 +21,7 @@ export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', '
 /** The kustomization file name in `dir`, if there is one. */
 export async function findKustomization(dir: string): Promise<string | undefined> {
   for (const name of KUSTOMIZATION_FILES) {
-    try {
-      if ((await stat(path.join(dir, name))).isFile()) return name;
-    } catch {
-      // Try the next name.
-    }
+    if (await isRegularFile(path.join(dir, name))) return name;
   }
   return undefined;
 }

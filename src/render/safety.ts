@@ -69,6 +69,25 @@ function isNotFound(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
+/** The real path of `p`, or undefined when nothing exists there (a dangling link); other errors throw. */
+async function realpathIfExists(p: string): Promise<string | undefined> {
+  try {
+    return await realpath(p);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Whether `file` is a regular file (symlinks followed); false when it cannot be stat'ed at all. */
+export async function isRegularFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** The repository root with symlinks resolved; every other check compares against it. */
 export async function resolveRepoRoot(repoRoot: string): Promise<string> {
   let real: string;
@@ -161,14 +180,8 @@ export async function findEscapingSymlink(root: string, dir: string): Promise<st
   const seen = new Set<string>();
   const queue: string[] = [dir];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    let real: string;
-    try {
-      real = await realpath(next);
-    } catch (err) {
-      if (isNotFound(err)) continue;
-      throw err;
-    }
-    if (seen.has(real)) continue;
+    const real = await realpathIfExists(next);
+    if (real === undefined || seen.has(real)) continue;
     seen.add(real);
     for (const entry of await readdir(next, { withFileTypes: true })) {
       if (entry.name === '.git') continue;
@@ -176,13 +189,8 @@ export async function findEscapingSymlink(root: string, dir: string): Promise<st
       if (entry.isDirectory()) {
         queue.push(full);
       } else if (entry.isSymbolicLink()) {
-        let target: string;
-        try {
-          target = await realpath(full);
-        } catch (err) {
-          if (isNotFound(err)) continue;
-          throw err;
-        }
+        const target = await realpathIfExists(full);
+        if (target === undefined) continue;
         if (!isInside(root, target)) return repoRelative(root, full);
         if ((await lstat(target)).isDirectory()) queue.push(full);
       }
