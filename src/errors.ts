@@ -42,6 +42,10 @@ export const errorCodes = {
   RENDER_UNSUPPORTED: 'KAWA_RENDER_UNSUPPORTED',
   /** A request to a cluster's Kubernetes API failed (unreachable, forbidden, or an error status). */
   KUBE_API_FAILED: 'KAWA_KUBE_API_FAILED',
+  /** The API server rejected an object kawa wrote (invalid or wrongly typed field, admission denied, unknown kind); fix the manifest. */
+  KUBE_APPLY_REJECTED: 'KAWA_KUBE_APPLY_REJECTED',
+  /** A persisted sync operation (`status.operationState`) is malformed or was not started by kawa, so it cannot be resumed. */
+  OPERATION_STATE_INVALID: 'KAWA_OPERATION_STATE_INVALID',
   /** A setting in argocd-cm (e.g. `resource.exclusions`, `application.resourceTrackingMethod`) is malformed. */
   SETTINGS_INVALID: 'KAWA_SETTINGS_INVALID',
   /** An Application or AppProject spec is malformed or breaks a rule across fields. */
@@ -66,6 +70,18 @@ export const errorCodes = {
   AUTH_ACCOUNT_INVALID: 'KAWA_AUTH_ACCOUNT_INVALID',
   /** Reading or writing `argocd-cm` / `argocd-secret` failed (API error, or conflicts retried too often). */
   AUTH_STORE_FAILED: 'KAWA_AUTH_STORE_FAILED',
+  /** An API request is malformed: unknown fields, wrong types, bad parameters, an invalid spec. */
+  API_INVALID_ARGUMENT: 'KAWA_API_INVALID_ARGUMENT',
+  /** An API request carries no credentials, or credentials that are not valid. */
+  API_UNAUTHENTICATED: 'KAWA_API_UNAUTHENTICATED',
+  /** RBAC, a project's rules or the CSRF check refuse an API request. */
+  API_PERMISSION_DENIED: 'KAWA_API_PERMISSION_DENIED',
+  /** The object an API request names does not exist. */
+  API_NOT_FOUND: 'KAWA_API_NOT_FOUND',
+  /** An API request conflicts with the object's state: it exists and differs, an operation is running, auto-sync is on. */
+  API_CONFLICT: 'KAWA_API_CONFLICT',
+  /** A file given to `admin settings resource-overrides health` cannot be read, or is not YAML/JSON Kubernetes objects. */
+  HEALTH_INPUT_INVALID: 'KAWA_HEALTH_INPUT_INVALID',
   /** An invariant kawa relies on did not hold. */
   INTERNAL: 'KAWA_INTERNAL',
 } as const;

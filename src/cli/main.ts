@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { isKawaError, messageOf } from '../errors.js';
 import { KAWA_VERSION } from '../version.js';
+import { registerSettingsResourceOverridesHealth } from './commands/admin/settings-resource-overrides-health.js';
 
 export function buildProgram(): Command {
   const program = new Command('kawa')
@@ -17,6 +18,8 @@ export function buildProgram(): Command {
     .action(() => {
       process.stdout.write(`kawa: v${KAWA_VERSION}\n`);
     });
+
+  registerSettingsResourceOverridesHealth(program);
 
   return program;
 }

@@ -1,0 +1,1 @@
+return { status = "Great", message = "everything is fine" }

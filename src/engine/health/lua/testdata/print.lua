@@ -1,0 +1,2 @@
+print("replicas", obj.spec.replicas, 10 / 2)
+return { status = "Healthy" }
