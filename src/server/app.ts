@@ -1,0 +1,191 @@
+// The one place that assembles `kawa server`'s HTTP API: fastify with zod schemas, authentication and the
+// CSRF rule (guard.ts), the Argo CD routes, OpenAPI at /swagger.json with Swagger UI at /swagger-ui,
+// /healthz and /metrics. Everything it talks to is injected, so tests build it against a real or a
+// fake API server and call it through inject().
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createJsonSchemaTransform, createJsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { BugError } from '../errors.js';
+import { KAWA_VERSION } from '../version.js';
+import { Auditor } from './audit.js';
+import type { LoginService, SessionManager } from './auth/index.js';
+import { authenticationHook, rbacSafetyNet, trackRoutes, type RouteInfo } from './guard.js';
+import { answerFor, grpcCodes, problemsOf, RequestValidationError } from './http-errors.js';
+import { ServerMetrics } from './metrics.js';
+import type { RbacService } from './rbac/index.js';
+import { SessionRevocations } from './revocations.js';
+import { applicationRoutes } from './routes/applications.js';
+import { projectRoutes } from './routes/projects.js';
+import { sessionRoutes } from './routes/session.js';
+import { systemRoutes } from './routes/system.js';
+import type { ZodApp } from './routes/types.js';
+import { schemaRegistry } from './schemas.js';
+import { ApplicationService } from './services/applications.js';
+import { ProjectService } from './services/projects.js';
+import { ArgoStore, type CoreClient, type CustomObjectsClient } from './store.js';
+
+export const DEFAULT_NAMESPACE = 'argocd';
+export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
+
+export interface ServerDeps {
+  /** Applications and AppProjects (raw JSON in and out). */
+  readonly custom: CustomObjectsClient;
+  /** Events (audit), cluster Secrets. */
+  readonly core: CoreClient;
+  readonly sessions: SessionManager;
+  readonly login: LoginService;
+  readonly rbac: RbacService;
+  /** Logged-out sessions; give the same one to the SessionManager's `isRevoked`. */
+  readonly revocations?: SessionRevocations;
+  /** The control-plane namespace (default `argocd`). */
+  readonly namespace?: string;
+  /** Further namespaces Applications may live in. */
+  readonly applicationNamespaces?: readonly string[];
+  readonly now?: () => Date;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** A pino logger (or any fastify logger); none by default. */
+  readonly logger?: FastifyBaseLogger;
+  /** Largest accepted request body, in bytes (default 10 MiB); larger ones get 413. */
+  readonly bodyLimit?: number;
+  /** Mark the session cookie `Secure` (default false: set it when clients reach the server over TLS). */
+  readonly secureCookies?: boolean;
+  /** Check every response against its schema and fail loudly on a mismatch (tests turn this on). */
+  readonly validateResponses?: boolean;
+  /** Also export process metrics (CPU, memory, event loop) on /metrics. */
+  readonly processMetrics?: boolean;
+  /** How long `GET /api/v1/applications/{name}?refresh=` waits for the controller (default 10 s). */
+  readonly refreshWaitMs?: number;
+  /** Called after a project changed (startServer reloads the project roles into RBAC). */
+  readonly onProjectsChanged?: () => Promise<void>;
+}
+
+export interface KawaServerExtras {
+  /** Every registered route with its protection, in registration order. */
+  readonly routes: readonly RouteInfo[];
+  readonly metrics: ServerMetrics;
+}
+
+export type KawaServer = ZodApp & { readonly kawa: KawaServerExtras };
+
+/** The response half of validation: serialize as JSON, and in strict mode check against the schema first. */
+function serializerFor(validate: boolean) {
+  return ({ schema, method, url }: { schema: unknown; method: string; url: string }) => {
+    const zod = schema instanceof z.ZodType ? schema : undefined;
+    return (data: unknown): string => {
+      if (validate && zod !== undefined) {
+        const result = zod.safeParse(data, { reportInput: true });
+        if (!result.success) {
+          throw new BugError(`the response of ${method} ${url} does not match its schema: ${problemsOf(result.error.issues).map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+        }
+      }
+      return JSON.stringify(data);
+    };
+  };
+}
+
+const PART_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'path parameter', headers: 'headers' };
+
+export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
+  const namespace = deps.namespace ?? DEFAULT_NAMESPACE;
+  const now = deps.now ?? (() => new Date());
+  const fastify: FastifyInstance = Fastify({
+    ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // Longer than any Kubernetes name (253), so an overlong name reaches validation and gets a 400 saying why.
+    routerOptions: { maxParamLength: 512 },
+    // Never trust X-Forwarded-* unless a deployment opts in (not configurable yet).
+    trustProxy: false,
+  });
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const metrics = new ServerMetrics({ processMetrics: deps.processMetrics === true });
+  const routes: RouteInfo[] = [];
+  app.decorate('kawa', { routes, metrics });
+  app.decorateRequest('caller', undefined);
+  app.decorateRequest('rbacChecked', false);
+
+  app.setValidatorCompiler(({ schema, httpPart }) => (data) => {
+    const result = (schema as z.ZodType).safeParse(data, { reportInput: true });
+    if (result.success) return { value: result.data };
+    return { error: new RequestValidationError(PART_NAMES[httpPart ?? ''] ?? 'input', problemsOf(result.error.issues)) };
+  });
+  app.setSerializerCompiler(serializerFor(deps.validateResponses === true));
+
+  app.setErrorHandler((err, request, reply) => {
+    const answer = answerFor(err);
+    if (answer.internal) request.log.error({ err }, 'request failed');
+    else if (answer.status >= 500) request.log.warn({ err }, 'request failed');
+    return reply.code(answer.status).headers(answer.headers).type('application/json; charset=utf-8').send(answer.body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const message = `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`;
+    return reply.code(404).send({ error: message, code: grpcCodes.NotFound, message });
+  });
+
+  trackRoutes(fastify, routes);
+  app.addHook('onRequest', authenticationHook(deps.sessions));
+  app.addHook('onSend', rbacSafetyNet);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
+    metrics.requestDuration.observe({ method: request.method, route, code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    return Promise.resolve();
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'kawa API', description: 'Argo CD compatible REST API of kawa server', version: KAWA_VERSION },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'argocd.token' },
+        },
+      },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+    transform: createJsonSchemaTransform({ schemaRegistry, skipList: [] }),
+    transformObject: createJsonSchemaTransformObject({ schemaRegistry }),
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/swagger-ui' });
+
+  const store = new ArgoStore(deps.custom, deps.core);
+  const ctx = {
+    store,
+    audit: new Auditor(deps.core, now, app.log),
+    namespace,
+    appNamespaces: new Set((deps.applicationNamespaces ?? []).filter((ns) => ns !== namespace)),
+    now,
+    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+    refreshWaitMs: deps.refreshWaitMs ?? 10_000,
+    onProjectsChanged: deps.onProjectsChanged ?? (() => Promise.resolve()),
+  };
+  const routeDeps = {
+    applications: new ApplicationService(ctx),
+    projects: new ProjectService(ctx),
+    rbac: deps.rbac,
+    sessions: deps.sessions,
+    login: deps.login,
+    revocations: deps.revocations ?? new SessionRevocations(),
+    metrics,
+    secureCookies: deps.secureCookies === true,
+    probeKube: async () => {
+      await store.get('appprojects', namespace, 'default');
+    },
+  };
+
+  app.route({
+    method: 'GET',
+    url: '/swagger.json',
+    schema: { hide: true },
+    config: { auth: { kind: 'public' } },
+    handler: () => app.swagger(),
+  });
+  systemRoutes(app, routeDeps);
+  sessionRoutes(app, routeDeps);
+  applicationRoutes(app, routeDeps);
+  projectRoutes(app, routeDeps);
+
+  await app.ready();
+  return app as KawaServer;
+}

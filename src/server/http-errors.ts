@@ -1,0 +1,159 @@
+// Errors as the API answers them. Argo CD's REST gateway (grpc-gateway) answers `{error, code, message}`
+// where `code` is the gRPC status code; scripts written against Argo CD read that body, so kawa answers
+// the same shape. The HTTP status follows grpc-gateway's mapping, with one deliberate difference:
+// FailedPrecondition (an operation is running, auto-sync is on, the app is being deleted) is 409 here,
+// not 400, because the request itself is fine — the object's state is what refuses it.
+import { UserError, errorCodes, isKawaError, type ErrorCode } from '../errors.js';
+import { formatPath } from '../model/validation.js';
+
+export const grpcCodes = {
+  InvalidArgument: 3,
+  NotFound: 5,
+  AlreadyExists: 6,
+  PermissionDenied: 7,
+  ResourceExhausted: 8,
+  FailedPrecondition: 9,
+  Aborted: 10,
+  Unimplemented: 12,
+  Internal: 13,
+  Unavailable: 14,
+  Unauthenticated: 16,
+} as const;
+
+export type GrpcCode = (typeof grpcCodes)[keyof typeof grpcCodes];
+
+/** The error body every failed request gets. */
+export interface ErrorBody {
+  error: string;
+  code: number;
+  message: string;
+}
+
+/** An error with the HTTP status and gRPC code it is answered with. */
+export class ApiError extends UserError {
+  constructor(
+    code: ErrorCode,
+    readonly httpStatus: number,
+    readonly grpcCode: GrpcCode,
+    message: string,
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ) {
+    super(code, message, options);
+    this.headers = options?.headers ?? {};
+  }
+  readonly headers: Record<string, string>;
+}
+
+export const invalidArgument = (message: string): ApiError => new ApiError(errorCodes.API_INVALID_ARGUMENT, 400, grpcCodes.InvalidArgument, message);
+export const unauthenticated = (message: string): ApiError => new ApiError(errorCodes.API_UNAUTHENTICATED, 401, grpcCodes.Unauthenticated, message);
+export const permissionDenied = (message = 'permission denied'): ApiError => new ApiError(errorCodes.API_PERMISSION_DENIED, 403, grpcCodes.PermissionDenied, message);
+export const notFound = (message: string): ApiError => new ApiError(errorCodes.API_NOT_FOUND, 404, grpcCodes.NotFound, message);
+export const alreadyExists = (message: string): ApiError => new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.AlreadyExists, message);
+export const failedPrecondition = (message: string): ApiError => new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.FailedPrecondition, message);
+export const aborted = (message: string): ApiError => new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.Aborted, message);
+
+/** One bad field of a request: where (`spec.source.repoURL`) and what is wrong with it. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+type ZodIssue = { code: string; path: readonly PropertyKey[]; message: string; keys?: readonly string[]; expected?: unknown; input?: unknown };
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/**
+ * zod issues as problems a user can act on: one per bad field, the path written the way it reads in
+ * YAML/JSON, unknown keys reported at their own path (`spec.sorce: unknown field`).
+ */
+export function problemsOf(issues: readonly ZodIssue[]): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys' && issue.keys !== undefined) {
+      for (const key of issue.keys) out.push({ path: formatPath([...issue.path, key]), message: 'unknown field' });
+    } else if (issue.code === 'invalid_type') {
+      const got = issue.input === undefined ? 'nothing' : typeName(issue.input);
+      out.push({ path: formatPath(issue.path), message: issue.input === undefined ? 'required' : `expected ${String(issue.expected)}, got ${got}` });
+    } else {
+      out.push({ path: formatPath(issue.path), message: issue.message });
+    }
+  }
+  return out;
+}
+
+/** A request part (body, query, params) that does not match its schema; answered with 400 and every bad field. */
+export class RequestValidationError extends ApiError {
+  constructor(
+    readonly part: string,
+    readonly problems: readonly FieldProblem[],
+  ) {
+    super(errorCodes.API_INVALID_ARGUMENT, 400, grpcCodes.InvalidArgument, `invalid request ${part}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  }
+}
+
+/** The HTTP status → gRPC code grpc-gateway uses, for errors fastify raises itself (413, 415, 404 …). */
+function grpcCodeForStatus(status: number): GrpcCode {
+  switch (status) {
+    case 400:
+      return grpcCodes.InvalidArgument;
+    case 401:
+      return grpcCodes.Unauthenticated;
+    case 403:
+      return grpcCodes.PermissionDenied;
+    case 404:
+      return grpcCodes.NotFound;
+    case 409:
+      return grpcCodes.Aborted;
+    case 413:
+    case 429:
+      return grpcCodes.ResourceExhausted;
+    case 501:
+      return grpcCodes.Unimplemented;
+    case 503:
+      return grpcCodes.Unavailable;
+    default:
+      return status >= 500 ? grpcCodes.Internal : grpcCodes.InvalidArgument;
+  }
+}
+
+/** What UserErrors from the layers below (auth, model) mean to an API caller; anything else is a 500. */
+const USER_ERROR_STATUS: ReadonlyMap<ErrorCode, number> = new Map<ErrorCode, number>([
+  [errorCodes.AUTH_INVALID_TOKEN, 401],
+  [errorCodes.AUTH_EXPIRED, 401],
+  [errorCodes.AUTH_REVOKED, 401],
+  [errorCodes.AUTH_LOGIN_FAILED, 401],
+  [errorCodes.AUTH_THROTTLED, 429],
+  [errorCodes.INVALID_SPEC, 400],
+  [errorCodes.AUTH_PASSWORD_INVALID, 400],
+  [errorCodes.AUTH_ACCOUNT_INVALID, 400],
+]);
+
+export interface Answer {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+  /** A bug or an outage: logged with its stack, and its details kept out of the answer. */
+  internal: boolean;
+}
+
+const INTERNAL_MESSAGE = 'internal error; the server log has the details';
+
+/** The answer for anything a handler or fastify threw. */
+export function answerFor(err: unknown): Answer {
+  const body = (code: number, message: string): ErrorBody => ({ error: message, code, message });
+  if (err instanceof ApiError) return { status: err.httpStatus, body: body(err.grpcCode, err.message), headers: err.headers, internal: false };
+  if (isKawaError(err) && err instanceof UserError) {
+    const status = USER_ERROR_STATUS.get(err.code) ?? 500;
+    if (status < 500) return { status, body: body(grpcCodeForStatus(status), err.message), headers: {}, internal: false };
+  }
+  // fastify's own errors (body too large, bad JSON, unsupported media type) carry a 4xx statusCode.
+  const statusCode = (err as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 && err instanceof Error) {
+    return { status: statusCode, body: body(grpcCodeForStatus(statusCode), err.message), headers: {}, internal: false };
+  }
+  return { status: 500, body: body(grpcCodes.Internal, INTERNAL_MESSAGE), headers: {}, internal: true };
+}

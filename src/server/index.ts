@@ -1,0 +1,121 @@
+// `kawa server`: the Argo CD compatible API server. startServer wires the real pieces together (Kubernetes
+// clients from a kubeconfig, accounts and sessions in argocd-cm/argocd-secret, RBAC from argocd-rbac-cm and
+// the AppProjects) and listens; buildServer (app.ts) is the same server with everything injected.
+//
+// Decisions worth knowing (details in each file):
+// - Credentials: `Authorization: Bearer` or the `argocd.token` cookie. Cookie-authenticated requests that
+//   change state must carry an `X-Requested-With` header (CSRF); the cookie is HttpOnly and SameSite=Strict.
+// - Errors: `{error, code, message}` with gRPC codes, as Argo CD's REST gateway answers.
+// - Logout is remembered in memory, per replica, until the session would have expired.
+import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { FastifyBaseLogger } from 'fastify';
+import { pino } from 'pino';
+import { AccountStore, LoginService, SessionManager, bootstrapAuth } from './auth/index.js';
+import { buildServer, DEFAULT_NAMESPACE, type KawaServer } from './app.js';
+import { ensureCrds, ensureDefaultProject } from './bootstrap.js';
+import { RbacService, loadProjectRoles } from './rbac/index.js';
+import { reloadProjectRoles, reloadRbac, type RbacSources } from './rbac-sync.js';
+import { SessionRevocations } from './revocations.js';
+import { ArgoStore } from './store.js';
+
+export { buildServer, DEFAULT_BODY_LIMIT, DEFAULT_NAMESPACE, type KawaServer, type ServerDeps } from './app.js';
+export { ensureCrds, ensureDefaultProject } from './bootstrap.js';
+export { AUTH_COOKIE, CSRF_HEADER, type RouteAuth, type RouteInfo } from './guard.js';
+export { reloadRbac, reloadPolicy, reloadProjectRoles } from './rbac-sync.js';
+export { SessionRevocations } from './revocations.js';
+export { ArgoStore } from './store.js';
+
+export interface StartOptions {
+  /** Default: the usual kubeconfig lookup (KUBECONFIG, ~/.kube/config, in-cluster). */
+  readonly kubeConfig?: KubeConfig;
+  readonly namespace?: string;
+  /** Default 0.0.0.0: the server runs in a Pod and is reached through a Service. */
+  readonly host?: string;
+  /** Default 8080, Argo CD's API port. */
+  readonly port?: number;
+  readonly logger?: FastifyBaseLogger;
+  readonly bodyLimit?: number;
+  readonly secureCookies?: boolean;
+  readonly applicationNamespaces?: readonly string[];
+  /** Apply kawa's CRDs at start-up (server-side apply, field manager `kawa`). Default false. */
+  readonly installCrds?: boolean;
+  /** How often argocd-rbac-cm and the project roles are re-read, in ms (default 15 s). */
+  readonly rbacReloadMs?: number;
+}
+
+export interface RunningServer {
+  readonly app: KawaServer;
+  /** `http://host:port`. */
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const kc = options.kubeConfig ?? defaultKubeConfig();
+  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+  const logger: FastifyBaseLogger = options.logger ?? pino({ level: process.env['KAWA_LOG_LEVEL'] ?? 'info' });
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const store = new ArgoStore(custom, core);
+
+  if (options.installCrds === true) await ensureCrds(kc.makeApiClient(ApiextensionsV1Api));
+  if (await ensureDefaultProject(store, namespace)) logger.info(`created the default project in ${namespace}`);
+
+  const accounts = new AccountStore({ core, namespace });
+  const boot = await bootstrapAuth(accounts);
+  if (boot.initialSecretCreated) logger.info(`the initial admin password is in Secret ${namespace}/argocd-initial-admin-secret`);
+  for (const problem of (await accounts.load()).problems) logger.warn(problem);
+
+  const revocations = new SessionRevocations();
+  const sessions = new SessionManager({
+    settings: accounts,
+    isRevoked: (id) => revocations.isRevoked(id),
+    projectRole: async (project, role) => {
+      const obj = await store.get('appprojects', namespace, project);
+      return obj === undefined ? undefined : loadProjectRoles([obj]).roles.find((r) => r.name === role);
+    },
+  });
+  const login = await LoginService.create({ settings: accounts, sessions });
+  const rbac = await RbacService.create();
+  const sources: RbacSources = { rbac, core, store, namespace, log: logger };
+  await reloadRbac(sources);
+
+  const app = await buildServer({
+    custom,
+    core,
+    sessions,
+    login,
+    rbac,
+    revocations,
+    namespace,
+    logger,
+    processMetrics: true,
+    ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    ...(options.secureCookies === undefined ? {} : { secureCookies: options.secureCookies }),
+    ...(options.applicationNamespaces === undefined ? {} : { applicationNamespaces: options.applicationNamespaces }),
+    onProjectsChanged: () => reloadProjectRoles(sources),
+  });
+
+  const timer = setInterval(() => {
+    reloadRbac(sources).catch((err: unknown) => {
+      logger.warn({ err }, 'could not reload RBAC; the previous policy stays in force');
+    });
+  }, options.rbacReloadMs ?? 15_000);
+  timer.unref();
+
+  const address = await app.listen({ host: options.host ?? '0.0.0.0', port: options.port ?? 8080 });
+  return {
+    app,
+    address,
+    close: async () => {
+      clearInterval(timer);
+      await app.close();
+    },
+  };
+}
+
+function defaultKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  return kc;
+}

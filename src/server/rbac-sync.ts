@@ -1,0 +1,45 @@
+// Feeds RBAC what it judges by: `argocd-rbac-cm` and the roles of every AppProject. RbacService keeps the
+// last valid policy when the ConfigMap turns invalid, so a reload can never open access by failing.
+// startServer reloads on a timer and right after the API changed a project; a watch can replace the
+// timer without changing this function.
+import type { FastifyBaseLogger } from 'fastify';
+import { loadProjectRoles, type RbacService } from './rbac/index.js';
+import { kubeFailure, kubeStatusOf, type ArgoStore, type CoreClient } from './store.js';
+
+export const ARGOCD_RBAC_CM = 'argocd-rbac-cm';
+
+export interface RbacSources {
+  readonly rbac: RbacService;
+  readonly core: CoreClient;
+  readonly store: ArgoStore;
+  readonly namespace: string;
+  readonly log: FastifyBaseLogger;
+}
+
+/** Read the ConfigMap's data; undefined when it does not exist (the built-in policy alone applies). */
+async function readPolicy(core: CoreClient, namespace: string): Promise<Record<string, string> | undefined> {
+  try {
+    return (await core.readNamespacedConfigMap({ name: ARGOCD_RBAC_CM, namespace })).data ?? {};
+  } catch (err) {
+    if (kubeStatusOf(err) === 404) return undefined;
+    throw kubeFailure(err, `reading ConfigMap ${namespace}/${ARGOCD_RBAC_CM}`);
+  }
+}
+
+export async function reloadPolicy(sources: RbacSources): Promise<void> {
+  const result = await sources.rbac.update(await readPolicy(sources.core, sources.namespace));
+  if (!result.ok) sources.log.error({ err: result.error }, `${ARGOCD_RBAC_CM} is invalid; the previous policy stays in force`);
+}
+
+export async function reloadProjectRoles(sources: RbacSources): Promise<void> {
+  const projects = await sources.store.list('appprojects', sources.namespace);
+  const { roles, problems } = loadProjectRoles(projects.items);
+  for (const problem of problems) sources.log.warn(problem);
+  const result = await sources.rbac.updateProjects(roles);
+  if (!result.ok) sources.log.error({ err: result.error }, 'project roles could not be loaded');
+}
+
+export async function reloadRbac(sources: RbacSources): Promise<void> {
+  await reloadPolicy(sources);
+  await reloadProjectRoles(sources);
+}

@@ -1,0 +1,34 @@
+// What route modules get: the fastify instance with zod typing, and the services.
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { LoginService, SessionManager } from '../auth/index.js';
+import type { RbacService } from '../rbac/index.js';
+import type { ServerMetrics } from '../metrics.js';
+import type { SessionRevocations } from '../revocations.js';
+import type { ApplicationService } from '../services/applications.js';
+import type { ProjectService } from '../services/projects.js';
+
+export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+export interface RouteDeps {
+  readonly applications: ApplicationService;
+  readonly projects: ProjectService;
+  readonly rbac: RbacService;
+  readonly sessions: SessionManager;
+  readonly login: LoginService;
+  readonly revocations: SessionRevocations;
+  readonly metrics: ServerMetrics;
+  /** Mark the session cookie `Secure` (serve over TLS, or behind a TLS-terminating proxy). */
+  readonly secureCookies: boolean;
+  /** Cheap check that the Kubernetes API answers, for `/healthz?full=true`. */
+  readonly probeKube: () => Promise<void>;
+}
+
+/**
+ * Objects read from the API server go out as they are, fields kawa does not model included; the route's
+ * response schema documents them (and checks them when response validation is on, as in tests).
+ */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed cast is the point
+export function passThrough<T>(value: unknown): T {
+  return value as T;
+}
