@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { isKawaError, messageOf } from '../errors.js';
 import { KAWA_VERSION } from '../version.js';
 import { registerSettingsResourceOverridesHealth } from './commands/admin/settings-resource-overrides-health.js';
+import { registerServer } from './commands/server/server.js';
 
 export function buildProgram(): Command {
   const program = new Command('kawa')
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     });
 
   registerSettingsResourceOverridesHealth(program);
+  registerServer(program);
 
   return program;
 }

@@ -1,0 +1,63 @@
+// `kawa server`: the API server role (Argo CD's `argocd-server`), running until SIGINT/SIGTERM.
+import { KubeConfig } from '@kubernetes/client-node';
+import { InvalidArgumentError, type Command } from 'commander';
+import { startServer } from '../../../server/index.js';
+
+interface ServerFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace: string;
+  address: string;
+  port: number;
+  installCrds: boolean;
+  secureCookies: boolean;
+}
+
+function port(value: string): number {
+  const n = Number.parseInt(value, 10);
+  if (!/^\d+$/.test(value) || n > 65_535) throw new InvalidArgumentError('a port from 0 to 65535');
+  return n;
+}
+
+/** The kubeconfig the roles talk to: --kubeconfig, else $KUBECONFIG / ~/.kube/config / in-cluster. */
+export function loadKubeConfig(file: string | undefined, context: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (file) kc.loadFromFile(file);
+  else kc.loadFromDefault();
+  if (context) kc.setCurrentContext(context);
+  return kc;
+}
+
+export function registerServer(program: Command): void {
+  program
+    .command('server')
+    .description('run the API server (REST API, Swagger UI at /swagger-ui)')
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster holding the Applications (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('-n, --namespace <ns>', 'namespace of the Applications, AppProjects and settings', 'argocd')
+    .option('--address <ip>', 'listen address', '0.0.0.0')
+    .option('--port <port>', 'listen port (0 picks a free one)', port, 8080)
+    .option('--install-crds', 'apply the Application and AppProject CRDs at start', false)
+    .option('--secure-cookies', 'mark the session cookie Secure (behind TLS)', false)
+    .action(async (flags: ServerFlags) => {
+      const server = await startServer({
+        kubeConfig: loadKubeConfig(flags.kubeconfig, flags.context),
+        namespace: flags.namespace,
+        host: flags.address,
+        port: flags.port,
+        installCrds: flags.installCrds,
+        secureCookies: flags.secureCookies,
+      });
+      process.stderr.write(`kawa server listening on ${server.address}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          server.close().then(resolve, (err: unknown) => {
+            process.stderr.write(`error while stopping: ${String(err)}\n`);
+            resolve();
+          });
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}
