@@ -82,6 +82,8 @@ export const errorCodes = {
   API_CONFLICT: 'KAWA_API_CONFLICT',
   /** A file given to `admin settings resource-overrides health` cannot be read, or is not YAML/JSON Kubernetes objects. */
   HEALTH_INPUT_INVALID: 'KAWA_HEALTH_INPUT_INVALID',
+  /** A Git webhook payload is not JSON, or not the push event its headers announce. */
+  WEBHOOK_PAYLOAD_INVALID: 'KAWA_WEBHOOK_PAYLOAD_INVALID',
   /** An invariant kawa relies on did not hold. */
   INTERNAL: 'KAWA_INTERNAL',
 } as const;

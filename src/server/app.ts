@@ -22,9 +22,11 @@ import { sessionRoutes } from './routes/session.js';
 import { systemRoutes } from './routes/system.js';
 import type { ZodApp } from './routes/types.js';
 import { schemaRegistry } from './schemas.js';
+import { streamRoutes } from './streams/route.js';
 import { ApplicationService } from './services/applications.js';
 import { ProjectService } from './services/projects.js';
 import { ArgoStore, type CoreClient, type CustomObjectsClient } from './store.js';
+import { webhookRoutes } from './webhooks/route.js';
 
 export const DEFAULT_NAMESPACE = 'argocd';
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -185,6 +187,8 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
   sessionRoutes(app, routeDeps);
   applicationRoutes(app, routeDeps);
   projectRoutes(app, routeDeps);
+  streamRoutes(app, routeDeps, deps, namespace);
+  webhookRoutes(app, { custom: deps.custom, core: deps.core, namespace, applicationNamespaces: deps.applicationNamespaces });
 
   await app.ready();
   return app as KawaServer;

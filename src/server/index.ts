@@ -94,6 +94,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ...(options.secureCookies === undefined ? {} : { secureCookies: options.secureCookies }),
     ...(options.applicationNamespaces === undefined ? {} : { applicationNamespaces: options.applicationNamespaces }),
     onProjectsChanged: () => reloadProjectRoles(sources),
+    streams: { kubeConfig: kc },
   });
 
   const timer = setInterval(() => {

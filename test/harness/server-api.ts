@@ -97,6 +97,7 @@ export function useApiServer(prefix: string, options: { bodyLimit?: number } = {
       validateResponses: true,
       refreshWaitMs: 300,
       onProjectsChanged: () => reloadProjectRoles(sources),
+      streams: { kubeConfig: kc },
       ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
     });
 

@@ -1,0 +1,223 @@
+// POST /api/webhook: Git providers announce pushes here, and kawa asks the controller to refresh the
+// Applications the push concerns (annotation `argocd.argoproj.io/refresh: normal`), so a change shows
+// up at once instead of at the next poll.
+//
+// The route is public: providers authenticate with the shared secret of argocd-secret (verify.ts), not
+// with a session. Answers:
+//   200 {refreshed: ["name", "other-ns/name", …]}   the apps asked to refresh (those outside the
+//                                                    control-plane namespace as namespace/name); []
+//                                                    for events that are not pushes (ping) or no match
+//   400 unknown provider (no recognised event header), or a body that is not the announced event
+//   401 a secret is configured for the provider and the signature/token is missing or wrong
+//   409 a delivery id seen in the last hour (replay; a provider's "redeliver" is refused too)
+//   413 a body over argocd-cm `webhook.maxPayloadSizeMB` (default 50)
+//
+// Settings (secrets, size limit) are read from the cluster per request, cached for a second so a flood
+// costs the API server little; edits to argocd-cm/argocd-secret apply without a restart.
+import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
+import type { FastifyRequest } from 'fastify';
+import { Transform, type TransformCallback } from 'node:stream';
+import { z } from 'zod';
+import { UserError, errorCodes } from '../../errors.js';
+import { ARGOPROJ_GROUP, ARGOPROJ_VERSION } from '../../model/index.js';
+import { isRecord } from '../../model/validation.js';
+import { ARGOCD_CM, ARGOCD_SECRET } from '../auth/accounts.js';
+import { ApiError, aborted, grpcCodes, invalidArgument, unauthenticated } from '../http-errors.js';
+import type { ZodApp } from '../routes/types.js';
+import { errorResponses, schemaRegistry } from '../schemas.js';
+import { REFRESH_ANNOTATION } from '../services/applications.js';
+import { ArgoStore, kubeFailure, kubeStatusOf, nameOf, type CoreClient, type CustomObjectsClient, type KubeJson } from '../store.js';
+import { appsToRefresh } from './match.js';
+import { parsePush } from './payload.js';
+import { DeliveryLog, deliveryIdOf, detectProvider, eventOf, header, secretsFromData, verifyRequest, type WebhookSecrets } from './verify.js';
+
+export const DEFAULT_MAX_PAYLOAD_MB = 50;
+/** fastify's own limit for this route: a backstop above any sane `webhook.maxPayloadSizeMB`. */
+const BODY_LIMIT_CEILING = 1024 * 1024 * 1024;
+const SETTINGS_TTL_MS = 1000;
+
+export interface WebhookDeps {
+  readonly custom: CustomObjectsClient;
+  readonly core: CoreClient;
+  /** The control-plane namespace (argocd-cm, argocd-secret, Applications). */
+  readonly namespace: string;
+  /** Further namespaces Applications may live in. */
+  readonly applicationNamespaces?: readonly string[] | undefined;
+  readonly deliveries?: DeliveryLog;
+}
+
+interface WebhookSettings {
+  readonly secrets: WebhookSecrets;
+  readonly maxPayloadBytes: number;
+}
+
+export const webhookResponseSchema = z.object({ refreshed: z.array(z.string()).describe('Applications asked to refresh (namespace/name outside the control-plane namespace)') });
+schemaRegistry.add(webhookResponseSchema, { id: 'webhookWebhookResponse', description: 'The answer to a Git webhook' });
+
+const tooLarge = (limit: number): ApiError =>
+  new ApiError(errorCodes.API_INVALID_ARGUMENT, 413, grpcCodes.ResourceExhausted, `webhook payload too large: the limit is ${limit} bytes (argocd-cm webhook.maxPayloadSizeMB)`);
+
+/** Counts bytes and fails the body with 413 past the limit, so an unannounced (chunked) body cannot grow without bound. */
+class LimitStream extends Transform {
+  /** fastify compares this with Content-Length when a preParsing hook replaces the stream. */
+  receivedEncodedLength = 0;
+  constructor(private readonly limit: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.receivedEncodedLength += chunk.length;
+    if (this.receivedEncodedLength > this.limit) callback(tooLarge(this.limit));
+    else callback(null, chunk);
+  }
+}
+
+function decodeSecretData(data: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+}
+
+function maxPayloadBytes(value: string | undefined): number {
+  const mb = Number(value);
+  // A malformed value must not switch the limit off: fall back to the default.
+  const limit = value === undefined || value.trim() === '' || !Number.isFinite(mb) || mb <= 0 ? DEFAULT_MAX_PAYLOAD_MB : mb;
+  return Math.min(Math.floor(limit * 1024 * 1024), BODY_LIMIT_CEILING);
+}
+
+/** The body as JSON; GitHub and Gogs may also send `application/x-www-form-urlencoded` with a `payload` field. */
+function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+  let text = raw.toString('utf8');
+  if (contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded') === true) {
+    text = new URLSearchParams(text).get('payload') ?? '';
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw invalidArgument('the webhook payload is not JSON');
+  }
+}
+
+const hasMergePatch = (client: CustomObjectsClient): client is CustomObjectsClient & Pick<CustomObjectsApi, 'patchNamespacedCustomObject'> =>
+  typeof (client as Partial<CustomObjectsApi>).patchNamespacedCustomObject === 'function';
+
+export function webhookRoutes(app: ZodApp, deps: WebhookDeps): void {
+  const store = new ArgoStore(deps.custom, deps.core);
+  const deliveries = deps.deliveries ?? new DeliveryLog();
+  const namespaces = [deps.namespace, ...(deps.applicationNamespaces ?? []).filter((ns) => ns !== deps.namespace)];
+  const settingsOf = new WeakMap<FastifyRequest, WebhookSettings>();
+  let cached: { at: number; settings: Promise<WebhookSettings> } | undefined;
+
+  const loadSettings = async (): Promise<WebhookSettings> => {
+    let cm: Record<string, string> = {};
+    try {
+      cm = (await deps.core.readNamespacedConfigMap({ name: ARGOCD_CM, namespace: deps.namespace })).data ?? {};
+    } catch (err) {
+      if (kubeStatusOf(err) !== 404) throw kubeFailure(err, `reading ${ARGOCD_CM}`);
+    }
+    let secret: Record<string, string> = {};
+    try {
+      const list = await deps.core.listNamespacedSecret({ namespace: deps.namespace, fieldSelector: `metadata.name=${ARGOCD_SECRET}` });
+      secret = decodeSecretData(list.items[0]?.data);
+    } catch (err) {
+      throw kubeFailure(err, `reading ${ARGOCD_SECRET}`);
+    }
+    return { secrets: secretsFromData(secret), maxPayloadBytes: maxPayloadBytes(cm['webhook.maxPayloadSizeMB']) };
+  };
+  const settings = (): Promise<WebhookSettings> => {
+    const now = Date.now();
+    if (cached === undefined || now - cached.at > SETTINGS_TTL_MS) {
+      const pending = loadSettings();
+      cached = { at: now, settings: pending };
+      // A failed read is not cached: the next request tries again.
+      pending.catch(() => {
+        if (cached?.settings === pending) cached = undefined;
+      });
+    }
+    return cached.settings;
+  };
+
+  /** Ask for a refresh with a JSON merge patch (no read-modify-write race); conditional replace for clients without patch. */
+  const requestRefresh = async (target: KubeJson): Promise<void> => {
+    const meta = isRecord(target['metadata']) ? target['metadata'] : {};
+    const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : deps.namespace;
+    const name = nameOf(target);
+    const custom = deps.custom;
+    if (hasMergePatch(custom)) {
+      const body = { metadata: { annotations: { [REFRESH_ANNOTATION]: 'normal' } } };
+      try {
+        await custom.patchNamespacedCustomObject(
+          { group: ARGOPROJ_GROUP, version: ARGOPROJ_VERSION, plural: 'applications', namespace, name, body },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      } catch (err) {
+        // Deleted since it was listed: nothing to refresh.
+        if (kubeStatusOf(err) !== 404) throw kubeFailure(err, `refreshing application ${namespace}/${name}`);
+      }
+      return;
+    }
+    const annotations = { ...(isRecord(meta['annotations']) ? meta['annotations'] : {}), [REFRESH_ANNOTATION]: 'normal' };
+    await store.replace('applications', namespace, { ...target, metadata: { ...meta, annotations } });
+  };
+
+  // Encapsulated so the raw-body parser applies to this route only: HMACs are over the exact bytes.
+  void app.register((scope, _options, done) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, parsed) => {
+      parsed(null, body);
+    });
+    scope.route({
+      method: 'POST',
+      url: '/api/webhook',
+      bodyLimit: BODY_LIMIT_CEILING,
+      schema: {
+        tags: ['Webhook'],
+        summary: 'Receive a Git push event (GitHub, GitLab, Bitbucket, Bitbucket Server, Gitea, Gogs, Azure DevOps) and refresh the Applications it concerns',
+        security: [],
+        response: { 200: webhookResponseSchema, ...errorResponses },
+      },
+      config: { auth: { kind: 'public' } },
+      preParsing: async (request, _reply, payload) => {
+        const current = await settings();
+        settingsOf.set(request, current);
+        const limit = current.maxPayloadBytes;
+        const announced = Number(request.headers['content-length']);
+        if (Number.isFinite(announced) && announced > limit) throw tooLarge(limit);
+        return payload.pipe(new LimitStream(limit));
+      },
+      handler: async (request) => {
+        const provider = detectProvider(request.headers);
+        if (provider === undefined) throw invalidArgument('unknown webhook event: no GitHub, GitLab, Bitbucket, Gitea, Gogs or Azure DevOps event header');
+        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const current = settingsOf.get(request) ?? (await settings());
+        const verdict = verifyRequest(provider, request.headers, raw, current.secrets);
+        if (!verdict.ok) {
+          request.log.warn({ provider, reason: verdict.reason }, 'webhook refused');
+          throw unauthenticated(`webhook signature verification failed: ${verdict.reason}`);
+        }
+        const body = parseBody(raw, header(request.headers, 'content-type'));
+        const azureId = isRecord(body) && typeof body['id'] === 'string' ? body['id'] : undefined;
+        const delivery = deliveryIdOf(provider, request.headers) ?? (provider === 'azuredevops' ? azureId : undefined);
+        const key = delivery === undefined ? undefined : `${provider}/${delivery}`;
+        if (key !== undefined && !deliveries.remember(key)) throw aborted(`webhook delivery ${delivery ?? ''} was already received`);
+        try {
+          const pushes = parsePush(provider, eventOf(provider, request.headers), body);
+          if (pushes.length === 0) return { refreshed: [] };
+          const apps: KubeJson[] = [];
+          for (const ns of namespaces) apps.push(...(await store.list('applications', ns)).items);
+          const refreshed: string[] = [];
+          for (const target of appsToRefresh(apps, pushes)) {
+            await requestRefresh(target);
+            const ns = isRecord(target['metadata']) ? target['metadata']['namespace'] : undefined;
+            refreshed.push(typeof ns === 'string' && ns !== deps.namespace ? `${ns}/${nameOf(target)}` : nameOf(target));
+          }
+          request.log.info({ provider, delivery, refreshed }, 'webhook processed');
+          return { refreshed };
+        } catch (err) {
+          // Failed on our side (or a bad payload): let the provider's retry through.
+          if (key !== undefined) deliveries.forget(key);
+          if (err instanceof UserError && err.code === errorCodes.WEBHOOK_PAYLOAD_INVALID) throw invalidArgument(err.message);
+          throw err;
+        }
+      },
+    });
+    done();
+  });
+}
