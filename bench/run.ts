@@ -1,8 +1,9 @@
 // `npm run bench`: runs every benchmark and prints its figure, target and ratio.
 import { engineBenchmarks } from './engine.bench.js';
+import { engineSyncBenchmarks } from './engine-sync.bench.js';
 import { report, type BenchResult, type Benchmark } from './harness.js';
 
-const benchmarks: Benchmark[] = [engineBenchmarks];
+const benchmarks: Benchmark[] = [engineBenchmarks, engineSyncBenchmarks];
 const only = process.argv.slice(2);
 const results: BenchResult[] = [];
 for (const bench of benchmarks) {

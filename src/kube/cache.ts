@@ -67,6 +67,8 @@ export const HEAP_BYTES_PER_JSON_BYTE = 2;
 
 export interface ClusterCacheOptions {
   kubeConfig: KubeConfig;
+  /** The client for lists and discovery; default a new one for kubeConfig. Share one to share its connections and request count. */
+  rest?: KubeRest;
   /** The cluster's URL as kawa names it (cluster secret `server`), matched by `clusters` globs. Default: the kubeconfig's server. */
   clusterUrl?: string;
   resourceFilter?: ResourceFilter;
@@ -119,7 +121,7 @@ function ownersOf(obj: KubeObject): OwnerReference[] {
 }
 
 export class ClusterCache {
-  private readonly rest: KubeRest;
+  readonly rest: KubeRest;
   private readonly discovery: Discovery;
   private readonly filter: ResourceFilter;
   private readonly log: InformerLogger;
@@ -143,7 +145,7 @@ export class ClusterCache {
   private initialTypes: string[] = [];
 
   constructor(private readonly options: ClusterCacheOptions) {
-    this.rest = new KubeRest(options.kubeConfig);
+    this.rest = options.rest ?? new KubeRest(options.kubeConfig);
     this.filter = options.resourceFilter ?? new ResourceFilter();
     this.log = options.log ?? silentLogger;
     this.clusterUrl = options.clusterUrl ?? this.rest.server;
@@ -296,6 +298,11 @@ export class ClusterCache {
   /** Every type the cluster serves (watched or not), from the last discovery. */
   discoveredResources(): ApiResource[] {
     return this.discovery.resources();
+  }
+
+  /** The resource of a kind as last discovered, without asking the server (for pure comparisons). */
+  lookupResource(gk: GroupKind): ApiResource | undefined {
+    return this.discovery.lookup(gk);
   }
 
   /**

@@ -1,4 +1,23 @@
-// The Kubernetes edge of kawa: discovery, the live-state cache (list+watch), resource filters and tracking.
+// The Kubernetes edge of kawa: discovery, the live-state cache (list+watch), resource filters, tracking,
+// and the writes (server-side apply, replace, create, delete) as raw JSON.
+export {
+  APPLY_PATCH_CONTENT_TYPE,
+  ApplyError,
+  create,
+  deleteObject,
+  describeRef,
+  getObject,
+  isRetryable,
+  replace,
+  resourcePath,
+  serverSideApply,
+  withRetry,
+  withTrackingMarks,
+  type ApplyOptions,
+  type DeleteOptions,
+  type DeletePropagation,
+  type WriteOptions as ObjectWriteOptions,
+} from './apply.js';
 export { ClusterCache, HEAP_BYTES_PER_JSON_BYTE, type CacheEvent, type CacheListener, type CacheStats, type ClusterCacheOptions, type TypeStats } from './cache.js';
 export {
   Discovery,
@@ -52,7 +71,7 @@ export {
   type FilteredResource,
   type ResourceFilterSettings,
 } from './resource-filter.js';
-export { KubeApiError, KubeRest, isGone, statusCodeOf } from './rest.js';
+export { KubeApiError, KubeRest, isGone, statusCodeOf, type HttpMethod, type QueryParams, type RequestEvent, type RequestOptions, type WriteOptions } from './rest.js';
 export { LAST_APPLIED_ANNOTATION, stripForCache } from './strip.js';
 export {
   DEFAULT_INSTANCE_LABEL,

@@ -1,8 +1,10 @@
 // Raw JSON requests to a cluster's API with the credentials of a KubeConfig. The generated clients only
-// know built-in types; discovery and listing arbitrary resources (CRDs) need plain paths.
+// know built-in types, and their typed serializers drop fields their models lack (newer API fields,
+// `x-kubernetes-preserve-unknown-fields` data): every read and write of users' objects goes through here.
 import type { KubeConfig } from '@kubernetes/client-node';
 import http from 'node:http';
 import https from 'node:https';
+import { performance } from 'node:perf_hooks';
 import { UserError, errorCodes, messageOf } from '../errors.js';
 import { isRecord } from './objects.js';
 
@@ -13,10 +15,21 @@ export class KubeApiError extends UserError {
   readonly statusCode: number | undefined;
   /** The `reason` of the Status the server sent (`Expired`, `Forbidden`, `NotFound`, …). */
   readonly reason: string | undefined;
-  constructor(message: string, statusCode?: number, reason?: string, options?: { cause?: unknown }) {
+  /** The server's own words (the Status `message`), without the method and path. */
+  readonly serverMessage: string | undefined;
+  /** The Status object the server sent, when it sent one (its `details.causes` name the bad fields). */
+  readonly status: unknown;
+  constructor(
+    message: string,
+    statusCode?: number,
+    reason?: string,
+    options?: { cause?: unknown; serverMessage?: string; status?: unknown },
+  ) {
     super(errorCodes.KUBE_API_FAILED, message, options);
     this.statusCode = statusCode;
     this.reason = reason;
+    this.serverMessage = options?.serverMessage;
+    this.status = options?.status;
   }
 }
 
@@ -45,7 +58,38 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface WriteOptions extends RequestOptions {
+  /** Sent as given: JSON text, or a value serialized with JSON.stringify (never through a typed model). */
+  body?: unknown;
+  /** Default `application/json`; `application/apply-patch+yaml` for server-side apply (JSON is valid YAML). */
+  contentType?: string;
+}
+
+/** What a request observer sees: one call per request sent, with its outcome. */
+export interface RequestEvent {
+  method: HttpMethod;
+  path: string;
+  statusCode: number | undefined;
+  durationMs: number;
+}
+
+/** Everything a TLS agent is built from; requests with equal material share one keep-alive agent. */
+function agentKey(options: https.AgentOptions): string {
+  const material = [options.ca, options.cert, options.key, options.pfx, options.passphrase, options.servername, options.rejectUnauthorized];
+  return JSON.stringify(material.map((m) => (Buffer.isBuffer(m) ? m.toString('base64') : m)));
+}
+
 export class KubeRest {
+  private sent = 0;
+  private readonly observers = new Set<(event: RequestEvent) => void>();
+  /**
+   * One keep-alive agent, rebuilt when the TLS material changes (an exec plugin rotating a client
+   * certificate). A fresh TLS handshake per request would cost more than the request itself.
+   */
+  private agent: { key: string; agent: http.Agent } | undefined;
+
   constructor(readonly kubeConfig: KubeConfig) {}
 
   /** The API server's base URL (`https://host:port`), without a trailing slash. */
@@ -55,7 +99,33 @@ export class KubeRest {
     return cluster.server.replace(/\/+$/, '');
   }
 
-  async getJson(path: string, options: RequestOptions = {}): Promise<unknown> {
+  /** Requests sent so far (every method, failed ones included), for tests and benchmarks. */
+  get requestCount(): number {
+    return this.sent;
+  }
+
+  /** Observes every request (method, path, status, duration); returns the unsubscribe function. */
+  onRequest(observer: (event: RequestEvent) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /** Closes idle keep-alive connections. Requests after this open new ones. */
+  close(): void {
+    this.agent?.agent.destroy();
+    this.agent = undefined;
+  }
+
+  getJson(path: string, options: RequestOptions = {}): Promise<unknown> {
+    return this.request('GET', path, options);
+  }
+
+  /**
+   * One request with a raw JSON body and a JSON answer (undefined when the answer is empty). Users'
+   * objects go out byte for byte: nothing here knows their schema, so no field is ever dropped.
+   * Throws {@link KubeApiError} with the server's Status message on a non-2xx answer.
+   */
+  async request(method: HttpMethod, path: string, options: WriteOptions = {}): Promise<unknown> {
     const url = new URL(this.server + path);
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
@@ -68,44 +138,69 @@ export class KubeRest {
       headers[name] = value;
     });
     headers['accept'] = options.accept ?? 'application/json';
-    const agent = fetchOptions.agent;
-    const body = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const transport = url.protocol === 'http:' ? http : https;
-      const request = transport.get(
-        url,
-        // The agent holds the TLS client certificate and CA; one per request, closed afterwards.
-        { headers, agent: agent instanceof http.Agent ? agent : undefined, signal: options.signal, timeout: options.timeoutMs ?? 60_000 },
-        (response) => {
+    let payload: Buffer | undefined;
+    if (options.body !== undefined) {
+      payload = Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body), 'utf8');
+      headers['content-type'] = options.contentType ?? 'application/json';
+      headers['content-length'] = String(payload.length);
+    }
+    const agent = this.agentFor(fetchOptions.agent);
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const started = performance.now();
+    this.sent++;
+    let statusCode: number | undefined;
+    try {
+      const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const transport = url.protocol === 'http:' ? http : https;
+        const request = transport.request(url, { method, headers, agent, signal: options.signal, timeout: timeoutMs }, (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('end', () => {
             resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
           });
           response.on('error', reject);
-        },
-      );
-      request.on('timeout', () => request.destroy(new Error(`no answer within ${options.timeoutMs ?? 60_000}ms`)));
-      request.on('error', reject);
-    })
-      .catch((err: unknown) => {
-        throw new KubeApiError(`GET ${path}: ${messageOf(err)}`, undefined, undefined, { cause: err });
-      })
-      .finally(() => {
-        if (agent instanceof http.Agent) agent.destroy();
+        });
+        request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs}ms`)));
+        request.on('error', reject);
+        request.end(payload);
+      }).catch((err: unknown) => {
+        throw new KubeApiError(`${method} ${path}: ${messageOf(err)}`, undefined, undefined, { cause: err });
       });
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.text);
-    } catch {
-      parsed = undefined;
+      statusCode = answer.status;
+      return parseAnswer(method, path, answer.status, answer.text);
+    } finally {
+      const event: RequestEvent = { method, path, statusCode, durationMs: performance.now() - started };
+      for (const observer of this.observers) observer(event);
     }
-    if (body.status < 200 || body.status >= 300) {
-      const status = isRecord(parsed) ? parsed : {};
-      const message = typeof status['message'] === 'string' ? status['message'] : body.text.slice(0, 200);
-      const reason = typeof status['reason'] === 'string' ? status['reason'] : undefined;
-      throw new KubeApiError(`GET ${path}: ${body.status} ${message}`, body.status, reason);
-    }
-    if (parsed === undefined) throw new KubeApiError(`GET ${path}: the answer is not JSON`, body.status);
-    return parsed;
   }
+
+  private agentFor(fresh: unknown): http.Agent | undefined {
+    if (!(fresh instanceof https.Agent)) return fresh instanceof http.Agent ? fresh : undefined;
+    const key = agentKey(fresh.options);
+    // The per-request agent never opened a socket; only its options are wanted.
+    fresh.destroy();
+    if (this.agent?.key !== key) {
+      this.agent?.agent.destroy();
+      this.agent = { key, agent: new https.Agent({ ...fresh.options, keepAlive: true }) };
+    }
+    return this.agent.agent;
+  }
+}
+
+function parseAnswer(method: HttpMethod, path: string, status: number, text: string): unknown {
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (status < 200 || status >= 300) {
+    const body = isRecord(parsed) ? parsed : {};
+    const message = typeof body['message'] === 'string' ? body['message'] : text.slice(0, 200);
+    const reason = typeof body['reason'] === 'string' ? body['reason'] : undefined;
+    throw new KubeApiError(`${method} ${path}: ${status} ${message}`, status, reason, { serverMessage: message, status: parsed });
+  }
+  // An empty answer is fine for writes (some DELETEs); a read must bring JSON.
+  if (parsed === undefined && (text !== '' || method === 'GET')) throw new KubeApiError(`${method} ${path}: the answer is not JSON`, status);
+  return parsed;
 }

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../kube/objects.js';
+import { TRACKING_ID_ANNOTATION } from '../kube/tracking.js';
+import { compareApp, prepareDesired } from './compare.js';
+import { FakeCluster } from './testing/fake-cluster.js';
+
+const APP = 'shop-app';
+
+function cm(name: string, annotations: Record<string, string> = {}, data: Record<string, string> = { name }): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) }, data };
+}
+
+/** Live as kawa's apply leaves it: namespace set, tracking mark, kawa's managed fields. */
+function applied(obj: KubeObject, app = APP): KubeObject {
+  const [prepared] = prepareDesired(app, [obj], new FakeCluster(), { destinationNamespace: 'shop' });
+  if (prepared === undefined) throw new Error('unreachable');
+  const dataFields = Object.fromEntries(Object.keys((obj['data'] as Record<string, string> | undefined) ?? {}).map((k) => [`f:${k}`, {}]));
+  return {
+    ...prepared.object,
+    metadata: {
+      ...prepared.object.metadata,
+      uid: `uid-${obj.metadata?.name ?? ''}`,
+      managedFields: [
+        {
+          manager: 'kawa',
+          operation: 'Apply',
+          apiVersion: 'v1',
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:data': dataFields, 'f:metadata': { 'f:annotations': { [`f:${TRACKING_ID_ANNOTATION}`]: {} } } },
+        },
+      ],
+    },
+  };
+}
+
+function cluster(...live: KubeObject[]): FakeCluster {
+  const c = new FakeCluster();
+  for (const obj of live) c.seed(obj);
+  return c;
+}
+
+function lines(desired: KubeObject[], live: FakeCluster): string[] {
+  return compareApp({ appName: APP, desired, live, options: { destinationNamespace: 'shop' } }).resources.map(
+    (r) => `${r.kind}/${r.name} ${r.status}${r.requiresPruning === true ? ' prune' : ''}${r.hook === true ? ' hook' : ''} ${r.health?.status ?? '-'}`,
+  );
+}
+
+describe('prepareDesired', () => {
+  it('settles namespaces from discovery (or a CRD of the same render) and adds tracking marks', () => {
+    const crd: KubeObject = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'globals.x.dev' },
+      spec: { group: 'x.dev', scope: 'Cluster', names: { kind: 'Global' } },
+    };
+    const objects: KubeObject[] = [
+      crd,
+      cm('a'),
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r', namespace: 'oops' } },
+      { apiVersion: 'x.dev/v1', kind: 'Global', metadata: { name: 'g', namespace: 'oops' } },
+      { apiVersion: 'y.dev/v1', kind: 'Unknown', metadata: { name: 'u' } },
+      { apiVersion: 'batch/v1', kind: 'Job', metadata: { generateName: 'hook-', annotations: { 'argocd.argoproj.io/hook': 'PreSync' } } },
+    ];
+    const prepared = prepareDesired(APP, objects, new FakeCluster(), { destinationNamespace: 'shop' });
+    expect(prepared.map((p) => `${p.object.kind ?? ''} ${p.object.metadata?.namespace ?? '-'} ${p.object.metadata?.annotations?.[TRACKING_ID_ANNOTATION] ?? '-'}`)).toEqual([
+      `CustomResourceDefinition - ${APP}:apiextensions.k8s.io/CustomResourceDefinition:/globals.x.dev`,
+      `ConfigMap shop ${APP}:/ConfigMap:shop/a`,
+      `ClusterRole - ${APP}:rbac.authorization.k8s.io/ClusterRole:/r`,
+      `Global - ${APP}:x.dev/Global:/g`,
+      `Unknown shop ${APP}:y.dev/Unknown:shop/u`,
+      'Job shop -',
+    ]);
+    // The input is left alone.
+    expect(objects[1]?.metadata?.namespace).toBeUndefined();
+  });
+
+  it('writes the label instead with label tracking', () => {
+    const [p] = prepareDesired(APP, [cm('a')], new FakeCluster(), { destinationNamespace: 'shop', tracking: { method: 'label' } });
+    expect(p?.object.metadata?.labels).toEqual({ 'app.kubernetes.io/instance': APP });
+    expect(p?.object.metadata?.annotations).toBeUndefined();
+  });
+});
+
+describe('compareApp', () => {
+  it('reports Missing objects, then Synced with zero differences once applied', () => {
+    expect(lines([cm('a')], cluster())).toEqual(['ConfigMap/a OutOfSync Missing']);
+    const c = cluster(applied(cm('a')));
+    const result = compareApp({ appName: APP, desired: [cm('a')], live: c, options: { destinationNamespace: 'shop' } });
+    expect([result.sync, result.health.status, result.resources[0]?.diff?.differences]).toEqual(['Synced', 'Healthy', []]);
+  });
+
+  it('detects changed and removed fields', () => {
+    const c = cluster(applied(cm('a', {}, { x: '1', y: '2' })));
+    const result = compareApp({ appName: APP, desired: [cm('a', {}, { x: '9' })], live: c, options: { destinationNamespace: 'shop' } });
+    expect(result.sync).toBe('OutOfSync');
+    expect(result.resources[0]?.diff?.differences.map((d) => `${d.kind} ${d.path}`)).toEqual(['changed /data/x', 'removed-from-desired /data/y']);
+  });
+
+  it('lists what requires pruning; live hooks are neither pruned nor counted', () => {
+    const hook: KubeObject = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate-x', annotations: { 'argocd.argoproj.io/hook': 'PreSync' } } };
+    const c = cluster(applied(cm('a')), applied(cm('old')), applied(hook));
+    const result = compareApp({ appName: APP, desired: [cm('a')], live: c, options: { destinationNamespace: 'shop' } });
+    expect(result.prune.map((o) => o.metadata?.name)).toEqual(['old']);
+    expect(lines([cm('a')], c)).toEqual(['ConfigMap/a Synced -', 'ConfigMap/old OutOfSync prune -', 'Job/migrate-x Synced hook Progressing']);
+    expect(result.health.status).toBe('Healthy');
+  });
+
+  it('IgnoreExtraneous objects never make the app OutOfSync', () => {
+    const extraneous = cm('generated', { 'argocd.argoproj.io/compare-options': 'IgnoreExtraneous' });
+    const result = compareApp({ appName: APP, desired: [cm('a')], live: cluster(applied(cm('a')), applied(extraneous)), options: { destinationNamespace: 'shop' } });
+    expect(result.sync).toBe('Synced');
+    expect(result.prune.map((o) => o.metadata?.name)).toEqual(['generated']);
+  });
+
+  it('hooks are excluded from the app health; Missing and Degraded objects are not', () => {
+    const failedHook: KubeObject = {
+      ...applied({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'smoke', annotations: { 'argocd.argoproj.io/hook': 'PostSync' } } }),
+      status: { conditions: [{ type: 'Failed', status: 'True' }], failed: 1 },
+    };
+    const hookDesired: KubeObject = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'smoke', annotations: { 'argocd.argoproj.io/hook': 'PostSync' } } };
+    const withHook = compareApp({ appName: APP, desired: [cm('a'), hookDesired], live: cluster(applied(cm('a')), failedHook), options: { destinationNamespace: 'shop' } });
+    expect(withHook.resources.find((r) => r.name === 'smoke')?.health?.status).toBe('Degraded');
+    expect([withHook.sync, withHook.health.status]).toEqual(['Synced', 'Healthy']);
+    const missing = compareApp({ appName: APP, desired: [cm('a'), cm('b')], live: cluster(applied(cm('a'))), options: { destinationNamespace: 'shop' } });
+    expect(missing.health.status).toBe('Missing');
+  });
+
+  it('reports a SharedResource condition when another app tracks a desired object', () => {
+    const result = compareApp({ appName: APP, desired: [cm('a')], live: cluster(applied(cm('a'), 'other-app')), options: { destinationNamespace: 'shop' } });
+    expect(result.conditions).toEqual([{ type: 'SharedResource', message: `ConfigMap shop/a is part of applications ${APP} and other-app` }]);
+    expect(result.resources[0]?.sharedWith).toBe('other-app');
+    // Syncing would move the tracking mark: that is a difference.
+    expect(result.sync).toBe('OutOfSync');
+    expect(result.prune).toEqual([]);
+  });
+
+  it('turns malformed desired objects into ComparisonError conditions', () => {
+    const result = compareApp({ appName: APP, desired: [{ metadata: { name: 'x' } }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} }], live: cluster() });
+    expect(result.conditions.map((c) => c.type)).toEqual(['ComparisonError', 'ComparisonError']);
+    expect(result.sync).toBe('OutOfSync');
+  });
+
+  it('makes no API calls', () => {
+    const c = cluster(applied(cm('a')));
+    compareApp({ appName: APP, desired: [cm('a'), cm('b')], live: c, options: { destinationNamespace: 'shop' } });
+    expect(c.requests).toEqual([]);
+  });
+});
