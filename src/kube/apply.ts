@@ -188,9 +188,12 @@ export async function deleteObject(rest: KubeRest, resource: ApiResource, ref: R
     kind: 'DeleteOptions',
     propagationPolicy: policy,
     ...(options.uid === undefined ? {} : { preconditions: { uid: options.uid } }),
+    // In the body, not the query: when a DELETE has a body the API server reads its options only from
+    // there, so `?dryRun=All` beside a body is ignored and the object is really deleted.
+    ...(options.dryRun === true ? { dryRun: ['All'] } : {}),
   };
   try {
-    await rest.request('DELETE', path, { query: options.dryRun === true ? { dryRun: 'All' } : {}, body });
+    await rest.request('DELETE', path, { body });
     return 'deleted';
   } catch (err) {
     if (err instanceof KubeApiError && err.statusCode === 404) return 'gone';

@@ -147,6 +147,7 @@ describe('stopping', () => {
     expect(timedOut.message).toBe(`operation timed out after 1m0s (waiting for completion of hook batch/Job ${ns}/stuck)`);
     const batch = fx.kc.makeApiClient(BatchV1Api);
     await waitUntil('the hook deleted', async () => (await batch.listNamespacedJob({ namespace: ns })).items.length, (n) => n === 0);
+    expect((await fx.kc.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: ns })).items.map((c) => c.metadata?.name)).not.toContain('after');
   });
 });
 

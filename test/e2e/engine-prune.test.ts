@@ -1,13 +1,7 @@
 // Pruning on the real control plane, and the rules that keep it safe: only when asked, never with
 // `Prune=false`, PruneLast after the last wave, never after a failed or empty render, never while the
 // live state is incomplete (a type kawa may not list), never an object another app tracks.
-import {
-  AuthenticationV1TokenRequest,
-  CoreV1Api,
-  KubeConfig,
-  RbacAuthorizationV1Api,
-  type V1PolicyRule,
-} from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +10,7 @@ import { createEngine, type SyncApp } from '../../src/engine/index.js';
 import { ClusterCache } from '../../src/kube/cache.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { KubeRest } from '../../src/kube/rest.js';
-import { recorder, resultsOf, startedIn, sync, useEngine } from '../harness/engine.js';
+import { recorder, restrictedKubeConfig, resultsOf, startedIn, sync, useEngine } from '../harness/engine.js';
 import { waitUntil } from '../harness/kube.js';
 
 const fx = useEngine();
@@ -109,7 +103,7 @@ describe('safety rules', () => {
     await deploy({ name, destinationNamespace: ns, desired: [configMap('a'), configMap('b')] });
 
     // A controller identity that may do everything except read Secrets: its cache cannot list them.
-    const restricted = await restrictedKubeConfig(ns, ['secrets']);
+    const restricted = await restrictedKubeConfig(fx, ns, (r) => (r.resource === 'secrets' ? [] : ['*']));
     const rest = new KubeRest(restricted);
     const cache = new ClusterCache({ kubeConfig: restricted, rest, discoveryMinIntervalMs: 200 });
     try {
@@ -247,41 +241,4 @@ async function staleDiscoveryProxy(group: string): Promise<{ kc: KubeConfig; clo
         });
       }),
   };
-}
-
-/**
- * A kubeconfig for a ServiceAccount allowed every verb on every served resource except `denied`
- * (RBAC cannot deny, so the allowed resources are listed from discovery).
- */
-async function restrictedKubeConfig(ns: string, denied: readonly string[]): Promise<KubeConfig> {
-  const core = fx.kc.makeApiClient(CoreV1Api);
-  const rbac = fx.kc.makeApiClient(RbacAuthorizationV1Api);
-  const sa = `restricted-${ns}`;
-  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: sa } } });
-  const byGroup = new Map<string, string[]>();
-  for (const r of fx.cache.discoveredResources()) {
-    if (denied.includes(r.resource)) continue;
-    byGroup.set(r.group, [...(byGroup.get(r.group) ?? []), r.resource]);
-  }
-  const rules: V1PolicyRule[] = [...byGroup].map(([group, resources]) => ({ apiGroups: [group], resources, verbs: ['*'] }));
-  await rbac.createClusterRole({ body: { metadata: { name: sa, labels: { 'kawa.dev/test': 'true' } }, rules } });
-  await rbac.createClusterRoleBinding({
-    body: {
-      metadata: { name: sa, labels: { 'kawa.dev/test': 'true' } },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: sa },
-      subjects: [{ kind: 'ServiceAccount', name: sa, namespace: ns }],
-    },
-  });
-  const request: AuthenticationV1TokenRequest = { spec: { audiences: [], expirationSeconds: 3600 } };
-  const token = await core.createNamespacedServiceAccountToken({ name: sa, namespace: ns, body: request });
-  const cluster = fx.kc.getCurrentCluster();
-  if (cluster === null || token.status?.token === undefined) throw new Error('no cluster or token');
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name: sa, token: token.status.token }],
-    contexts: [{ name: sa, cluster: cluster.name, user: sa }],
-    currentContext: sa,
-  });
-  return kc;
 }

@@ -1,6 +1,6 @@
 // Helpers for engine tests on the real control plane: the example apps as objects, one live-state cache
 // and engine per test file, a fresh namespace per test, and a persist function that keeps every record.
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AuthenticationV1TokenRequest, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1PolicyRule } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { createEngine, type Engine, type EngineOptions, type OperationRecord, type SyncApp } from '../../src/engine/index.js';
 import { ClusterCache } from '../../src/kube/cache.js';
+import type { ApiResource } from '../../src/kube/discovery.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { KubeRest } from '../../src/kube/rest.js';
 import { projectRoot } from '../../src/localcluster/pins.js';
@@ -123,4 +124,47 @@ export function taskOf(record: OperationRecord, suffix: string): OperationRecord
 /** Index of the first persisted record in which the task ending with `suffix` had started (-1: never). */
 export function startedIn(records: readonly OperationRecord[], suffix: string): number {
   return records.findIndex((r) => taskOf(r, suffix) !== undefined);
+}
+
+/**
+ * A kubeconfig for a ServiceAccount `restricted-<ns>` allowed, on every served resource, the verbs
+ * `verbsFor` gives it (none: the resource is left out; RBAC cannot deny, so the rules are listed from
+ * discovery). The ClusterRole and binding of the same name are the caller's to delete.
+ */
+export async function restrictedKubeConfig(fx: EngineFixture, ns: string, verbsFor: (resource: ApiResource) => string[]): Promise<KubeConfig> {
+  const core = fx.kc.makeApiClient(CoreV1Api);
+  const rbac = fx.kc.makeApiClient(RbacAuthorizationV1Api);
+  const sa = `restricted-${ns}`;
+  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: sa } } });
+  const rules: V1PolicyRule[] = fx.cache.discoveredResources().flatMap((r) => {
+    const verbs = verbsFor(r);
+    return verbs.length === 0 ? [] : [{ apiGroups: [r.group], resources: [r.resource], verbs }];
+  });
+  await rbac.createClusterRole({ body: { metadata: { name: sa, labels: { 'kawa.dev/test': 'true' } }, rules } });
+  await rbac.createClusterRoleBinding({
+    body: {
+      metadata: { name: sa, labels: { 'kawa.dev/test': 'true' } },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: sa },
+      subjects: [{ kind: 'ServiceAccount', name: sa, namespace: ns }],
+    },
+  });
+  const request: AuthenticationV1TokenRequest = { spec: { audiences: [], expirationSeconds: 3600 } };
+  const token = await core.createNamespacedServiceAccountToken({ name: sa, namespace: ns, body: request });
+  const cluster = fx.kc.getCurrentCluster();
+  if (cluster === null || token.status?.token === undefined) throw new Error('no cluster or token');
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: sa, token: token.status.token }],
+    contexts: [{ name: sa, cluster: cluster.name, user: sa }],
+    currentContext: sa,
+  });
+  return kc;
+}
+
+/** Deletes the ClusterRole and binding {@link restrictedKubeConfig} made for `ns`. */
+export async function removeRestricted(fx: EngineFixture, ns: string): Promise<void> {
+  const rbac = fx.kc.makeApiClient(RbacAuthorizationV1Api);
+  await rbac.deleteClusterRoleBinding({ name: `restricted-${ns}` }).catch(() => undefined);
+  await rbac.deleteClusterRole({ name: `restricted-${ns}` }).catch(() => undefined);
 }
