@@ -29,6 +29,11 @@ export function collectionPath(r: Pick<ApiResource, 'group' | 'version' | 'resou
   return r.group === '' ? `/api/${r.version}/${r.resource}` : `/apis/${r.group}/${r.version}/${r.resource}`;
 }
 
+export function namespacedCollectionPath(r: Pick<ApiResource, 'group' | 'version' | 'resource'>, namespace: string): string {
+  const base = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/${r.resource}`;
+}
+
 export function apiVersionOfResource(r: Pick<ApiResource, 'group' | 'version'>): string {
   return apiVersionOf(r.group, r.version);
 }

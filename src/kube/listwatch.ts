@@ -1,7 +1,7 @@
 // The informer's ListWatch against a real API server: lists through KubeRest, watches through
 // client-node's Watch (newline-delimited JSON events over one long-lived request).
 import { Watch } from '@kubernetes/client-node';
-import { apiVersionOfResource, collectionPath, type ApiResource } from './discovery.js';
+import { apiVersionOfResource, collectionPath, namespacedCollectionPath, type ApiResource } from './discovery.js';
 import type { ListPage, ListWatch, WatchHandle } from './informer.js';
 import { isRecord, type KubeObject } from './objects.js';
 import type { KubeRest } from './rest.js';
@@ -13,10 +13,12 @@ export interface KubeListWatchOptions {
    * never silent that long. Default 60 s.
    */
   idleGraceMs?: number;
+  /** Only this namespace (a namespaced resource); default: every namespace. */
+  namespace?: string;
 }
 
 export function kubeListWatch(rest: KubeRest, resource: ApiResource, options: KubeListWatchOptions = {}): ListWatch {
-  const path = collectionPath(resource);
+  const path = options.namespace === undefined ? collectionPath(resource) : namespacedCollectionPath(resource, options.namespace);
   const apiVersion = apiVersionOfResource(resource);
   const watcher = new Watch(rest.kubeConfig);
   return {

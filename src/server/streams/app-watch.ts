@@ -9,11 +9,12 @@
 // watch event that is the Application's own resourceVersion; events synthesized by a re-list share the
 // list's version (which covers them). Kubernetes resourceVersions of one resource type come from etcd's
 // revision and grow monotonically, which is what makes "newer than" meaningful here.
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { messageOf } from '../../errors.js';
 import { ARGOPROJ_GROUP, ARGOPROJ_VERSION } from '../../model/index.js';
-import { Informer, type InformerEventType, type InformerLogger, type ListPage, type ListWatch, type WatchHandle } from '../../kube/informer.js';
-import { isRecord, type KubeObject } from '../../kube/objects.js';
+import { Informer, type InformerEventType, type InformerLogger, type ListWatch } from '../../kube/informer.js';
+import { isRecord } from '../../kube/objects.js';
+import { kubeListWatch } from '../../kube/listwatch.js';
 import { KubeRest } from '../../kube/rest.js';
 import type { KubeJson } from '../store.js';
 
@@ -158,48 +159,6 @@ function nameOf(app: KubeJson): string {
 
 /** List+watch of Applications in one namespace, against a real API server. */
 export function namespacedAppListWatch(kubeConfig: KubeConfig, namespace: string): ListWatch {
-  const rest = new KubeRest(kubeConfig);
-  const path = `/apis/${ARGOPROJ_GROUP}/${ARGOPROJ_VERSION}/namespaces/${encodeURIComponent(namespace)}/applications`;
-  const watcher = new Watch(kubeConfig);
-  return {
-    async list({ limit, continue: continueToken, signal }): Promise<ListPage> {
-      const body = await rest.getJson(path, { query: { limit, continue: continueToken }, signal });
-      const meta = isRecord(body) && isRecord(body['metadata']) ? body['metadata'] : {};
-      const items = (isRecord(body) && Array.isArray(body['items']) ? body['items'] : []).filter(isRecord) as KubeObject[];
-      return {
-        items,
-        resourceVersion: typeof meta['resourceVersion'] === 'string' ? meta['resourceVersion'] : '',
-        ...(typeof meta['continue'] === 'string' && meta['continue'] !== '' ? { continue: meta['continue'] } : {}),
-      };
-    },
-    watch({ resourceVersion, timeoutSeconds }, onEvent): WatchHandle {
-      let controller: AbortController | undefined;
-      let aborted = false;
-      const done = new Promise<void>((resolve, reject) => {
-        watcher
-          .watch(path, { resourceVersion: resourceVersion === '' ? undefined : resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, onEvent, (err: unknown) => {
-            if (err === null || err === undefined) resolve();
-            else reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
-          })
-          .then(
-            (c) => {
-              controller = c;
-              if (aborted) c.abort();
-            },
-            (err: unknown) => {
-              reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
-            },
-          );
-      });
-      // The informer settles the outcome itself when it aborts; nobody else awaits `done` then.
-      done.catch(() => undefined);
-      return {
-        done,
-        abort(): void {
-          aborted = true;
-          controller?.abort();
-        },
-      };
-    },
-  };
+  const applications = { group: ARGOPROJ_GROUP, version: ARGOPROJ_VERSION, kind: 'Application', resource: 'applications', namespaced: true, verbs: ['list', 'watch'] };
+  return kubeListWatch(new KubeRest(kubeConfig), applications, { namespace });
 }
