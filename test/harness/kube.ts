@@ -1,14 +1,12 @@
 // Helpers for tests against the real control plane: clients, a namespace per test file, polling.
-import {
-  CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { serverSideApply as applyObject } from '../../src/kube/apply.js';
+import { discoverApiResources } from '../../src/kube/discovery.js';
+import type { KubeObject } from '../../src/kube/objects.js';
+import { KubeRest } from '../../src/kube/rest.js';
 
 export const TEST_FIELD_MANAGER = 'kawa-e2e';
 
@@ -18,10 +16,23 @@ export function testKubeConfig(): KubeConfig {
   return kc;
 }
 
-/** Server-side apply, the way kawa applies: one field manager, conflicts forced. */
+/**
+ * Server-side apply through kawa's own raw path (src/kube/apply.ts), with conflicts forced. Not through
+ * client-node's KubernetesObjectApi: its typed serializer drops fields its models do not know.
+ * Discovers the resource each time, so a CRD created a moment ago is found.
+ */
 export async function serverSideApply<T extends KubernetesObject>(kc: KubeConfig, obj: T): Promise<T> {
-  const api = kc.makeApiClient(KubernetesObjectApi);
-  return api.patch(obj, undefined, undefined, TEST_FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  const rest = new KubeRest(kc);
+  try {
+    const [group = '', version] = (obj.apiVersion ?? '').includes('/') ? (obj.apiVersion ?? '').split('/') : ['', obj.apiVersion];
+    const { resources } = await discoverApiResources(rest);
+    const resource = resources.find((r) => r.group === group && r.kind === obj.kind);
+    if (!resource) throw new Error(`the API server serves no ${obj.apiVersion ?? ''} ${obj.kind ?? ''}`);
+    const applied = await applyObject(rest, { ...resource, version: version ?? resource.version }, obj as unknown as KubeObject, { fieldManager: TEST_FIELD_MANAGER, force: true });
+    return applied as unknown as T;
+  } finally {
+    rest.close();
+  }
 }
 
 export interface WaitOptions {
