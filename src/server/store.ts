@@ -3,6 +3,7 @@
 // Users' objects travel through CustomObjectsApi, whose bodies pass through unchanged: the typed
 // models of @kubernetes/client-node would drop every field they do not know. Every failure becomes an
 // ApiError the route can answer with (404 → NotFound, 409 → Aborted, 422 → InvalidArgument, …).
+import { kubeErrorMessage, kubeErrorStatus } from '../kube/errors.js';
 import type { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { errorCodes, messageOf } from '../errors.js';
 import {
@@ -53,30 +54,12 @@ export class KubeFailure extends ApiError {
 }
 
 /** The HTTP status of a client-node ApiException (or anything shaped like one). */
-export function kubeStatusOf(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** The API server's own message from an ApiException body (JSON text or parsed Status). */
-function kubeMessageOf(err: unknown): string {
-  let body = (err as { body?: unknown } | null)?.body;
-  if (typeof body === 'string') {
-    const text = body;
-    try {
-      body = JSON.parse(text) as unknown;
-    } catch {
-      return text.slice(0, 500);
-    }
-  }
-  if (isRecord(body) && typeof body['message'] === 'string') return body['message'];
-  return messageOf(err);
-}
+export const kubeStatusOf = kubeErrorStatus;
 
 /** Turn a client-node failure into the answer the API gives. `what` says what was attempted. */
 export function kubeFailure(err: unknown, what: string): KubeFailure {
   const status = kubeStatusOf(err);
-  const message = kubeMessageOf(err);
+  const message = kubeErrorMessage(err);
   switch (status) {
     case 404:
       return new KubeFailure(status, 404, grpcCodes.NotFound, message, err);

@@ -15,6 +15,7 @@
 import type { CoreV1Api, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { UserError, errorCodes, messageOf } from '../../errors.js';
+import { describeKubeError, kubeErrorStatus } from '../../kube/errors.js';
 import { parseDuration } from '../../model/duration.js';
 
 export const ARGOCD_CM = 'argocd-cm';
@@ -233,10 +234,7 @@ export interface AccountStoreOptions {
 }
 
 /** An HTTP status from a client-node error, if it carries one. */
-export function statusOf(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
+export const statusOf = kubeErrorStatus;
 
 export function decodeSecretData(secret: V1Secret | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -385,6 +383,6 @@ export class AccountStore implements AuthSettingsSource {
   }
 
   private failure(what: string, err: unknown): UserError {
-    return new UserError(errorCodes.AUTH_STORE_FAILED, `${what} in namespace ${this.namespace}: ${messageOf(err)}`, { cause: err });
+    return new UserError(errorCodes.AUTH_STORE_FAILED, `${what} in namespace ${this.namespace}: ${describeKubeError(err)}`, { cause: err });
   }
 }
