@@ -22,6 +22,7 @@ import {
   validateAppProject,
   validateApplication,
 } from '../../src/model/index.js';
+import { ApplyError } from '../../src/kube/apply.js';
 import { TEST_FIELD_MANAGER, serverSideApply, testKubeConfig, useNamespace, waitUntil } from '../harness/kube.js';
 
 const ns = useNamespace('model');
@@ -69,6 +70,8 @@ async function rejection(promise: Promise<unknown>): Promise<{ code: number; bod
   try {
     await promise;
   } catch (err) {
+    // client-node's ApiException (code, body) or kawa's own ApplyError (statusCode, detail).
+    if (err instanceof ApplyError) return { code: err.statusCode ?? -1, body: err.detail };
     const { code, body } = err as { code?: number; body?: unknown };
     return { code: code ?? -1, body: typeof body === 'string' ? body : JSON.stringify(body) };
   }
