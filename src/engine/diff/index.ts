@@ -61,6 +61,7 @@ export {
   type IgnoreResult,
   type JqPathEvaluator,
 } from './ignore.js';
+export { createJqEvaluator, DEFAULT_JQ_TIMEOUT_MS, type JqEvaluator, type JqEvaluatorOptions } from './jq.js';
 export { describeFieldSet, parseFieldsV1, readManagedFields, type FieldSet, type PathElement } from './managed-fields.js';
 export { normalizeObject, LAST_APPLIED_ANNOTATION, type NormalizeOptions } from './normalize.js';
 export { decodePointer, encodePointer, type PathSegment } from './pointer.js';
