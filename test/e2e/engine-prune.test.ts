@@ -1,41 +1,27 @@
 // Pruning on the real control plane, and the rules that keep it safe: only when asked, never with
 // `Prune=false`, PruneLast after the last wave, never after a failed or empty render, never while the
 // live state is incomplete (a type kawa may not list), never an object another app tracks.
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createEngine, type SyncApp } from '../../src/engine/index.js';
 import { ClusterCache } from '../../src/kube/cache.js';
-import type { KubeObject } from '../../src/kube/objects.js';
 import { KubeRest } from '../../src/kube/rest.js';
-import { recorder, restrictedKubeConfig, resultsOf, startedIn, sync, useEngine } from '../harness/engine.js';
+import { configMap, configMapNames, deploy, recorder, restrictedKubeConfig, resultsOf, startedIn, sync, useEngine } from '../harness/engine.js';
 import { waitUntil } from '../harness/kube.js';
 
 const fx = useEngine();
 
-function configMap(name: string, annotations: Record<string, string> = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(Object.keys(annotations).length === 0 ? {} : { annotations }) }, data: { name } };
-}
 
-async function configMapNames(ns: string): Promise<string[]> {
-  const list = await fx.kc.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: ns });
-  return list.items.map((cm) => cm.metadata?.name ?? '').filter((name) => name !== 'kube-root-ca.crt').sort();
-}
 
-/** Syncs `desired` and waits until the cache shows every object, so the next compare sees them. */
-async function deploy(app: SyncApp): Promise<void> {
-  const record = await sync(fx.engine, app);
-  expect(record.phase, record.message).toBe('Succeeded');
-  await waitUntil('the cache to show the app', () => Promise.resolve(fx.engine.compare(app).sync), (s) => s === 'Synced');
-}
 
 describe('prune', () => {
   it('reports requiresPruning, deletes only when asked, keeps Prune=false objects', async () => {
     const ns = await fx.namespace('pr');
     const name = `${ns}-app`;
-    await deploy({ name, destinationNamespace: ns, desired: [configMap('keep'), configMap('old'), configMap('sticky', { 'argocd.argoproj.io/sync-options': 'Prune=false' })] });
+    await deploy(fx, { name, destinationNamespace: ns, desired: [configMap('keep'), configMap('old'), configMap('sticky', { 'argocd.argoproj.io/sync-options': 'Prune=false' })] });
 
     const app: SyncApp = { name, destinationNamespace: ns, desired: [configMap('keep')] };
     const compared = fx.engine.compare(app);
@@ -45,20 +31,20 @@ describe('prune', () => {
     const withoutPrune = await sync(fx.engine, app);
     expect(withoutPrune.phase).toBe('Succeeded');
     expect(resultsOf(withoutPrune)).toEqual({ 'ConfigMap/keep': 'Synced', 'ConfigMap/old': 'PruneSkipped', 'ConfigMap/sticky': 'PruneSkipped' });
-    expect(await configMapNames(ns)).toEqual(['keep', 'old', 'sticky']);
+    expect(await configMapNames(fx, ns)).toEqual(['keep', 'old', 'sticky']);
 
     const withPrune = await sync(fx.engine, app, { prune: true });
     expect(withPrune.phase, withPrune.message).toBe('Succeeded');
     expect(resultsOf(withPrune)).toEqual({ 'ConfigMap/keep': 'Synced', 'ConfigMap/old': 'Pruned', 'ConfigMap/sticky': 'PruneSkipped' });
     expect(withPrune.syncResult?.resources?.find((r) => r.name === 'sticky')?.message).toBe('ignored (no prune)');
-    await waitUntil('old deleted', () => configMapNames(ns), (names) => names.join() === 'keep,sticky');
+    await waitUntil('old deleted', () => configMapNames(fx, ns), (names) => names.join() === 'keep,sticky');
   });
 
   it('prunes in reverse wave order, PruneLast ones after the last wave', async () => {
     const ns = await fx.namespace('pl');
     const name = `${ns}-app`;
     const wave = (n: number) => ({ 'argocd.argoproj.io/sync-wave': String(n) });
-    await deploy({
+    await deploy(fx, {
       name,
       destinationNamespace: ns,
       desired: [configMap('w1', wave(1)), configMap('old-w0', wave(0)), configMap('old-w2', wave(2)), configMap('last', { 'argocd.argoproj.io/sync-options': 'PruneLast=true' })],
@@ -72,7 +58,7 @@ describe('prune', () => {
     const order = ['old-w2', 'w1', 'old-w0', 'w3', 'last'].map((what) => startedIn(rec.records, `/${what}`));
     expect(order.every((index, i) => index > (order[i - 1] ?? -1))).toBe(true);
     // Prunes are foreground deletions: the last one may still be finishing when the operation ends.
-    await waitUntil('the PruneLast object deleted', () => configMapNames(ns), (names) => names.join() === 'w1,w3');
+    await waitUntil('the PruneLast object deleted', () => configMapNames(fx, ns), (names) => names.join() === 'w1,w3');
   });
 });
 
@@ -80,7 +66,7 @@ describe('safety rules', () => {
   it('never prunes after a failed or empty render', async () => {
     const ns = await fx.namespace('sr');
     const name = `${ns}-app`;
-    await deploy({ name, destinationNamespace: ns, desired: [configMap('a'), configMap('b')] });
+    await deploy(fx, { name, destinationNamespace: ns, desired: [configMap('a'), configMap('b')] });
 
     const failed = await sync(fx.engine, { name, destinationNamespace: ns, desired: [], renderFailed: 'helm template: exit status 1' }, { prune: true });
     expect(failed.phase).toBe('Failed');
@@ -89,19 +75,19 @@ describe('safety rules', () => {
     const empty = await sync(fx.engine, { name, destinationNamespace: ns, desired: [] }, { prune: true });
     expect(empty.phase).toBe('Failed');
     expect(empty.message).toMatch(/^cannot sync: the source rendered no objects.*set allowEmpty/);
-    expect(await configMapNames(ns)).toEqual(['a', 'b']);
+    expect(await configMapNames(fx, ns)).toEqual(['a', 'b']);
 
     // Said explicitly, an empty app is synced to empty.
     const allowed = await sync(fx.engine, { name, destinationNamespace: ns, desired: [], allowEmpty: true }, { prune: true });
     expect(allowed.phase, allowed.message).toBe('Succeeded');
     expect(resultsOf(allowed)).toEqual({ 'ConfigMap/a': 'Pruned', 'ConfigMap/b': 'Pruned' });
-    await waitUntil('everything pruned', () => configMapNames(ns), (names) => names.length === 0);
+    await waitUntil('everything pruned', () => configMapNames(fx, ns), (names) => names.length === 0);
   });
 
   it('never prunes while a type cannot be listed (incomplete live state)', async () => {
     const ns = await fx.namespace('sl');
     const name = `${ns}-app`;
-    await deploy({ name, destinationNamespace: ns, desired: [configMap('a'), configMap('b')] });
+    await deploy(fx, { name, destinationNamespace: ns, desired: [configMap('a'), configMap('b')] });
 
     // A controller identity that may do everything except read Secrets: its cache cannot list them.
     const restricted = await restrictedKubeConfig(fx, ns, (r) => (r.resource === 'secrets' ? [] : ['*']));
@@ -116,7 +102,7 @@ describe('safety rules', () => {
       const record = await sync(engine, { name, destinationNamespace: ns, desired: [configMap('a')] }, { prune: true });
       expect(record.phase).toBe('Failed');
       expect(record.message).toMatch(/^refusing to prune 1 object\(s\): the live state is incomplete \(types not listed yet: .*\/Secret.*\); nothing was applied or deleted$/);
-      expect(await configMapNames(ns)).toEqual(['a', 'b']);
+      expect(await configMapNames(fx, ns)).toEqual(['a', 'b']);
       // Without pruning the sync goes ahead: applying never depends on what is absent.
       const applied = await sync(engine, { name, destinationNamespace: ns, desired: [configMap('a')] });
       expect(applied.phase, applied.message).toBe('Succeeded');
@@ -132,7 +118,7 @@ describe('safety rules', () => {
   it('never prunes while an API group cannot be discovered', async () => {
     const ns = await fx.namespace('sd');
     const name = `${ns}-app`;
-    await deploy({ name, destinationNamespace: ns, desired: [configMap('a'), configMap('b')] });
+    await deploy(fx, { name, destinationNamespace: ns, desired: [configMap('a'), configMap('b')] });
 
     // The real API server seen through a proxy that reports one group as Stale in aggregated discovery,
     // which is what the server itself says when an aggregated API server is down.
@@ -148,7 +134,7 @@ describe('safety rules', () => {
       const record = await sync(engine, { name, destinationNamespace: ns, desired: [configMap('a')] }, { prune: true });
       expect(record.phase).toBe('Failed');
       expect(record.message).toMatch(/^refusing to prune 1 object\(s\): the live state is incomplete \(API groups not reachable: autoscaling\/v2.*\); nothing was applied or deleted$/);
-      expect(await configMapNames(ns)).toEqual(['a', 'b']);
+      expect(await configMapNames(fx, ns)).toEqual(['a', 'b']);
     } finally {
       await cache.stop();
       rest.close();
@@ -160,7 +146,7 @@ describe('safety rules', () => {
     const ns = await fx.namespace('ss');
     const a = `${ns}-a`;
     const b = `${ns}-b`;
-    await deploy({ name: a, destinationNamespace: ns, desired: [configMap('mine'), configMap('shared'), configMap('moved')] });
+    await deploy(fx, { name: a, destinationNamespace: ns, desired: [configMap('mine'), configMap('shared'), configMap('moved')] });
 
     // B declares `shared` too: the comparison says so, and FailOnSharedResource refuses to take it over.
     const appB: SyncApp = { name: b, destinationNamespace: ns, desired: [configMap('shared')] };
@@ -185,7 +171,7 @@ describe('safety rules', () => {
     expect(record.phase, record.message).toBe('Succeeded');
     expect(resultsOf(record)).toEqual({ 'ConfigMap/mine': 'Synced', 'ConfigMap/moved': 'PruneSkipped' });
     expect(record.syncResult?.resources?.find((r) => r.name === 'moved')?.message).toBe(`not pruned: now tracked by application ${ns}-c (SharedResource)`);
-    expect(await configMapNames(ns)).toEqual(['mine', 'moved', 'shared']);
+    expect(await configMapNames(fx, ns)).toEqual(['mine', 'moved', 'shared']);
   });
 });
 

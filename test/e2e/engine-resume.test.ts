@@ -2,21 +2,18 @@
 // fresh engine, with the same result and the same writes as a run that never stopped; a hook of the
 // same name in the way that kawa did not create; and what a resumed operation keeps from its start
 // (the desired objects, the app's settings, its own record format).
-import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { BatchV1Api } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { isTerminal, type Engine, type OperationRecord, type SyncApp } from '../../src/engine/index.js';
 import type { CacheEvent } from '../../src/kube/cache.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { formatTrackingId, TRACKING_ID_ANNOTATION } from '../../src/kube/tracking.js';
-import { recorder, resultsOf, startedIn, sync, taskOf, useEngine } from '../harness/engine.js';
+import { configMap, configMapNames, recorder, resultsOf, startedIn, sync, taskOf, useEngine } from '../harness/engine.js';
 import { serverSideApply, waitUntil } from '../harness/kube.js';
 
 const fx = useEngine();
 
-function configMap(name: string, annotations: Record<string, string> = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(Object.keys(annotations).length === 0 ? {} : { annotations }) }, data: { name } };
-}
 
 function hookJob(name: string, annotations: Record<string, string>, generateName = false): KubeObject {
   return {
@@ -27,10 +24,6 @@ function hookJob(name: string, annotations: Record<string, string>, generateName
   };
 }
 
-async function configMapNames(ns: string): Promise<string[]> {
-  const list = await fx.kc.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: ns });
-  return list.items.map((cm) => cm.metadata?.name ?? '').filter((name) => name !== 'kube-root-ca.crt').sort();
-}
 
 /** What a step can change; a step that changes none of it only waited for the cluster. */
 function progressOf(record: OperationRecord): string {
@@ -152,7 +145,7 @@ describe('resume', () => {
     expect(failed.message).toMatch(
       new RegExp(`^dry run failed: batch/Job ${ns}/smoke: jobs(\\.batch)? "smoke" already exists \\(an older copy is in the way; the hook-delete-policy BeforeHookCreation replaces it`),
     );
-    expect(await configMapNames(ns)).toEqual([]);
+    expect(await configMapNames(fx, ns)).toEqual([]);
     const jobs = await fx.kc.makeApiClient(BatchV1Api).listNamespacedJob({ namespace: ns });
     expect(jobs.items.map((j) => j.metadata?.name)).toEqual(['smoke']);
   });
@@ -176,6 +169,6 @@ describe('resume', () => {
     // The spec moved to a namespace that does not exist meanwhile: this operation still syncs into ns.
     const done = await fx.engine.runToCompletion({ record, app: { ...app, destinationNamespace: `${ns}-elsewhere` }, persist: store.persist });
     expect(done.phase, done.message).toBe('Succeeded');
-    expect(await configMapNames(ns)).toEqual(['a', 'b']);
+    expect(await configMapNames(fx, ns)).toEqual(['a', 'b']);
   });
 });

@@ -3,21 +3,18 @@
 // prunes and changes nothing, Prune=confirm, the live state becoming incomplete between the start and
 // the prune, hooks that disappear (deleted while running; gone before the cache ever showed them), and
 // a finished hook kawa may not delete.
-import { BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { BatchV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { confirmPrune, createEngine, type Clock, type Engine, type OperationRecord, type SyncApp } from '../../src/engine/index.js';
 import { ClusterCache } from '../../src/kube/cache.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { KubeRest } from '../../src/kube/rest.js';
-import { recorder, removeRestricted, restrictedKubeConfig, resultsOf, sync, taskOf, useEngine } from '../harness/engine.js';
+import { configMap, configMapNames, deploy, recorder, removeRestricted, restrictedKubeConfig, resultsOf, sync, taskOf, useEngine } from '../harness/engine.js';
 import { waitUntil } from '../harness/kube.js';
 
 const fx = useEngine();
 
-function configMap(name: string, annotations: Record<string, string> = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(Object.keys(annotations).length === 0 ? {} : { annotations }) }, data: { name } };
-}
 
 /** A Service the API server rejects (422: no such type). */
 function badService(annotations: Record<string, string> = {}): KubeObject {
@@ -37,17 +34,7 @@ function hookJob(name: string, annotations: Record<string, string>, suspend = fa
   };
 }
 
-async function configMapNames(ns: string): Promise<string[]> {
-  const list = await fx.kc.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: ns });
-  return list.items.map((cm) => cm.metadata?.name ?? '').filter((name) => name !== 'kube-root-ca.crt').sort();
-}
 
-/** Syncs `desired` and waits until the cache shows every object, so the next start sees them. */
-async function deploy(app: SyncApp): Promise<void> {
-  const record = await sync(fx.engine, app);
-  expect(record.phase, record.message).toBe('Succeeded');
-  await waitUntil('the cache to show the app', () => Promise.resolve(fx.engine.compare(app).sync), (s) => s === 'Synced');
-}
 
 /** Steps (waiting a little while idle) until `until` holds for the record. */
 async function stepUntil(engine: Engine, record: OperationRecord, app: SyncApp, persist: (r: OperationRecord) => void, what: string, until: (r: OperationRecord) => boolean): Promise<OperationRecord> {
@@ -76,7 +63,7 @@ describe('dry runs and waves', () => {
     expect(record.phase).toBe('Failed');
     expect(record.message).toMatch(new RegExp(`^one or more synchronization tasks failed: apply of Service ${ns}/bad failed: .*Sideways`));
     expect(resultsOf(record)).toMatchObject({ 'ConfigMap/a': 'Synced', 'ConfigMap/b': 'Synced', 'Service/bad': 'SyncFailed' });
-    expect(await configMapNames(ns)).toEqual(['a', 'b']);
+    expect(await configMapNames(fx, ns)).toEqual(['a', 'b']);
     // Every step persisted a record: the start, the (client-side) dry run, the apply, the end.
     expect(store.records.length).toBeGreaterThanOrEqual(4);
     expect(store.records[0]?.phase).toBe('Running');
@@ -89,7 +76,7 @@ describe('dry runs and waves', () => {
     const record = await sync(fx.engine, app);
     expect(record.phase).toBe('Failed');
     expect(record.message).toMatch(new RegExp(`^dry run failed: Service ${ns}/bad: .*Sideways`));
-    expect(await configMapNames(ns)).toEqual([]);
+    expect(await configMapNames(fx, ns)).toEqual([]);
   });
 
   it('waits the wave delay before each wave after the first', async () => {
@@ -109,12 +96,12 @@ describe('dry runs and waves', () => {
   it('a dry-run sync with waves and a prune reports what it would do and changes nothing', async () => {
     const ns = await fx.namespace('sn');
     const name = `${ns}-app`;
-    await deploy({ name, destinationNamespace: ns, desired: [configMap('old')] });
+    await deploy(fx, { name, destinationNamespace: ns, desired: [configMap('old')] });
     const app: SyncApp = { name, destinationNamespace: ns, desired: [configMap('a'), configMap('b', { 'argocd.argoproj.io/sync-wave': '1' })] };
     const done = await sync(fx.engine, app, { dryRun: true, prune: true });
     expect([done.phase, done.message]).toEqual(['Succeeded', 'successfully synced (dry run)']);
     expect(resultsOf(done)).toEqual({ 'ConfigMap/old': 'Pruned', 'ConfigMap/a': 'Synced', 'ConfigMap/b': 'Synced' });
-    expect(await configMapNames(ns)).toEqual(['old']);
+    expect(await configMapNames(fx, ns)).toEqual(['old']);
   });
 });
 
@@ -122,24 +109,24 @@ describe('pruning', () => {
   it('Prune=confirm waits for a confirmation, then prunes', async () => {
     const ns = await fx.namespace('pc');
     const name = `${ns}-app`;
-    await deploy({ name, destinationNamespace: ns, desired: [configMap('a'), configMap('ask', { 'argocd.argoproj.io/sync-options': 'Prune=confirm' })] });
+    await deploy(fx, { name, destinationNamespace: ns, desired: [configMap('a'), configMap('ask', { 'argocd.argoproj.io/sync-options': 'Prune=confirm' })] });
     const app: SyncApp = { name, destinationNamespace: ns, desired: [configMap('a')] };
     const store = recorder();
     const engine = fx.engine;
     const started = await engine.startSync({ app, operation: { sync: { prune: true } }, persist: store.persist });
     const waiting = await stepUntil(engine, started, app, store.persist, 'the confirmation asked', (r) => r.message?.startsWith('waiting for pruning confirmation') === true);
     expect(waiting.message).toBe(`waiting for pruning confirmation of ConfigMap ${ns}/ask`);
-    expect(await configMapNames(ns)).toEqual(['a', 'ask']);
+    expect(await configMapNames(fx, ns)).toEqual(['a', 'ask']);
     const done = await engine.runToCompletion({ record: confirmPrune(waiting), app, persist: store.persist });
     expect(done.phase, done.message).toBe('Succeeded');
     expect(resultsOf(done)).toEqual({ 'ConfigMap/a': 'Synced', 'ConfigMap/ask': 'Pruned' });
-    await waitUntil('ask pruned', () => configMapNames(ns), (names) => names.join() === 'a');
+    await waitUntil('ask pruned', () => configMapNames(fx, ns), (names) => names.join() === 'a');
   });
 
   it('does not prune when the live state became incomplete after the start', async () => {
     const ns = await fx.namespace('pi');
     const name = `${ns}-app`;
-    await deploy({ name, destinationNamespace: ns, desired: [configMap('old', { 'argocd.argoproj.io/sync-wave': '1' })] });
+    await deploy(fx, { name, destinationNamespace: ns, desired: [configMap('old', { 'argocd.argoproj.io/sync-wave': '1' })] });
     const app: SyncApp = { name, destinationNamespace: ns, desired: [configMap('a'), configMap('b', { 'argocd.argoproj.io/sync-wave': '1' })] };
     const store = recorder();
     // Started by a controller that sees everything…
@@ -157,7 +144,7 @@ describe('pruning', () => {
       const done = await engine.runToCompletion({ record: started, app, persist: store.persist });
       expect(done.phase).toBe('Failed');
       expect(done.message).toMatch(new RegExp(`prune of ConfigMap ${ns}/old failed: not pruned: the live state is incomplete \\(types not listed yet: .*/Secret`));
-      expect(await configMapNames(ns)).toContain('old');
+      expect(await configMapNames(fx, ns)).toContain('old');
     } finally {
       await cache.stop();
       rest.close();
@@ -179,7 +166,7 @@ describe('hooks that go away', () => {
     const done = await fx.engine.runToCompletion({ record: running, app, persist: store.persist });
     expect(done.phase).toBe('Failed');
     expect(done.message).toBe(`one or more synchronization tasks failed: create-hook of batch/Job ${ns}/gone failed: the hook was deleted before it completed`);
-    expect(await configMapNames(ns)).toEqual([]);
+    expect(await configMapNames(fx, ns)).toEqual([]);
   });
 
   it('looks a hook the cache never showed up after kindWaitMs: running is no failure, gone is', async () => {

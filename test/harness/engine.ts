@@ -4,7 +4,7 @@ import { AuthenticationV1TokenRequest, CoreV1Api, KubeConfig, RbacAuthorizationV
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { createEngine, type Engine, type EngineOptions, type OperationRecord, type SyncApp } from '../../src/engine/index.js';
 import { ClusterCache } from '../../src/kube/cache.js';
@@ -12,7 +12,7 @@ import type { ApiResource } from '../../src/kube/discovery.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { KubeRest } from '../../src/kube/rest.js';
 import { projectRoot } from '../../src/localcluster/pins.js';
-import { testKubeConfig } from './kube.js';
+import { testKubeConfig, waitUntil } from './kube.js';
 
 /** The objects of an example app (`examples/<dir>/*.yaml`, in file order), parsed as the render would. */
 export function loadExample(dir: string): KubeObject[] {
@@ -167,4 +167,22 @@ export async function removeRestricted(fx: EngineFixture, ns: string): Promise<v
   const rbac = fx.kc.makeApiClient(RbacAuthorizationV1Api);
   await rbac.deleteClusterRoleBinding({ name: `restricted-${ns}` }).catch(() => undefined);
   await rbac.deleteClusterRole({ name: `restricted-${ns}` }).catch(() => undefined);
+}
+
+/** A ConfigMap whose data names it, with optional annotations (waves, sync options). */
+export function configMap(name: string, annotations: Record<string, string> = {}): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(Object.keys(annotations).length === 0 ? {} : { annotations }) }, data: { name } };
+}
+
+/** The ConfigMaps in a namespace, sorted, without the one Kubernetes puts in every namespace. */
+export async function configMapNames(fx: EngineFixture, ns: string): Promise<string[]> {
+  const list = await fx.kc.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: ns });
+  return list.items.map((cm) => cm.metadata?.name ?? '').filter((name) => name !== 'kube-root-ca.crt').sort();
+}
+
+/** Syncs `desired` and waits until the cache shows every object, so the next compare or start sees them. */
+export async function deploy(fx: EngineFixture, app: SyncApp): Promise<void> {
+  const record = await sync(fx.engine, app);
+  expect(record.phase, record.message).toBe('Succeeded');
+  await waitUntil('the cache to show the app', () => Promise.resolve(fx.engine.compare(app).sync), (s) => s === 'Synced');
 }
