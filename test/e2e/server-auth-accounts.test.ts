@@ -5,6 +5,7 @@ import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/clien
 import { beforeEach, describe, expect, it } from 'vitest';
 import { errorCodes } from '../../src/errors.js';
 import { AccountStore, parseTokens, type SecretsApi } from '../../src/server/auth/index.js';
+import { codeOf, racingStores } from '../harness/auth.js';
 import { testKubeConfig, useNamespace, waitFor } from '../harness/kube.js';
 
 const ns = useNamespace('auth-store');
@@ -13,7 +14,6 @@ const SECRET = 'argocd-secret';
 /** Everything a test in this file may create; removed before each test. */
 const SECRETS = [SECRET, 'initial'];
 
-const codeOf = (err: unknown): number | undefined => (err as { code?: number } | null)?.code;
 
 describe('AccountStore', () => {
   const core = testKubeConfig().makeApiClient(CoreV1Api);
@@ -109,37 +109,8 @@ describe('AccountStore', () => {
     // Eight servers, each with its own client. Every store's first read is held until all eight have
     // read, so all of them race on the same (absent) Secret and the API server refuses seven creates.
     const writers = 8;
-    let reads = 0;
     const conflicts: number[] = [];
-    let release: () => void = () => undefined;
-    const allRead = new Promise<void>((resolve) => (release = resolve));
-    const stores = Array.from({ length: writers }, () => {
-      const client = testKubeConfig().makeApiClient(CoreV1Api);
-      let first = true;
-      const countConflict = (err: unknown): never => {
-        conflicts.push(codeOf(err) ?? -1);
-        throw err;
-      };
-      const racing: SecretsApi = {
-        readNamespacedConfigMap: (param) => client.readNamespacedConfigMap(param),
-        readNamespacedSecret: async (param) => {
-          const result = await client.readNamespacedSecret(param).then(
-            (secret) => ({ secret, err: undefined }),
-            (err: unknown) => ({ secret: undefined, err }),
-          );
-          if (first) {
-            first = false;
-            if (++reads === writers) release();
-            await allRead;
-          }
-          if (result.secret !== undefined) return result.secret;
-          throw result.err;
-        },
-        createNamespacedSecret: (param) => client.createNamespacedSecret(param).catch(countConflict),
-        replaceNamespacedSecret: (param) => client.replaceNamespacedSecret(param).catch(countConflict),
-      };
-      return new AccountStore({ core: racing, namespace: ns.name });
-    });
+    const stores = racingStores(writers, ns.name, conflicts);
     await Promise.all(stores.map((store, i) => store.addToken('ci', { id: `t${i}`, iat: i })));
     expect(conflicts.length).toBeGreaterThanOrEqual(writers - 1);
     expect(new Set(conflicts)).toEqual(new Set([409]));

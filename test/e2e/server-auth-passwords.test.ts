@@ -9,15 +9,14 @@ import {
   bootstrapAuth,
   changePassword,
   verifyPassword,
-  type SecretsApi,
 } from '../../src/server/auth/index.js';
+import { codeOf, racingStores } from '../harness/auth.js';
 import { testKubeConfig, useNamespace } from '../harness/kube.js';
 
 const ns = useNamespace('auth-pw');
 
 const SECRET = 'argocd-secret';
 
-const codeOf = (err: unknown): number | undefined => (err as { code?: number } | null)?.code;
 const now = () => new Date('2024-05-01T10:00:00.000Z');
 
 const core = testKubeConfig().makeApiClient(CoreV1Api);
@@ -85,37 +84,8 @@ describe('bootstrapAuth', () => {
     // Two servers, each with its own client. Each one's first read (of argocd-secret) is held until both
     // have read, so both find nothing and both try to create it: the API server refuses one with 409.
     const servers = 2;
-    let reads = 0;
     const conflicts: number[] = [];
-    let release: () => void = () => undefined;
-    const bothRead = new Promise<void>((resolve) => (release = resolve));
-    const stores = Array.from({ length: servers }, () => {
-      const client = testKubeConfig().makeApiClient(CoreV1Api);
-      let first = true;
-      const countConflict = (err: unknown): never => {
-        conflicts.push(codeOf(err) ?? -1);
-        throw err;
-      };
-      const racing: SecretsApi = {
-        readNamespacedConfigMap: (param) => client.readNamespacedConfigMap(param),
-        readNamespacedSecret: async (param) => {
-          const result = await client.readNamespacedSecret(param).then(
-            (secret) => ({ secret, err: undefined }),
-            (err: unknown) => ({ secret: undefined, err }),
-          );
-          if (first) {
-            first = false;
-            if (++reads === servers) release();
-            await bothRead;
-          }
-          if (result.secret !== undefined) return result.secret;
-          throw result.err;
-        },
-        createNamespacedSecret: (param) => client.createNamespacedSecret(param).catch(countConflict),
-        replaceNamespacedSecret: (param) => client.replaceNamespacedSecret(param).catch(countConflict),
-      };
-      return new AccountStore({ core: racing, namespace: ns.name });
-    });
+    const stores = racingStores(servers, ns.name, conflicts);
     const results = await Promise.all(stores.map((store) => bootstrapAuth(store, { now })));
     expect(conflicts.length).toBeGreaterThanOrEqual(1);
     expect(new Set(conflicts)).toEqual(new Set([409]));
