@@ -50,7 +50,28 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+/** What assembleServer also needs beyond StartOptions' wiring: test-only knobs of buildServer. */
+export interface AssembleOptions extends Omit<StartOptions, 'host' | 'port' | 'rbacReloadMs'> {
+  /** Check responses against their schemas (tests). */
+  readonly validateResponses?: boolean;
+  /** How long `?refresh=` waits for the controller, in ms. */
+  readonly refreshWaitMs?: number;
+}
+
+export interface AssembledServer {
+  readonly app: KawaServer;
+  readonly kubeConfig: KubeConfig;
+  readonly accounts: AccountStore;
+  readonly sessions: SessionManager;
+  /** Re-reads argocd-rbac-cm and the project roles. */
+  readonly reloadRbac: () => Promise<void>;
+}
+
+/**
+ * The server wired from a kubeconfig, ready but not listening: CRDs (optional), the default project,
+ * the auth bootstrap, sessions, RBAC. startServer and the tests share this one wiring.
+ */
+export async function assembleServer(options: AssembleOptions = {}): Promise<AssembledServer> {
   const kc = options.kubeConfig ?? defaultKubeConfig();
   const namespace = options.namespace ?? DEFAULT_NAMESPACE;
   const logger: FastifyBaseLogger = options.logger ?? pino({ level: process.env['KAWA_LOG_LEVEL'] ?? 'info' });
@@ -93,13 +114,19 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
     ...(options.secureCookies === undefined ? {} : { secureCookies: options.secureCookies }),
     ...(options.applicationNamespaces === undefined ? {} : { applicationNamespaces: options.applicationNamespaces }),
+    ...(options.validateResponses === undefined ? {} : { validateResponses: options.validateResponses }),
+    ...(options.refreshWaitMs === undefined ? {} : { refreshWaitMs: options.refreshWaitMs }),
     onProjectsChanged: () => reloadProjectRoles(sources),
     streams: { kubeConfig: kc },
   });
+  return { app, kubeConfig: kc, accounts, sessions, reloadRbac: () => reloadRbac(sources) };
+}
 
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const { app, reloadRbac: reload } = await assembleServer(options);
   const timer = setInterval(() => {
-    reloadRbac(sources).catch((err: unknown) => {
-      logger.warn({ err }, 'could not reload RBAC; the previous policy stays in force');
+    reload().catch((err: unknown) => {
+      app.log.warn({ err }, 'could not reload RBAC; the previous policy stays in force');
     });
   }, options.rbacReloadMs ?? 15_000);
   timer.unref();

@@ -4,17 +4,8 @@
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
-import {
-  AccountStore,
-  INITIAL_ADMIN_SECRET,
-  LoginService,
-  SessionManager,
-  bootstrapAuth,
-  changePassword,
-} from '../../src/server/auth/index.js';
-import { RbacService } from '../../src/server/rbac/index.js';
-import { ArgoStore, SessionRevocations, buildServer, ensureCrds, ensureDefaultProject, reloadRbac, type KawaServer } from '../../src/server/index.js';
-import { reloadProjectRoles } from '../../src/server/rbac-sync.js';
+import { INITIAL_ADMIN_SECRET, changePassword, type AccountStore, type SessionManager } from '../../src/server/auth/index.js';
+import { assembleServer, ensureCrds, type KawaServer } from '../../src/server/index.js';
 import { testKubeConfig, useNamespace } from './kube.js';
 
 export type Json = Record<string, unknown>;
@@ -72,34 +63,17 @@ export function useApiServer(prefix: string, options: { bodyLimit?: number } = {
       body: { metadata: { name: 'argocd-cm' }, data: Object.fromEntries(ACCOUNTS.map((a) => [`accounts.${a}`, 'login, apiKey'])) },
     });
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'argocd-rbac-cm' }, data: { 'policy.csv': RBAC_POLICY } } });
-    const accounts = new AccountStore({ core, namespace: ns });
-    await bootstrapAuth(accounts);
+    const { app, accounts, sessions } = await assembleServer({
+      kubeConfig: kc,
+      namespace: ns,
+      logger: pino({ level: 'silent' }),
+      validateResponses: true,
+      refreshWaitMs: 300,
+      ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    });
     for (const account of ACCOUNTS) await changePassword(accounts, account, PASSWORD);
     const initial = await core.readNamespacedSecret({ name: INITIAL_ADMIN_SECRET, namespace: ns });
     const adminPassword = Buffer.from(initial.data?.['password'] ?? '', 'base64').toString('utf8');
-
-    const store = new ArgoStore(custom, core);
-    await ensureDefaultProject(store, ns);
-    const revocations = new SessionRevocations();
-    const sessions = new SessionManager({ settings: accounts, isRevoked: (id) => revocations.isRevoked(id) });
-    const login = await LoginService.create({ settings: accounts, sessions });
-    const rbac = await RbacService.create();
-    const sources = { rbac, core, store, namespace: ns, log: pino({ level: 'silent' }) };
-    await reloadRbac(sources);
-    const app = await buildServer({
-      custom,
-      core,
-      sessions,
-      login,
-      rbac,
-      revocations,
-      namespace: ns,
-      validateResponses: true,
-      refreshWaitMs: 300,
-      onProjectsChanged: () => reloadProjectRoles(sources),
-      streams: { kubeConfig: kc },
-      ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
-    });
 
     Object.assign(fixture, { kc, custom, core, accounts, sessions, app, adminPassword });
     fixture.loginAs = async (username, password = PASSWORD) => {
