@@ -5,7 +5,7 @@ import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/clien
 import { beforeEach, describe, expect, it } from 'vitest';
 import { errorCodes } from '../../src/errors.js';
 import { AccountStore, parseTokens, type SecretsApi } from '../../src/server/auth/index.js';
-import { codeOf, racingStores } from '../harness/auth.js';
+import { codeOf, racingStores, readSecretData } from '../harness/auth.js';
 import { testKubeConfig, useNamespace, waitFor } from '../harness/kube.js';
 
 const ns = useNamespace('auth-store');
@@ -21,14 +21,7 @@ describe('AccountStore', () => {
   const rival = testKubeConfig().makeApiClient(CoreV1Api);
   const newStore = (maxAttempts?: number) => new AccountStore({ core, namespace: ns.name, maxAttempts });
 
-  const secretData = async (name: string): Promise<Record<string, string> | undefined> => {
-    const secret = await core.readNamespacedSecret({ name, namespace: ns.name }).catch((err: unknown) => {
-      if (codeOf(err) === 404) return undefined;
-      throw err;
-    });
-    if (secret === undefined) return undefined;
-    return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-  };
+  const secretData = (name: string): Promise<Record<string, string> | undefined> => readSecretData(core, ns.name, name);
   const putSecret = async (name: string, stringData: Record<string, string>): Promise<void> => {
     await core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name }, stringData } });
   };

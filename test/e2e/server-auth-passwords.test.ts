@@ -10,7 +10,7 @@ import {
   changePassword,
   verifyPassword,
 } from '../../src/server/auth/index.js';
-import { codeOf, racingStores } from '../harness/auth.js';
+import { codeOf, racingStores, readSecretData } from '../harness/auth.js';
 import { testKubeConfig, useNamespace } from '../harness/kube.js';
 
 const ns = useNamespace('auth-pw');
@@ -22,14 +22,7 @@ const now = () => new Date('2024-05-01T10:00:00.000Z');
 const core = testKubeConfig().makeApiClient(CoreV1Api);
 const newStore = () => new AccountStore({ core, namespace: ns.name });
 
-const secretData = async (name: string): Promise<Record<string, string> | undefined> => {
-  const secret = await core.readNamespacedSecret({ name, namespace: ns.name }).catch((err: unknown) => {
-    if (codeOf(err) === 404) return undefined;
-    throw err;
-  });
-  if (secret === undefined) return undefined;
-  return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-};
+const secretData = (name: string): Promise<Record<string, string> | undefined> => readSecretData(core, ns.name, name);
 const putSecret = async (name: string, stringData: Record<string, string>): Promise<void> => {
   await core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name }, stringData } });
 };

@@ -43,3 +43,13 @@ export function racingStores(count: number, namespace: string, conflicts: number
     return new AccountStore({ core: racing, namespace });
   });
 }
+
+/** A Secret's data, decoded, or undefined when it does not exist. */
+export async function readSecretData(core: CoreV1Api, namespace: string, name: string): Promise<Record<string, string> | undefined> {
+  const secret = await core.readNamespacedSecret({ name, namespace }).catch((err: unknown) => {
+    if (codeOf(err) === 404) return undefined;
+    throw err;
+  });
+  if (secret === undefined) return undefined;
+  return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+}
