@@ -1,0 +1,1 @@
+export { RepoService, type ChartFetcher, type ManifestRequest, type ManifestResponse, type RepoServiceOptions, type RepoServiceStats } from './service.js';

@@ -1,0 +1,300 @@
+// The repo server's one entry point: (Application source, app context) → resolved revision + rendered
+// objects. It joins the git mirror cache (one fetch per repository), read-only checkouts (one per repo +
+// commit, shared by every app on that commit) and the renderers, and caches render results by everything
+// that can change them, so a refresh pass where nothing moved costs one `ls-remote` per repository and
+// no render at all. The controller, the API server (`manifests`, `managed-resources`) and `kawa render`
+// all go through here.
+import { createHash } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError, errorCodes } from '../errors.js';
+import type { GitCredentials } from '../git/credentials.js';
+import { GitMirrorCache, type RevisionMetadata } from '../git/mirror.js';
+import { resolveFromRefs, type RemoteRefs } from '../git/refs.js';
+import { isFullSha } from '../git/url.js';
+import type { ApplicationSource } from '../model/index.js';
+import { buildEnvironment, renderSource, type RenderedObject, type SourceType, type ToolPaths } from '../render/index.js';
+
+/** Fetches a Helm chart from a chart repository or OCI registry into a directory; set for `source.chart` support. */
+export interface ChartFetcher {
+  /** The exact chart version `targetRevision` (a version or semver range) names. */
+  resolveVersion(args: { repoURL: string; chart: string; version: string; creds?: GitCredentials }): Promise<string>;
+  /** Unpacks the chart into `destDir` (empty, created by the caller); the chart's files end up at `destDir` itself. */
+  fetch(args: { repoURL: string; chart: string; version: string; destDir: string; creds?: GitCredentials }): Promise<void>;
+}
+
+export interface RepoServiceOptions {
+  mirrors: GitMirrorCache;
+  /** Where checkouts are kept (`<workRoot>/<repo hash>/<sha>`). */
+  workRoot: string;
+  /** The credentials for a repository URL (repository Secrets, then repo-creds templates). */
+  credentials?: (repoURL: string) => GitCredentials | undefined;
+  tools?: ToolPaths;
+  charts?: ChartFetcher;
+  /** How long a repository's `ls-remote` answer is reused (default 3 s): one call per repo per refresh pass. */
+  refsTtlMs?: number;
+  /** Render results kept (default 5,000; least recently used dropped first). */
+  maxCachedRenders?: number;
+  /** Checkouts kept on disk (default 64; least recently used removed first). */
+  maxCheckouts?: number;
+  renderTimeoutMs?: number;
+  maxRenderBytes?: number;
+  now?: () => number;
+}
+
+export interface ManifestRequest {
+  source: ApplicationSource;
+  /** The app instance name (Helm's default release name, `$ARGOCD_APP_NAME`). */
+  appName: string;
+  /** The destination namespace. */
+  namespace?: string;
+  kubeVersion?: string;
+  apiVersions?: readonly string[];
+  /** Render this revision instead of `targetRevision` (rollback to a SHA, `manifests?revision=`). */
+  revision?: string;
+  /** Bypass the refs and render caches (hard refresh). */
+  noCache?: boolean;
+}
+
+export interface ManifestResponse {
+  /** The commit SHA (git) or chart version (Helm repository) rendered. */
+  revision: string;
+  sourceType: SourceType;
+  objects: RenderedObject[];
+  warnings: string[];
+  /** Served from the render cache. */
+  cached: boolean;
+}
+
+export interface RepoServiceStats {
+  renders: number;
+  cacheHits: number;
+  lsRemotes: number;
+  checkouts: number;
+}
+
+interface RefsEntry {
+  at: number;
+  refs: Promise<RemoteRefs>;
+}
+
+/** Stable JSON: object keys sorted, so equal specs hash equally whatever their key order. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** A Map used as an LRU: a hit moves the key to the end, the oldest go first. */
+function touch<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+}
+
+export class RepoService {
+  private readonly mirrors: GitMirrorCache;
+  private readonly options: RepoServiceOptions;
+  private readonly refs = new Map<string, RefsEntry>();
+  private readonly renders = new Map<string, Promise<ManifestResponse>>();
+  private readonly checkouts = new Map<string, Promise<string>>();
+  private readonly counters: RepoServiceStats = { renders: 0, cacheHits: 0, lsRemotes: 0, checkouts: 0 };
+  private readonly now: () => number;
+
+  constructor(options: RepoServiceOptions) {
+    this.options = options;
+    this.mirrors = options.mirrors;
+    this.now = options.now ?? Date.now;
+  }
+
+  stats(): RepoServiceStats {
+    return { ...this.counters };
+  }
+
+  /** Forget what is known of a repository's refs (a webhook said it moved). */
+  invalidate(repoURL: string): void {
+    this.refs.delete(repoURL);
+  }
+
+  private creds(repoURL: string): GitCredentials | undefined {
+    return this.options.credentials?.(repoURL);
+  }
+
+  private lsRemote(repoURL: string, fresh: boolean): Promise<RemoteRefs> {
+    const ttl = this.options.refsTtlMs ?? 3_000;
+    const cached = this.refs.get(repoURL);
+    if (!fresh && cached !== undefined && this.now() - cached.at < ttl) return cached.refs;
+    this.counters.lsRemotes++;
+    const refs = this.mirrors.lsRemote(repoURL, this.creds(repoURL));
+    const entry: RefsEntry = { at: this.now(), refs };
+    this.refs.set(repoURL, entry);
+    // A failed listing is not remembered: the next caller tries again.
+    refs.catch(() => {
+      if (this.refs.get(repoURL) === entry) this.refs.delete(repoURL);
+    });
+    return refs;
+  }
+
+  private isChartSource(source: ApplicationSource): boolean {
+    return source.chart !== undefined && source.chart !== '';
+  }
+
+  /** The commit SHA (or chart version) a source's `targetRevision` (or `revision`) names now. */
+  async resolveRevision(source: ApplicationSource, options: { revision?: string; noCache?: boolean } = {}): Promise<string> {
+    const wanted = options.revision ?? (source.targetRevision === undefined || source.targetRevision === '' ? 'HEAD' : source.targetRevision);
+    if (this.isChartSource(source)) {
+      const charts = this.chartFetcher();
+      const creds = this.creds(source.repoURL);
+      return charts.resolveVersion({ repoURL: source.repoURL, chart: source.chart ?? '', version: options.revision ?? source.targetRevision ?? '', ...(creds ? { creds } : {}) });
+    }
+    if (isFullSha(wanted)) return wanted.toLowerCase();
+    const fromRefs = resolveFromRefs(await this.lsRemote(source.repoURL, options.noCache === true), wanted);
+    if (fromRefs !== undefined) return fromRefs;
+    // A short SHA, or a ref ls-remote does not show: the mirror decides (and fetches when it must).
+    return this.mirrors.resolveRevision(source.repoURL, wanted, this.creds(source.repoURL));
+  }
+
+  private chartFetcher(): ChartFetcher {
+    if (this.options.charts === undefined) {
+      throw new UserError(errorCodes.RENDER_UNSUPPORTED, 'Helm chart repository sources (`chart`) are not supported by this repo server');
+    }
+    return this.options.charts;
+  }
+
+  /** A read-only tree of the repository at `revision`, shared by every render of it. */
+  private checkout(source: ApplicationSource, revision: string): Promise<string> {
+    const repoKey = sha256(`${this.isChartSource(source) ? `chart:${source.chart ?? ''}@` : ''}${source.repoURL}`).slice(0, 24);
+    const dir = path.join(this.options.workRoot, repoKey, revision.replace(/[^A-Za-z0-9._-]/g, '_'));
+    const existing = this.checkouts.get(dir);
+    if (existing !== undefined) {
+      touch(this.checkouts, dir, existing);
+      return existing;
+    }
+    const made = this.makeCheckout(source, revision, dir);
+    this.checkouts.set(dir, made);
+    made.catch(() => this.checkouts.delete(dir));
+    void this.evictCheckouts();
+    return made;
+  }
+
+  private async makeCheckout(source: ApplicationSource, revision: string, dir: string): Promise<string> {
+    // A complete checkout is renamed into place, so a crash mid-way leaves no half tree to trust.
+    if (await stat(dir).then(() => true, () => false)) return dir;
+    this.counters.checkouts++;
+    const partial = `${dir}.partial-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    await mkdir(path.dirname(dir), { recursive: true });
+    try {
+      const creds = this.creds(source.repoURL);
+      if (this.isChartSource(source)) {
+        await mkdir(partial);
+        await this.chartFetcher().fetch({ repoURL: source.repoURL, chart: source.chart ?? '', version: revision, destDir: partial, ...(creds ? { creds } : {}) });
+      } else {
+        await this.mirrors.checkout(source.repoURL, revision, partial, creds);
+      }
+      await rename(partial, dir).catch(async (err: unknown) => {
+        // Another process finished the same checkout first: theirs is as good as ours.
+        if (await stat(dir).then(() => true, () => false)) await rm(partial, { recursive: true, force: true });
+        else throw err;
+      });
+      return dir;
+    } catch (err) {
+      await rm(partial, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  private async evictCheckouts(): Promise<void> {
+    const max = this.options.maxCheckouts ?? 64;
+    while (this.checkouts.size > max) {
+      const oldest = this.checkouts.keys().next().value;
+      if (oldest === undefined) return;
+      this.checkouts.delete(oldest);
+      await rm(oldest, { recursive: true, force: true });
+    }
+  }
+
+  /** Renders a source at its target revision (or `request.revision`). Failures throw; an empty result is valid. */
+  async generateManifests(request: ManifestRequest): Promise<ManifestResponse> {
+    const revision = await this.resolveRevision(request.source, {
+      ...(request.revision === undefined ? {} : { revision: request.revision }),
+      ...(request.noCache === true ? { noCache: true } : {}),
+    });
+    const { targetRevision: _ignored, ...sourceWithoutRevision } = request.source;
+    const key = sha256(
+      stableJson({
+        revision,
+        source: sourceWithoutRevision,
+        appName: request.appName,
+        namespace: request.namespace ?? '',
+        kubeVersion: request.kubeVersion ?? '',
+        apiVersions: request.apiVersions ?? [],
+      }),
+    );
+    const hit = request.noCache === true ? undefined : this.renders.get(key);
+    if (hit !== undefined) {
+      this.counters.cacheHits++;
+      touch(this.renders, key, hit);
+      return { ...(await hit), cached: true };
+    }
+    const rendering = this.render(request, revision);
+    touch(this.renders, key, rendering);
+    // Errors are not cached: a fixed credential or a flaky tool deserves a new try on the next refresh.
+    rendering.catch(() => {
+      if (this.renders.get(key) === rendering) this.renders.delete(key);
+    });
+    const max = this.options.maxCachedRenders ?? 5_000;
+    while (this.renders.size > max) {
+      const oldest = this.renders.keys().next().value;
+      if (oldest === undefined) break;
+      this.renders.delete(oldest);
+    }
+    return rendering;
+  }
+
+  private async render(request: ManifestRequest, revision: string): Promise<ManifestResponse> {
+    this.counters.renders++;
+    const source = request.source;
+    const root = await this.checkout(source, revision);
+    const result = await renderSource({
+      repoRoot: root,
+      path: this.isChartSource(source) ? '' : (source.path ?? ''),
+      source,
+      appName: request.appName,
+      ...(request.namespace === undefined ? {} : { namespace: request.namespace }),
+      ...(request.kubeVersion === undefined ? {} : { kubeVersion: request.kubeVersion }),
+      ...(request.apiVersions === undefined ? {} : { apiVersions: request.apiVersions }),
+      ...(this.options.tools === undefined ? {} : { tools: this.options.tools }),
+      ...(this.options.renderTimeoutMs === undefined ? {} : { timeoutMs: this.options.renderTimeoutMs }),
+      ...(this.options.maxRenderBytes === undefined ? {} : { maxBytes: this.options.maxRenderBytes }),
+      buildEnv: buildEnvironment({
+        appName: request.appName,
+        ...(request.namespace === undefined ? {} : { namespace: request.namespace }),
+        revision,
+        repoURL: source.repoURL,
+        path: source.path ?? '',
+        targetRevision: source.targetRevision ?? 'HEAD',
+      }),
+    });
+    return { revision, sourceType: result.sourceType, objects: result.objects, warnings: result.warnings, cached: false };
+  }
+
+  /** Author, date, message and tags of a commit (history and the UI). */
+  async revisionMetadata(repoURL: string, revision: string): Promise<RevisionMetadata> {
+    const sha = isFullSha(revision) ? revision : await this.resolveRevision({ repoURL, targetRevision: revision });
+    return this.mirrors.revisionMetadata(repoURL, sha, this.creds(repoURL));
+  }
+
+  /** Branches and tags of a repository (UI suggestions, `kawa repo get`). */
+  async listRefs(repoURL: string): Promise<{ branches: string[]; tags: string[] }> {
+    const { refs } = await this.lsRemote(repoURL, false);
+    const names = (prefix: string): string[] =>
+      [...refs.keys()].filter((name) => name.startsWith(prefix) && !name.endsWith('^{}')).map((name) => name.slice(prefix.length)).sort();
+    return { branches: names('refs/heads/'), tags: names('refs/tags/') };
+  }
+}
