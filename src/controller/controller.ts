@@ -1,0 +1,951 @@
+// The application controller: Applications, AppProjects, argocd-cm and the repository/cluster Secrets are
+// watched (informers, no polling of the API server); each app is reconciled through a de-duplicating work
+// queue: render (only when the commit or the spec moved: the repo service caches), compare against the
+// destination cluster's live cache, run or resume the app's operation through the engine's persisted state
+// machine, decide automated sync, and write `status` only when it changed. A watch event on a managed
+// object re-diffs only its app, without rendering. Everything the controller knows survives in the
+// Application itself: a restarted controller resumes a running operation from `status.operationState`.
+import { createHash } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { isTerminal, isoTime, type AppComparison, type OperationRecord, type SyncApp } from '../engine/index.js';
+import { messageOf } from '../errors.js';
+import { credentialsFor, type GitCredentials, type RepoCredsTemplate } from '../git/credentials.js';
+import {
+  Informer,
+  KubeRest,
+  ResourceFilter,
+  kubeListWatch,
+  statusCodeOf,
+  type ApiResource,
+  type KubeObject,
+  type TrackingOptions,
+} from '../kube/index.js';
+import {
+  ARGOCD_CM_NAME,
+  CONDITION_TYPES,
+  DEFAULT_PROJECT_NAME,
+  canRetry,
+  defaultSettings,
+  isResourcePermitted,
+  parseAppProject,
+  parseArgoCdConfigMap,
+  parseClusterSecret,
+  parseRepoCredsSecret,
+  parseRepositorySecret,
+  resolveBackoff,
+  retryDelayMs,
+  revisionHistoryLimitOf,
+  secretTypeOf,
+  sourcesOf,
+  validateApplication,
+  type AppProject,
+  type Application,
+  type ApplicationSource,
+  type ArgoCdSettings,
+  type Cluster,
+  type Operation,
+  type RepoCreds,
+  type Repository,
+} from '../model/index.js';
+import type { RepoService } from '../reposerver/index.js';
+import { projectViolations } from '../server/services/permissions.js';
+import { decideAutoSync } from './autosync.js';
+import { ClusterRegistry, type ClusterHandle } from './clusters.js';
+import { EventRecorder } from './events.js';
+import { WorkQueue, strongerLevel, type RefreshLevel } from './queue.js';
+import { appendHistory, buildStatus, statusChanged } from './status.js';
+
+export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+export const SKIP_RECONCILE_ANNOTATION = 'argocd.argoproj.io/skip-reconcile';
+export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+export const BACKGROUND_FINALIZER = 'resources-finalizer.argocd.argoproj.io/background';
+export const FOREGROUND_FINALIZER = 'resources-finalizer.argocd.argoproj.io/foreground';
+const CASCADE_FINALIZERS = [RESOURCES_FINALIZER, BACKGROUND_FINALIZER, FOREGROUND_FINALIZER];
+
+export interface ControllerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface ControllerOptions {
+  kubeConfig: KubeConfig;
+  /** Where Applications, AppProjects and the configuration live (default `argocd`). */
+  namespace: string;
+  repo: RepoService;
+  log: ControllerLogger;
+  /** Reconciles in flight at once (default 10). */
+  concurrency?: number;
+  /** Overrides argocd-cm `timeout.reconciliation` (tests, benchmarks). */
+  reconciliationMs?: number;
+  reconciliationJitterMs?: number;
+  /** A sync running longer is terminated (default 0: never, as Argo CD). */
+  operationTimeoutMs?: number;
+  /** Pause between sync waves (default 2 s, as Argo CD). */
+  waveDelayMs?: number;
+  /** Base of the self-heal backoff (default 5 s). */
+  selfHealBackoffMs?: number;
+  now?: () => number;
+  random?: () => number;
+  /** Called after each reconcile (metrics, benchmarks). */
+  onReconciled?: (app: string, durationMs: number, status: { sync?: string; health?: string }) => void;
+  /** Called when an operation finishes. */
+  onOperationFinished?: (app: string, phase: string) => void;
+}
+
+/** What the controller remembers of an app between reconciles; all of it can be rebuilt from the cluster. */
+interface AppState {
+  desired?: {
+    sourceKey: string;
+    revision: string;
+    revisions?: string[];
+    sourceType: string;
+    objects: KubeObject[];
+  };
+  renderError?: string;
+  running?: { terminate: boolean };
+  selfHeal: { attempts: number; lastAt: number; revision: string };
+  nextRefreshScheduled: boolean;
+  lastHealth?: string;
+  /** Operation ids this process finished (newest last), so a stale watch copy showing them Running is not resumed. */
+  finishedOperations: string[];
+}
+
+const APPLICATIONS: ApiResource = { group: 'argoproj.io', version: 'v1alpha1', kind: 'Application', resource: 'applications', namespaced: true, verbs: ['list', 'watch'] };
+const APPPROJECTS: ApiResource = { group: 'argoproj.io', version: 'v1alpha1', kind: 'AppProject', resource: 'appprojects', namespaced: true, verbs: ['list', 'watch'] };
+const CONFIGMAPS: ApiResource = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true, verbs: ['list', 'watch'] };
+const SECRETS: ApiResource = { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true, verbs: ['list', 'watch'] };
+
+const keyOfMeta = (obj: KubeObject): string | undefined =>
+  obj.metadata?.name === undefined ? undefined : `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+}
+
+/** Stable JSON (sorted keys): the API server re-encodes custom objects with sorted keys, our copies are not. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Whether the requested operation is the one a record ran (records keep the request verbatim, as Argo CD). */
+function sameOperation(a: Operation | undefined, b: Operation | undefined): boolean {
+  return a !== undefined && b !== undefined && stableJson(a) === stableJson(b);
+}
+
+export class ApplicationController {
+  private readonly rest: KubeRest;
+  private readonly queue: WorkQueue;
+  private readonly registry: ClusterRegistry;
+  private readonly events: EventRecorder;
+  private readonly appInformer: Informer;
+  private readonly projectInformer: Informer;
+  private readonly configInformer: Informer;
+  private readonly secretInformer: Informer;
+  private readonly states = new Map<string, AppState>();
+  private settings: ArgoCdSettings = defaultSettings();
+  private settingsKey = '';
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private stopped = false;
+  private readonly runners = new Set<Promise<void>>();
+  private repositories: Repository[] = [];
+  private repoCreds: RepoCreds[] = [];
+
+  constructor(private readonly options: ControllerOptions) {
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.rest = new KubeRest(options.kubeConfig);
+    this.events = new EventRecorder(this.rest, this.now, (msg, err) => {
+      options.log.warn({ err: messageOf(err) }, msg);
+    });
+    this.queue = new WorkQueue((key, level) => this.reconcile(key, level), {
+      concurrency: options.concurrency ?? 10,
+      onError: (key, err) => {
+        options.log.error({ app: key, err: messageOf(err) }, 'reconcile failed; retrying');
+        this.queue.add(key, 'normal', 5_000);
+      },
+    });
+    this.registry = new ClusterRegistry({
+      kubeConfig: options.kubeConfig,
+      settings: this.clusterSettings(),
+      onEvent: (server, event) => {
+        for (const app of [event.app, event.previousApp]) {
+          if (app !== undefined) this.enqueueInstance(server, app);
+        }
+      },
+      onConnectionChange: (server, status) => {
+        options.log.info({ cluster: server, status }, 'cluster connection changed');
+        for (const key of this.appKeysOnCluster(server)) this.queue.add(key, 'compare');
+      },
+    });
+    const ns = options.namespace;
+    const informer = (resource: ApiResource, onEvent: () => void, keep?: (obj: KubeObject) => boolean): Informer =>
+      new Informer({
+        name: `${resource.group}/${resource.kind}`,
+        listWatch: kubeListWatch(this.rest, resource, { namespace: ns }),
+        keyOf: (obj) => (keep === undefined || keep(obj) ? keyOfMeta(obj) : undefined),
+        onEvent,
+      });
+    this.appInformer = new Informer({
+      name: 'argoproj.io/Application',
+      listWatch: kubeListWatch(this.rest, APPLICATIONS, { namespace: ns }),
+      keyOf: keyOfMeta,
+      onEvent: (event) => {
+        if (event.type === 'DELETED') {
+          this.queue.forget(event.key);
+          this.states.delete(event.key);
+          return;
+        }
+        this.queue.add(event.key, event.type === 'ADDED' ? 'normal' : this.levelForAppChange(event.obj, event.old));
+      },
+    });
+    this.projectInformer = informer(APPPROJECTS, () => {
+      // A project change can allow or forbid anything: every app of it is checked again (cheap: no render).
+      for (const key of this.appKeys()) this.queue.add(key, 'compare');
+    });
+    this.configInformer = informer(
+      CONFIGMAPS,
+      () => {
+        this.reloadSettings();
+      },
+      (obj) => obj.metadata?.name === ARGOCD_CM_NAME,
+    );
+    this.secretInformer = informer(
+      SECRETS,
+      () => {
+        this.reloadSecrets();
+      },
+      (obj) => secretTypeOf(obj) !== undefined,
+    );
+  }
+
+  /** Starts watching; resolves once the first lists are done and every app is queued. */
+  async start(): Promise<void> {
+    this.configInformer.start();
+    this.secretInformer.start();
+    this.projectInformer.start();
+    await Promise.all([this.configInformer.synced, this.secretInformer.synced, this.projectInformer.synced]);
+    this.reloadSettings();
+    this.reloadSecrets();
+    this.appInformer.start();
+    await this.appInformer.synced;
+    this.options.log.info({ namespace: this.options.namespace, apps: [...this.appInformer.values()].length }, 'application controller started');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue.stop();
+    await Promise.all([this.appInformer.stop(), this.projectInformer.stop(), this.configInformer.stop(), this.secretInformer.stop()]);
+    // Running operations stop at their next step boundary and stay Running in status: the next start resumes them.
+    await Promise.allSettled([...this.runners]);
+    await this.registry.stop();
+    this.rest.close();
+  }
+
+  /** Waits until the queue is empty and nothing runs (tests and benchmarks). */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.queue.idle();
+      if (this.runners.size === 0) return;
+      await Promise.allSettled([...this.runners]);
+    }
+  }
+
+  /** Ask for a refresh of one app (webhooks, the API's `?refresh=`). */
+  refresh(namespace: string, name: string, level: RefreshLevel = 'normal'): void {
+    this.queue.add(`${namespace}/${name}`, level);
+  }
+
+  /** The cluster handles (the API server reads live state and trees from them). */
+  clusterFor(destination: { server?: string | undefined; name?: string | undefined }): ClusterHandle | undefined {
+    const cluster = this.registry.find(destination);
+    return cluster === undefined ? undefined : this.registry.get(cluster.server);
+  }
+
+  clusters(): Cluster[] {
+    return this.registry.list();
+  }
+
+  // ---- configuration ----------------------------------------------------------------------------------
+
+  private clusterSettings(): { tracking: TrackingOptions; resourceFilter: ResourceFilter; engine: { waveDelayMs?: number; timeoutMs?: number } } {
+    const s = this.settings;
+    return {
+      tracking: { method: s.resourceTrackingMethod, labelKey: s.instanceLabelKey },
+      resourceFilter: new ResourceFilter({
+        ...(s.raw['resource.exclusions'] === undefined ? {} : { exclusions: s.resourceExclusions }),
+        inclusions: s.resourceInclusions,
+      }),
+      engine: {
+        ...(this.options.waveDelayMs === undefined ? {} : { waveDelayMs: this.options.waveDelayMs }),
+        ...(this.options.operationTimeoutMs === undefined ? {} : { timeoutMs: this.options.operationTimeoutMs }),
+      },
+    };
+  }
+
+  private reloadSettings(): void {
+    const cm = this.configInformer.get(`${this.options.namespace}/${ARGOCD_CM_NAME}`) as { data?: Record<string, string> } | undefined;
+    const { settings, errors } = parseArgoCdConfigMap(cm);
+    for (const e of errors) this.options.log.warn({ problem: e }, 'argocd-cm: key ignored');
+    this.settings = settings;
+    const key = JSON.stringify([settings.resourceTrackingMethod, settings.instanceLabelKey, settings.resourceExclusions, settings.resourceInclusions, settings.raw['resource.exclusions'] ?? null]);
+    if (this.settingsKey !== '' && key !== this.settingsKey) {
+      this.options.log.info({}, 'argocd-cm changed what is watched or how objects are tracked: rebuilding the live caches');
+      this.registry.reconfigure(this.clusterSettings());
+      for (const k of this.appKeys()) this.queue.add(k, 'compare');
+    }
+    this.settingsKey = key;
+  }
+
+  private reloadSecrets(): void {
+    const clusters: Cluster[] = [];
+    const repositories: Repository[] = [];
+    const templates: RepoCreds[] = [];
+    for (const secret of this.secretInformer.values()) {
+      try {
+        switch (secretTypeOf(secret)) {
+          case 'cluster':
+            clusters.push(parseClusterSecret(secret));
+            break;
+          case 'repository':
+            repositories.push(parseRepositorySecret(secret));
+            break;
+          case 'repo-creds':
+            templates.push(parseRepoCredsSecret(secret));
+            break;
+          case undefined:
+            break;
+        }
+      } catch (err) {
+        this.options.log.warn({ secret: secret.metadata?.name, err: messageOf(err) }, 'secret ignored');
+      }
+    }
+    this.repositories = repositories;
+    this.repoCreds = templates;
+    const before = JSON.stringify(this.registry.list());
+    this.registry.setClusters(clusters);
+    if (JSON.stringify(this.registry.list()) !== before) for (const k of this.appKeys()) this.queue.add(k, 'compare');
+  }
+
+  /** Git credentials for a repository URL: its own Secret, else the best repo-creds template. */
+  credentialsFor(repoURL: string): GitCredentials | undefined {
+    const toGit = (r: Repository | RepoCreds): GitCredentials => ({
+      ...(r.username === undefined ? {} : { username: r.username }),
+      ...(r.password === undefined ? {} : { password: r.password }),
+      ...(r.bearerToken === undefined ? {} : { bearerToken: r.bearerToken }),
+      ...(r.sshPrivateKey === undefined ? {} : { sshPrivateKey: r.sshPrivateKey }),
+      ...(r.tlsClientCertData === undefined ? {} : { tlsClientCertData: r.tlsClientCertData }),
+      ...(r.tlsClientCertKey === undefined ? {} : { tlsClientCertKey: r.tlsClientCertKey }),
+      ...(r.insecure === undefined ? {} : { insecure: r.insecure }),
+    });
+    const own = this.repositories.find((r) => r.url === repoURL);
+    const templates: RepoCredsTemplate[] = this.repoCreds.map((t) => ({ url: t.url, ...toGit(t) }));
+    return credentialsFor(repoURL, own === undefined ? undefined : toGit(own), templates);
+  }
+
+  // ---- queueing ---------------------------------------------------------------------------------------
+
+  private appKeys(): string[] {
+    return [...this.appInformer.values()].map((o) => keyOfMeta(o)).filter((k): k is string => k !== undefined);
+  }
+
+  /** Argo CD's instance name: the app's name in the control namespace, `<namespace>_<name>` elsewhere. */
+  instanceName(app: { metadata: { name: string; namespace?: string | undefined } }): string {
+    const ns = app.metadata.namespace ?? this.options.namespace;
+    return ns === this.options.namespace ? app.metadata.name : `${ns}_${app.metadata.name}`;
+  }
+
+  private keyOfInstance(instance: string): string {
+    const sep = instance.indexOf('_');
+    return sep < 0 ? `${this.options.namespace}/${instance}` : `${instance.slice(0, sep)}/${instance.slice(sep + 1)}`;
+  }
+
+  private enqueueInstance(_server: string, instance: string): void {
+    const key = this.keyOfInstance(instance);
+    if (this.appInformer.get(key) !== undefined) this.queue.add(key, 'compare');
+  }
+
+  private appKeysOnCluster(server: string): string[] {
+    return this.appKeys().filter((key) => {
+      const raw = this.appInformer.get(key) as Partial<Application> | undefined;
+      const dest = raw?.spec?.destination;
+      return dest !== undefined && this.registry.find(dest)?.server === server;
+    });
+  }
+
+  /** What a change of the Application itself asks for: the spec or the refresh annotation → render; else re-diff. */
+  private levelForAppChange(obj: KubeObject, old: KubeObject | undefined): RefreshLevel {
+    const refresh = obj.metadata?.annotations?.[REFRESH_ANNOTATION];
+    if (refresh === 'hard') return 'hard';
+    if (refresh !== undefined) return 'normal';
+    if (old === undefined || JSON.stringify(obj['spec']) !== JSON.stringify(old['spec'])) return 'normal';
+    return 'compare';
+  }
+
+  private state(key: string): AppState {
+    let st = this.states.get(key);
+    if (st === undefined) {
+      st = { selfHeal: { attempts: 0, lastAt: 0, revision: '' }, nextRefreshScheduled: false, finishedOperations: [] };
+      this.states.set(key, st);
+    }
+    return st;
+  }
+
+  private scheduleRefresh(key: string, st: AppState): void {
+    if (st.nextRefreshScheduled || this.stopped) return;
+    const period = this.options.reconciliationMs ?? this.settings.reconciliationTimeoutMs;
+    if (period <= 0) return;
+    const jitter = this.options.reconciliationJitterMs ?? this.settings.reconciliationJitterMs;
+    st.nextRefreshScheduled = true;
+    this.queue.add(key, 'normal', period + Math.floor(this.random() * jitter), this.now());
+  }
+
+  // ---- reconcile --------------------------------------------------------------------------------------
+
+  private async reconcile(key: string, requested: RefreshLevel): Promise<void> {
+    const raw = this.appInformer.get(key);
+    if (raw === undefined || this.stopped) return;
+    const started = this.now();
+    const st = this.state(key);
+    let level = requested;
+    if (level !== 'compare') st.nextRefreshScheduled = false;
+    const refreshAnnotation = raw.metadata?.annotations?.[REFRESH_ANNOTATION];
+    if (refreshAnnotation !== undefined) level = strongerLevel(level, refreshAnnotation === 'hard' ? 'hard' : 'normal');
+    if (raw.metadata?.annotations?.[SKIP_RECONCILE_ANNOTATION] === 'true') return;
+
+    const validation = validateApplication(raw);
+    if (!validation.ok) {
+      await this.writeInvalid(raw, validation.errors.join('; '));
+      this.scheduleRefresh(key, st);
+      return;
+    }
+    const app = validation.value;
+
+    if (raw.metadata?.deletionTimestamp !== undefined) {
+      await this.reconcileDeletion(key, app, raw);
+      return;
+    }
+
+    const conditions: { type: string; message: string }[] = [];
+    const problems = this.specProblems(app);
+    const cluster = this.registry.find(app.spec.destination);
+    if (problems.length > 0 || cluster === undefined) {
+      for (const p of problems) conditions.push({ type: CONDITION_TYPES.InvalidSpecError, message: p });
+      await this.writeStatus(app, buildStatus({ app, conditions, now: isoTime(this.now()), controllerNamespace: this.options.namespace }));
+      await this.clearRefreshAnnotation(app, refreshAnnotation);
+      this.scheduleRefresh(key, st);
+      return;
+    }
+    const handle = this.registry.get(cluster.server);
+    if (handle === undefined) return;
+    await handle.ready;
+    if (handle.connection === 'Failed') {
+      // Never compare (or prune) against a view of a cluster we cannot reach.
+      conditions.push({ type: CONDITION_TYPES.ComparisonError, message: `cluster ${cluster.server} is unreachable: ${handle.error ?? 'no answer'}` });
+      await this.writeStatus(app, buildStatus({ app, conditions, healthOverride: { status: 'Unknown', message: 'cluster unreachable' }, now: isoTime(this.now()), controllerNamespace: this.options.namespace }));
+      this.scheduleRefresh(key, st);
+      return;
+    }
+
+    // Desired state: rendered again only when asked (refresh, spec change); the repo service caches by commit.
+    const sourceKey = hashOf([app.spec.source ?? null, app.spec.sources ?? null, app.spec.destination.namespace ?? '', this.instanceName(app), handle.serverVersion ?? '']);
+    if (level !== 'compare' || st.desired === undefined || st.desired.sourceKey !== sourceKey) {
+      try {
+        const rendered = await this.renderApp(app, sourcesOf(app.spec), undefined, handle, level === 'hard');
+        st.desired = { sourceKey, ...rendered };
+        delete st.renderError;
+      } catch (err) {
+        st.renderError = messageOf(err);
+        this.options.log.warn({ app: key, err: st.renderError }, 'comparison failed: rendering the desired state failed');
+      }
+    }
+    if (st.renderError !== undefined) {
+      // The last good render stays the reference (if any); nothing is synced or pruned from a failed render.
+      conditions.push({ type: CONDITION_TYPES.ComparisonError, message: `rendering failed: ${st.renderError}` });
+    }
+
+    let comparison: AppComparison | undefined;
+    if (st.desired !== undefined) {
+      comparison = handle.engine.compare({
+        name: this.instanceName(app),
+        desired: st.desired.objects,
+        ...(app.spec.destination.namespace === undefined ? {} : { destinationNamespace: app.spec.destination.namespace }),
+        ...(app.spec.ignoreDifferences === undefined ? {} : { ignoreDifferences: app.spec.ignoreDifferences }),
+      });
+      const project = this.projectOf(app);
+      if (project !== undefined) {
+        for (const r of comparison.resources) {
+          if (r.desired === undefined) continue;
+          if (!isResourcePermitted(project, r.group, r.kind, r.namespace !== '')) {
+            conditions.push({ type: CONDITION_TYPES.InvalidSpecError, message: `resource ${r.group}:${r.kind} is not permitted in project ${project.metadata.name}` });
+          }
+        }
+      }
+    }
+
+    // Operations: run a requested one, resume one a previous process left Running.
+    await this.handleOperation(key, app, handle, st);
+
+    // Automated sync: never from a failed render, never while something runs or is invalid.
+    const invalid = conditions.some((c) => c.type === CONDITION_TYPES.InvalidSpecError);
+    if (comparison !== undefined && st.desired !== undefined && st.renderError === undefined && st.running === undefined && !invalid) {
+      if (comparison.sync === 'Synced' && st.selfHeal.attempts > 0) st.selfHeal = { attempts: 0, lastAt: 0, revision: st.desired.revision };
+      const decision = decideAutoSync({
+        app,
+        comparison,
+        revision: st.desired.revision,
+        desiredCount: st.desired.objects.length,
+        selfHeal: st.selfHeal.revision === st.desired.revision ? st.selfHeal : { attempts: 0, lastAt: 0 },
+        now: this.now(),
+        ...(this.options.selfHealBackoffMs === undefined ? {} : { selfHealBackoffMs: this.options.selfHealBackoffMs }),
+      });
+      if (decision.kind === 'sync') {
+        if (decision.selfHeal) st.selfHeal = { attempts: (st.selfHeal.revision === st.desired.revision ? st.selfHeal.attempts : 0) + 1, lastAt: this.now(), revision: st.desired.revision };
+        await this.setOperation(app, decision.operation);
+        this.options.log.info({ app: key, revision: st.desired.revision, selfHeal: decision.selfHeal }, 'automated sync initiated');
+      } else if (decision.kind === 'wait') {
+        this.queue.add(key, 'compare', decision.retryInMs, this.now());
+      }
+    }
+
+    const status = buildStatus({
+      app,
+      ...(comparison === undefined ? {} : { comparison }),
+      ...(st.desired === undefined ? {} : { revision: st.desired.revision, sourceType: st.desired.sourceType }),
+      conditions,
+      now: isoTime(this.now()),
+      controllerNamespace: this.options.namespace,
+    });
+    await this.writeStatus(app, status);
+    const health = status.health?.status;
+    if (health !== undefined && st.lastHealth !== undefined && st.lastHealth !== health) {
+      void this.events.record(this.appRef(app), 'ResourceUpdated', `Updated health status: ${st.lastHealth} -> ${health}`);
+    }
+    if (health !== undefined) st.lastHealth = health;
+    await this.clearRefreshAnnotation(app, refreshAnnotation);
+    if (level !== 'compare') this.scheduleRefresh(key, st);
+    this.options.onReconciled?.(key, this.now() - started, { ...(status.sync?.status === undefined ? {} : { sync: status.sync.status }), ...(health === undefined ? {} : { health }) });
+  }
+
+  private projectOf(app: Application): AppProject | undefined {
+    const name = app.spec.project === '' ? DEFAULT_PROJECT_NAME : app.spec.project;
+    const raw = this.projectInformer.get(`${this.options.namespace}/${name}`);
+    if (raw === undefined) return undefined;
+    try {
+      return parseAppProject(raw);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** InvalidSpecError messages: a missing project, its refusals, an unknown destination. */
+  private specProblems(app: Application): string[] {
+    const name = app.spec.project === '' ? DEFAULT_PROJECT_NAME : app.spec.project;
+    const project = this.projectOf(app);
+    if (project === undefined) return [`Application referencing project ${name} which does not exist`];
+    const v = projectViolations(app, project, this.registry.list(), this.options.namespace);
+    return [...v.invalid, ...v.forbidden];
+  }
+
+  /** Renders every source (multi-source apps concatenate, `ref`-only sources render nothing). */
+  private async renderApp(
+    app: Application,
+    sources: ApplicationSource[],
+    revisions: (string | undefined)[] | undefined,
+    handle: ClusterHandle,
+    noCache: boolean,
+  ): Promise<{ revision: string; revisions?: string[]; sourceType: string; objects: KubeObject[] }> {
+    const objects: KubeObject[] = [];
+    const resolved: string[] = [];
+    const types: string[] = [];
+    for (const [i, source] of sources.entries()) {
+      const onlyRef = source.ref !== undefined && (source.path === undefined || source.path === '') && (source.chart === undefined || source.chart === '');
+      const revision = revisions?.[i];
+      if (onlyRef) {
+        resolved.push(await this.options.repo.resolveRevision(source, { ...(revision === undefined || revision === '' ? {} : { revision }), noCache }));
+        continue;
+      }
+      const m = await this.options.repo.generateManifests({
+        source,
+        appName: this.instanceName(app),
+        ...(app.spec.destination.namespace === undefined ? {} : { namespace: app.spec.destination.namespace }),
+        ...(handle.serverVersion === undefined ? {} : { kubeVersion: handle.serverVersion }),
+        ...(revision === undefined || revision === '' ? {} : { revision }),
+        noCache,
+      });
+      objects.push(...m.objects.map((r) => r.object as KubeObject));
+      resolved.push(m.revision);
+      types.push(m.sourceType);
+    }
+    return {
+      revision: resolved[0] ?? '',
+      ...(sources.length > 1 ? { revisions: resolved } : {}),
+      sourceType: types[0] ?? 'Directory',
+      objects,
+    };
+  }
+
+  // ---- operations ---------------------------------------------------------------------------------------
+
+  private async handleOperation(key: string, app: Application, handle: ClusterHandle, st: AppState): Promise<void> {
+    const opState = app.status?.operationState;
+    if (st.running !== undefined) {
+      if (opState?.phase === 'Terminating') st.running.terminate = true;
+      return;
+    }
+    const record = opState as OperationRecord | undefined;
+    if (record !== undefined && !isTerminal(record.phase) && typeof (record as { kawa?: unknown }).kawa === 'object') {
+      // The watch may not have delivered our own final write yet: an operation this process finished is not resumed.
+      if (st.finishedOperations.includes(record.kawa.operationId)) return;
+      // A previous process (or this one before a restart) left it running: continue where it stopped.
+      this.launch(key, app, handle, record, record.retryCount ?? 0);
+      return;
+    }
+    if (app.operation === undefined) return;
+    const generation = (app.metadata as { generation?: number }).generation;
+    const requestedAt = (record as { requestGeneration?: number } | undefined)?.requestGeneration;
+    // The same request at the same generation already ran (setting `operation` again bumps the generation).
+    if (record !== undefined && isTerminal(record.phase) && sameOperation(record.operation, app.operation) && (requestedAt === undefined || requestedAt === generation)) {
+      // This operation already ran. Retry if it failed and the policy allows, else clear the request.
+      const retries = record.retryCount ?? 0;
+      const terminated = (record.message ?? '').toLowerCase().includes('terminated');
+      if (record.phase !== 'Succeeded' && !terminated && canRetry(app.operation.retry, retries)) {
+        const delay = retryDelayMs(resolveBackoff(app.operation.retry?.backoff), retries);
+        const due = Date.parse(record.finishedAt ?? record.startedAt) + delay;
+        if (this.now() < due) {
+          this.queue.add(key, 'compare', due - this.now(), this.now());
+          return;
+        }
+        this.launch(key, app, handle, undefined, retries + 1);
+        return;
+      }
+      await this.clearOperation(app);
+      return;
+    }
+    this.launch(key, app, handle, undefined, 0);
+  }
+
+  private launch(key: string, app: Application, handle: ClusterHandle, existing: OperationRecord | undefined, retryCount: number): void {
+    const st = this.state(key);
+    const control = { terminate: app.status?.operationState?.phase === 'Terminating' };
+    st.running = control;
+    const run = this.runOperation(key, app, handle, existing, retryCount, control)
+      .catch((err: unknown) => {
+        this.options.log.error({ app: key, err: messageOf(err) }, 'operation failed unexpectedly');
+      })
+      .finally(() => {
+        st.running = undefined;
+        this.runners.delete(run);
+        if (!this.stopped) this.queue.add(key, 'compare');
+      });
+    this.runners.add(run);
+  }
+
+  private async runOperation(key: string, app: Application, handle: ClusterHandle, existing: OperationRecord | undefined, retryCount: number, control: { terminate: boolean }): Promise<void> {
+    const operation = existing?.operation ?? app.operation;
+    if (operation === undefined) return;
+    const sync = operation.sync ?? {};
+    const multi = (sync.sources?.length ?? 0) > 0 || (app.spec.sources?.length ?? 0) > 0;
+    const sources = sync.sources ?? (sync.source === undefined ? sourcesOf(app.spec) : [sync.source]);
+    const revisions = existing?.syncResult?.revisions ?? sync.revisions ?? (multi ? undefined : [existing?.syncResult?.revision ?? sync.revision]);
+    const instance = this.instanceName(app);
+    const persist = (rec: OperationRecord): Promise<void> => this.persistOperation(app, rec);
+
+    let desired: KubeObject[] = [];
+    let renderFailed: string | undefined;
+    let rendered: Awaited<ReturnType<ApplicationController['renderApp']>> | undefined;
+    try {
+      rendered = await this.renderApp(app, sources, revisions, handle, false);
+      desired = rendered.objects;
+    } catch (err) {
+      renderFailed = messageOf(err);
+    }
+    const project = this.projectOf(app);
+    if (renderFailed === undefined && project !== undefined) {
+      const problems = this.specProblems(app);
+      if (problems.length > 0) renderFailed = `the application spec is invalid: ${problems.join('; ')}`;
+    }
+    const syncOptions = sync.syncOptions ?? app.spec.syncPolicy?.syncOptions;
+    const syncApp: SyncApp = {
+      name: instance,
+      ...(app.spec.destination.namespace === undefined ? {} : { destinationNamespace: app.spec.destination.namespace }),
+      ...(syncOptions === undefined ? {} : { syncOptions }),
+      ...(app.spec.syncPolicy?.managedNamespaceMetadata === undefined ? {} : { managedNamespaceMetadata: app.spec.syncPolicy.managedNamespaceMetadata }),
+      ...(app.spec.ignoreDifferences === undefined ? {} : { ignoreDifferences: app.spec.ignoreDifferences }),
+      ...(app.spec.syncPolicy?.automated?.allowEmpty === true ? { allowEmpty: true } : {}),
+      ...(renderFailed === undefined ? {} : { renderFailed }),
+      desired,
+    };
+
+    let record: OperationRecord;
+    if (existing !== undefined) {
+      record = existing;
+      this.options.log.info({ app: key, phase: record.phase }, 'resuming operation');
+    } else {
+      // The record keeps the request verbatim (so a finished request is recognised); the resolved commit goes in syncResult.
+      const resolved = rendered === undefined ? {} : multi ? { revisions: rendered.revisions ?? [rendered.revision] } : { revision: rendered.revision };
+      const requestGeneration = (app.metadata as { generation?: number }).generation;
+      const stamp = (rec: OperationRecord): OperationRecord => ({
+        ...rec,
+        ...(requestGeneration === undefined ? {} : { requestGeneration }),
+        syncResult: { ...(rec.syncResult ?? { resources: [] }), ...resolved },
+        ...(retryCount > 0 ? { retryCount } : {}),
+      });
+      record = stamp(await handle.engine.startSync({ app: syncApp, operation, persist: (rec) => persist(stamp(rec)) }));
+      const who = operation.initiatedBy?.automated === true ? 'automated sync' : (operation.initiatedBy?.username ?? 'Unknown user');
+      void this.events.record(this.appRef(app), 'OperationStarted', `${who} initiated sync to ${rendered?.revision ?? sync.revision ?? 'HEAD'}${retryCount > 0 ? ` (retry ${retryCount})` : ''}`);
+    }
+
+    while (!isTerminal(record.phase)) {
+      if (this.stopped) return;
+      if (control.terminate && record.kawa.terminating !== true) record = handle.engine.terminate(record);
+      const result = await handle.engine.step({ record, app: syncApp, persist });
+      record = result.record;
+      if (result.idle && !result.done) await this.waitForCluster(handle, instance, control);
+    }
+    await this.finishOperation(key, app, record, operation);
+  }
+
+  /** Until an object of the app changes, termination is asked, or 1 s passes. */
+  private async waitForCluster(handle: ClusterHandle, instance: string, control: { terminate: boolean }): Promise<void> {
+    let unsubscribe: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 1_000);
+      unsubscribe = handle.cache.onChange((event) => {
+        if (event.app === instance || event.previousApp === instance || control.terminate || this.stopped) resolve();
+      });
+    });
+    clearTimeout(timer);
+    unsubscribe?.();
+  }
+
+  private async finishOperation(key: string, app: Application, record: OperationRecord, operation: Operation): Promise<void> {
+    const st = this.state(key);
+    st.finishedOperations = [...st.finishedOperations.slice(-9), record.kawa.operationId];
+    const latest = this.latestApp(key) ?? app;
+    const dryRun = operation.sync?.dryRun === true;
+    if (record.phase === 'Succeeded' && !dryRun) {
+      const multi = (record.syncResult?.revisions?.length ?? 0) > 0;
+      const source = operation.sync?.source ?? latest.spec.source;
+      const sources = operation.sync?.sources ?? latest.spec.sources;
+      const history = appendHistory(
+        latest.status?.history,
+        {
+          ...(multi ? { revisions: record.syncResult?.revisions ?? [] } : { revision: record.syncResult?.revision ?? '' }),
+          deployedAt: record.finishedAt ?? isoTime(this.now()),
+          deployStartedAt: record.startedAt,
+          ...(multi ? (sources === undefined ? {} : { sources }) : source === undefined ? {} : { source }),
+          ...(operation.initiatedBy === undefined ? {} : { initiatedBy: operation.initiatedBy }),
+        },
+        revisionHistoryLimitOf(latest.spec),
+      );
+      await this.patchStatus(latest, [{ op: 'add', path: '/status/history', value: history }], { history });
+    }
+    const phase = record.phase;
+    const verb = phase === 'Succeeded' ? 'succeeded' : 'failed';
+    void this.events.record(
+      this.appRef(latest),
+      phase === 'Succeeded' ? 'OperationCompleted' : 'OperationCompleted',
+      `Sync operation to ${record.syncResult?.revision ?? ''} ${verb}${phase === 'Succeeded' ? '' : `: ${record.message ?? ''}`}`,
+      phase === 'Succeeded' ? 'Normal' : 'Warning',
+    );
+    this.options.onOperationFinished?.(key, phase);
+    const retries = record.retryCount ?? 0;
+    const terminated = (record.message ?? '').toLowerCase().includes('terminated');
+    if (phase !== 'Succeeded' && !terminated && canRetry(operation.retry, retries)) {
+      // The request stays; handleOperation starts the next attempt when its backoff is over.
+      const delay = retryDelayMs(resolveBackoff(operation.retry?.backoff), retries);
+      this.queue.add(key, 'compare', delay, this.now());
+      return;
+    }
+    await this.clearOperation(latest);
+  }
+
+  private latestApp(key: string): Application | undefined {
+    const raw = this.appInformer.get(key);
+    if (raw === undefined) return undefined;
+    const v = validateApplication(raw);
+    return v.ok ? v.value : undefined;
+  }
+
+  // ---- writes -------------------------------------------------------------------------------------------
+
+  private appPath(app: { metadata: { name: string; namespace?: string | undefined } }, sub = ''): string {
+    const ns = app.metadata.namespace ?? this.options.namespace;
+    return `/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(ns)}/applications/${encodeURIComponent(app.metadata.name)}${sub}`;
+  }
+
+  private appRef(app: Application): { name: string; namespace: string; uid?: string; resourceVersion?: string } {
+    const meta = app.metadata as Application['metadata'] & { uid?: string; resourceVersion?: string };
+    return { name: meta.name, namespace: meta.namespace ?? this.options.namespace, ...(meta.uid === undefined ? {} : { uid: meta.uid }), ...(meta.resourceVersion === undefined ? {} : { resourceVersion: meta.resourceVersion }) };
+  }
+
+  /**
+   * Status through the `/status` subresource. A JSON patch replaces exactly the fields given (a merge patch
+   * would leave stale keys of nested objects behind); an app without any status gets a merge patch instead.
+   */
+  private async patchStatus(app: Application, ops: { op: 'add'; path: string; value: unknown }[], whole: Record<string, unknown>): Promise<void> {
+    try {
+      if (app.status === undefined) throw Object.assign(new Error('no status yet'), { noStatus: true });
+      await this.rest.request('PATCH', this.appPath(app, '/status'), { body: ops, contentType: 'application/json-patch+json' });
+    } catch (err) {
+      const code = statusCodeOf(err);
+      if (code === 404) return; // deleted meanwhile
+      if (!(err instanceof Error && 'noStatus' in err) && code !== 422 && code !== 500) throw err;
+      await this.rest.request('PATCH', this.appPath(app, '/status'), { body: { status: whole }, contentType: 'application/merge-patch+json' });
+    }
+  }
+
+  private async writeStatus(app: Application, status: ReturnType<typeof buildStatus>): Promise<void> {
+    if (!statusChanged(app.status, status)) return;
+    const ops = Object.entries(status).map(([field, value]) => ({ op: 'add' as const, path: `/status/${field}`, value }));
+    await this.patchStatus(app, ops, status);
+  }
+
+  private async writeInvalid(raw: KubeObject, message: string): Promise<void> {
+    const name = raw.metadata?.name ?? '';
+    const namespace = raw.metadata?.namespace ?? this.options.namespace;
+    const existing = (raw['status'] ?? {}) as { conditions?: { type: string; message: string }[] };
+    const same = existing.conditions?.length === 1 && existing.conditions[0]?.type === CONDITION_TYPES.InvalidSpecError && existing.conditions[0].message === message;
+    if (same) return;
+    const status = {
+      sync: { status: 'Unknown' },
+      health: { status: 'Unknown' },
+      conditions: [{ type: CONDITION_TYPES.InvalidSpecError, message, lastTransitionTime: isoTime(this.now()) }],
+      reconciledAt: isoTime(this.now()),
+    };
+    try {
+      await this.rest.request('PATCH', this.appPath({ metadata: { name, namespace } }, '/status'), { body: { status }, contentType: 'application/merge-patch+json' });
+    } catch (err) {
+      if (statusCodeOf(err) !== 404) throw err;
+    }
+  }
+
+  private async persistOperation(app: Application, record: OperationRecord): Promise<void> {
+    const current = this.latestApp(`${app.metadata.namespace ?? this.options.namespace}/${app.metadata.name}`) ?? app;
+    await this.patchStatus(current, [{ op: 'add', path: '/status/operationState', value: record }], { operationState: record });
+  }
+
+  private async setOperation(app: Application, operation: Operation): Promise<void> {
+    await this.rest.request('PATCH', this.appPath(app), { body: { operation }, contentType: 'application/merge-patch+json' });
+  }
+
+  /** Removes the finished request, unless someone replaced it meanwhile (the JSON patch's test guards that). */
+  private async clearOperation(app: Application): Promise<void> {
+    const latest = this.latestApp(`${app.metadata.namespace ?? this.options.namespace}/${app.metadata.name}`) ?? app;
+    if (latest.operation === undefined) return;
+    try {
+      await this.rest.request('PATCH', this.appPath(latest), {
+        body: [
+          { op: 'test', path: '/operation', value: latest.operation },
+          { op: 'remove', path: '/operation' },
+        ],
+        contentType: 'application/json-patch+json',
+      });
+    } catch (err) {
+      const code = statusCodeOf(err);
+      if (code !== 404 && code !== 422 && code !== 409) throw err;
+    }
+  }
+
+  private async clearRefreshAnnotation(app: Application, value: string | undefined): Promise<void> {
+    if (value === undefined) return;
+    try {
+      await this.rest.request('PATCH', this.appPath(app), {
+        body: { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } },
+        contentType: 'application/merge-patch+json',
+      });
+    } catch (err) {
+      if (statusCodeOf(err) !== 404) throw err;
+    }
+  }
+
+  // ---- deletion -----------------------------------------------------------------------------------------
+
+  private async reconcileDeletion(key: string, app: Application, raw: KubeObject): Promise<void> {
+    const finalizers = Array.isArray(raw.metadata?.['finalizers']) ? (raw.metadata['finalizers'] as unknown[]).filter((f): f is string => typeof f === 'string') : [];
+    const cascade = finalizers.find((f) => CASCADE_FINALIZERS.includes(f));
+    if (cascade === undefined) return; // no finalizer of ours: Kubernetes deletes it, objects are orphaned
+    const cluster = this.registry.find(app.spec.destination);
+    const handle = cluster === undefined ? undefined : this.registry.get(cluster.server);
+    if (handle !== undefined) {
+      await handle.ready;
+      if (handle.connection === 'Failed') {
+        await this.writeDeletionError(app, `cannot delete resources: cluster ${handle.server} is unreachable: ${handle.error ?? ''}`);
+        this.queue.add(key, 'compare', 10_000, this.now());
+        return;
+      }
+      const instance = this.instanceName(app);
+      const remaining = handle.cache.objectsOf(instance).filter((obj) => {
+        const opts = obj.metadata?.annotations?.['argocd.argoproj.io/sync-options'] ?? '';
+        return !opts.split(',').map((s) => s.trim()).includes('Delete=false') && obj.metadata?.annotations?.['helm.sh/resource-policy'] !== 'keep';
+      });
+      const live = remaining.filter((obj) => obj.metadata?.deletionTimestamp === undefined);
+      const propagation = cascade === BACKGROUND_FINALIZER ? 'Background' : 'Foreground';
+      const failures: string[] = [];
+      await Promise.all(
+        live.map(async (obj) => {
+          const resource = handle.cache.lookupResource({ group: obj.apiVersion?.includes('/') === true ? (obj.apiVersion.split('/')[0] ?? '') : '', kind: obj.kind ?? '' });
+          if (resource === undefined) return;
+          const ns = resource.namespaced ? `/namespaces/${encodeURIComponent(obj.metadata?.namespace ?? '')}` : '';
+          const base = resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`;
+          try {
+            await handle.rest.request('DELETE', `${base}${ns}/${resource.resource}/${encodeURIComponent(obj.metadata?.name ?? '')}`, {
+              body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: propagation, ...(obj.metadata?.uid === undefined ? {} : { preconditions: { uid: obj.metadata.uid } }) },
+            });
+          } catch (err) {
+            const code = statusCodeOf(err);
+            if (code !== 404 && code !== 409) failures.push(`${obj.kind ?? ''}/${obj.metadata?.name ?? ''}: ${messageOf(err)}`);
+          }
+        }),
+      );
+      if (failures.length > 0) {
+        await this.writeDeletionError(app, `failed to delete resources: ${failures.join('; ')}`);
+        this.queue.add(key, 'compare', 5_000, this.now());
+        return;
+      }
+      if (remaining.length > 0) {
+        // Waiting for the objects to go: the cache's DELETED events re-queue the app; a periodic look names a stuck one.
+        const deletionStarted = Date.parse((raw.metadata as { deletionTimestamp?: string } | undefined)?.deletionTimestamp ?? '') || this.now();
+        if (this.now() - deletionStarted > 120_000) {
+          const stuck = remaining[0];
+          await this.writeDeletionError(app, `waiting for deletion of ${stuck?.kind ?? ''}/${stuck?.metadata?.namespace ?? ''}/${stuck?.metadata?.name ?? ''} (it has finalizers: ${(Array.isArray(stuck?.metadata?.['finalizers']) ? (stuck.metadata['finalizers'] as unknown[]).map(String) : []).join(', ') || 'none'})`);
+        }
+        this.queue.add(key, 'compare', 2_000, this.now());
+        return;
+      }
+    }
+    const kept = finalizers.filter((f) => !CASCADE_FINALIZERS.includes(f));
+    try {
+      await this.rest.request('PATCH', this.appPath(app), {
+        body: [
+          { op: 'test', path: '/metadata/finalizers', value: finalizers },
+          { op: 'replace', path: '/metadata/finalizers', value: kept },
+        ],
+        contentType: 'application/json-patch+json',
+      });
+      void this.events.record(this.appRef(app), 'ResourceDeleted', 'deleted the application and its resources');
+    } catch (err) {
+      const code = statusCodeOf(err);
+      if (code === 422 || code === 409) this.queue.add(key, 'compare');
+      else if (code !== 404) throw err;
+    }
+  }
+
+  private async writeDeletionError(app: Application, message: string): Promise<void> {
+    const conditions = [{ type: CONDITION_TYPES.DeletionError, message, lastTransitionTime: isoTime(this.now()) }];
+    if (app.status?.conditions?.some((c) => c.type === CONDITION_TYPES.DeletionError && c.message === message) === true) return;
+    await this.patchStatus(app, [{ op: 'add', path: '/status/conditions', value: conditions }], { conditions });
+  }
+}

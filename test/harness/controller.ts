@@ -1,0 +1,154 @@
+// An application controller against the real API server, for test/e2e/controller-*.test.ts: a fresh
+// namespace plays `argocd` (CRDs applied, the default AppProject), a real git repository is served over
+// smart HTTP, and the controller runs in-process with a repo service of its own (mirrors in a temp dir).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll } from 'vitest';
+import { ApplicationController, type ControllerOptions } from '../../src/controller/index.js';
+import { GitMirrorCache } from '../../src/git/mirror.js';
+import { KubeRest } from '../../src/kube/index.js';
+import { startGitHttpServer, type GitHttpServer } from '../../src/git/http-server.js';
+import { defaultProject, type Application } from '../../src/model/index.js';
+import { RepoService } from '../../src/reposerver/index.js';
+import { ensureCrds } from '../../src/server/index.js';
+import { createRepo, type TestRepo } from './git.js';
+import { testKubeConfig, useNamespace, waitUntil, type WaitOptions } from './kube.js';
+
+export type Json = Record<string, unknown>;
+
+export interface ControllerFixture {
+  /** The namespace playing `argocd`. */
+  readonly ns: string;
+  /** The destination namespace apps deploy into. */
+  readonly dest: string;
+  kc: KubeConfig;
+  custom: CustomObjectsApi;
+  core: CoreV1Api;
+  repo: TestRepo;
+  /** Clone URL of the served repository. */
+  repoURL: string;
+  controller: ApplicationController;
+  repoService: RepoService;
+  /** Commits the files and publishes them to the served repository; returns the sha. */
+  push(message: string, files: Record<string, string>, remove?: string[]): Promise<string>;
+  createApp(name: string, spec: Json, extra?: { finalizers?: string[]; operation?: Json }): Promise<void>;
+  getApp(name: string): Promise<Application & { metadata: { finalizers?: string[]; deletionTimestamp?: string } }>;
+  patchApp(name: string, patch: Json): Promise<void>;
+  waitApp(name: string, what: string, done: (app: Application) => boolean, options?: WaitOptions): Promise<Application>;
+  /** Stops the running controller and starts a fresh one (a restart). */
+  restart(options?: Partial<ControllerOptions>): Promise<void>;
+  /** Stops the controller without starting another. */
+  stop(): Promise<void>;
+}
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+
+export function appSpec(repoURL: string, dest: string, path: string, extra: Json = {}): Json {
+  return {
+    project: 'default',
+    source: { repoURL, path, targetRevision: 'HEAD' },
+    destination: { server: 'https://kubernetes.default.svc', namespace: dest },
+    ...extra,
+  };
+}
+
+export function useController(options: Partial<ControllerOptions> & { files?: Record<string, string> } = {}): ControllerFixture {
+  const ns = useNamespace('ctl');
+  const dest = useNamespace('ctl-dest');
+  let tmp = '';
+  let gitServer: GitHttpServer | undefined;
+  const fx = { ns: '', dest: '' } as { -readonly [K in keyof ControllerFixture]: ControllerFixture[K] };
+  let gitRoot = '';
+
+  const makeController = (overrides: Partial<ControllerOptions> = {}): ApplicationController => {
+    // A fresh repo service too: a restarted process has no memory.
+    fx.repoService = new RepoService({
+      mirrors: new GitMirrorCache({ cacheRoot: path.join(tmp, `mirrors-${Date.now()}`) }),
+      workRoot: path.join(tmp, `work-${Date.now()}`),
+      refsTtlMs: 0,
+    });
+    return new ApplicationController({
+      kubeConfig: fx.kc,
+      namespace: fx.ns,
+      repo: fx.repoService,
+      log: process.env['KAWA_TEST_LOG'] === '1' ? { ...silent, info: (o, m) => console.log(m, o), warn: (o, m) => console.log(m, o), error: (o, m) => console.log(m, o) } : silent,
+      reconciliationMs: 60_000,
+      reconciliationJitterMs: 0,
+      waveDelayMs: 50,
+      selfHealBackoffMs: 200,
+      ...options,
+      ...overrides,
+    });
+  };
+
+  beforeAll(async () => {
+    fx.ns = ns.name;
+    fx.dest = dest.name;
+    fx.kc = testKubeConfig();
+    fx.custom = fx.kc.makeApiClient(CustomObjectsApi);
+    fx.core = fx.kc.makeApiClient(CoreV1Api);
+    await ensureCrds(fx.kc.makeApiClient(ApiextensionsV1Api));
+    await fx.custom.createNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: fx.ns, plural: 'appprojects', body: defaultProject(fx.ns) });
+    tmp = await mkdtemp(path.join(tmpdir(), 'kawa-ctl-'));
+    gitRoot = path.join(tmp, 'served');
+    fx.repo = await createRepo(path.join(tmp, 'work'));
+    await fx.repo.commit('initial', { files: options.files ?? { 'README.md': 'test\n' } });
+    await fx.repo.publishBare(gitRoot, 'apps');
+    gitServer = await startGitHttpServer({ root: gitRoot });
+    fx.repoURL = gitServer.urlFor('apps');
+    fx.push = async (message, files, remove = []) => {
+      if (remove.length > 0) await fx.repo.removeFiles(remove);
+      const sha = await fx.repo.commit(message, { files });
+      await fx.repo.publishBare(gitRoot, 'apps');
+      return sha;
+    };
+    const plural = { group: 'argoproj.io', version: 'v1alpha1', plural: 'applications' };
+    fx.createApp = async (name, spec, extra = {}) => {
+      await fx.custom.createNamespacedCustomObject({
+        ...plural,
+        namespace: fx.ns,
+        body: {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Application',
+          metadata: { name, namespace: fx.ns, ...(extra.finalizers ? { finalizers: extra.finalizers } : {}) },
+          spec,
+          ...(extra.operation ? { operation: extra.operation } : {}),
+        },
+      });
+    };
+    fx.getApp = async (name) => (await fx.custom.getNamespacedCustomObject({ ...plural, namespace: fx.ns, name })) as Awaited<ReturnType<ControllerFixture['getApp']>>;
+    fx.patchApp = async (name, patch) => {
+      await new KubeRest(fx.kc).request('PATCH', `/apis/argoproj.io/v1alpha1/namespaces/${fx.ns}/applications/${name}`, {
+        body: patch,
+        contentType: 'application/merge-patch+json',
+      });
+    };
+    fx.waitApp = (name, what, done, waitOptions = {}) => waitUntil(`${name}: ${what}`, () => fx.getApp(name), done, { timeoutMs: 60_000, ...waitOptions });
+    fx.controller = makeController();
+    await fx.controller.start();
+    fx.restart = async (overrides = {}) => {
+      await fx.controller.stop();
+      fx.controller = makeController(overrides);
+      await fx.controller.start();
+    };
+    fx.stop = () => fx.controller.stop();
+  });
+
+  afterAll(async () => {
+    await fx.controller.stop();
+    await gitServer?.close();
+    if (tmp !== '') await rm(tmp, { recursive: true, force: true });
+  });
+
+  return fx;
+}
+
+export function syncOf(app: Application): string | undefined {
+  return app.status?.sync?.status;
+}
+
+export function healthOf(app: Application): string | undefined {
+  return app.status?.health?.status;
+}
