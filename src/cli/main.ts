@@ -4,7 +4,9 @@ import { Command } from 'commander';
 import { isKawaError, messageOf } from '../errors.js';
 import { KAWA_VERSION } from '../version.js';
 import { registerSettingsResourceOverridesHealth } from './commands/admin/settings-resource-overrides-health.js';
+import { registerController } from './commands/controller/controller.js';
 import { registerServer } from './commands/server/server.js';
+import { registerUp } from './commands/up/up.js';
 
 export function buildProgram(): Command {
   const program = new Command('kawa')
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
 
   registerSettingsResourceOverridesHealth(program);
   registerServer(program);
+  registerController(program);
+  registerUp(program);
 
   return program;
 }

@@ -1,0 +1,186 @@
+// `kawa up`: the one-command start. In one process: the API server, the controller and the renderer,
+// against the current kubeconfig's cluster — or, when there is none (or with --local), a local control
+// plane started (or reused) first. Installs the CRDs, the default project and the admin password, serves
+// the bundled examples over git and (on first run) creates the `guestbook` Application and waits for it
+// to be synced and healthy. Ctrl-C stops kawa; the local control plane keeps running for the next start.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { InvalidArgumentError, type Command } from 'commander';
+import { pino } from 'pino';
+import { defaultCacheDir, runController, type RunningController } from '../../../controller/index.js';
+import { messageOf } from '../../../errors.js';
+import { up as startLocalCluster } from '../../../localcluster/cluster.js';
+import { projectRoot } from '../../../localcluster/pins.js';
+import { IN_CLUSTER_SERVER } from '../../../model/index.js';
+import { startServer, type RunningServer } from '../../../server/index.js';
+import { loadKubeConfig } from '../server/server.js';
+import { serveExampleRepo, type ExampleRepo } from './example.js';
+
+export interface UpFlags {
+  kubeconfig?: string;
+  context?: string;
+  local?: boolean;
+  clusterName: string;
+  namespace: string;
+  address: string;
+  port: number;
+  examplePort?: number;
+  /** true: create the example app; false: never; undefined: on first run (no Applications yet). */
+  example?: boolean;
+  /** How long to wait for the example to be Synced and Healthy, in seconds. */
+  wait: number;
+}
+
+export interface RunningKawa {
+  url: string;
+  kubeconfigPath?: string;
+  example?: { url: string; app: string; sync: string; health: string };
+  stop(): Promise<void>;
+}
+
+const EXAMPLE_APP = 'guestbook';
+
+function port(value: string): number {
+  const n = Number.parseInt(value, 10);
+  if (!/^\d+$/.test(value) || n > 65_535) throw new InvalidArgumentError('a port from 0 to 65535');
+  return n;
+}
+
+function hasDefaultKubeconfig(): boolean {
+  const env = process.env['KUBECONFIG'];
+  if (env !== undefined && env !== '') return env.split(path.delimiter).some((f) => existsSync(f));
+  return existsSync(path.join(homedir(), '.kube', 'config'));
+}
+
+async function ensureNamespace(core: CoreV1Api, name: string): Promise<void> {
+  try {
+    await core.readNamespace({ name });
+  } catch {
+    await core.createNamespace({ body: { metadata: { name } } }).catch((err: unknown) => {
+      if (!messageOf(err).includes('AlreadyExists') && !messageOf(err).includes('already exists')) throw err;
+    });
+  }
+}
+
+function exampleApplication(namespace: string, repoURL: string): Record<string, unknown> {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: EXAMPLE_APP, namespace, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+    spec: {
+      project: 'default',
+      source: { repoURL, path: 'guestbook', targetRevision: 'HEAD' },
+      destination: { server: IN_CLUSTER_SERVER, namespace: 'guestbook' },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+    },
+  };
+}
+
+/** Starts everything; resolves once the API server listens and (with the example) the example is synced. */
+export async function runUp(flags: UpFlags, say: (line: string) => void): Promise<RunningKawa> {
+  let kubeconfigPath = flags.kubeconfig;
+  let localCluster: string | undefined;
+  if (flags.local === true || (kubeconfigPath === undefined && !hasDefaultKubeconfig())) {
+    say(`starting the local control plane "${flags.clusterName}" (the first start builds the pinned Kubernetes binaries: about 10 minutes)`);
+    const state = await startLocalCluster({ root: projectRoot(), name: flags.clusterName, nodes: 2, log: (line) => { say(`  ${line}`); } });
+    kubeconfigPath = state.kubeconfig;
+    localCluster = state.kubeconfig;
+  }
+  const kubeConfig = loadKubeConfig(kubeconfigPath, flags.context);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  await ensureNamespace(core, flags.namespace);
+
+  const logger = pino({ level: process.env['KAWA_LOG_LEVEL'] ?? 'warn' });
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const server: RunningServer = await startServer({ kubeConfig, namespace: flags.namespace, host: flags.address, port: flags.port, installCrds: true, logger });
+    stops.push(() => server.close());
+    const controller: RunningController = await runController({ kubeConfig, namespace: flags.namespace, log: logger });
+    stops.push(() => controller.stop());
+
+    const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    const apps = (await custom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: flags.namespace, plural: 'applications' })) as { items?: { metadata?: { name?: string } }[] };
+    const exampleExists = apps.items?.some((a) => a.metadata?.name === EXAMPLE_APP) === true;
+    const wantExample = flags.example ?? ((apps.items?.length ?? 0) === 0 || exampleExists);
+    const result: RunningKawa = { url: server.address, ...(localCluster === undefined ? {} : { kubeconfigPath: localCluster }), stop: stopAll };
+    if (wantExample && flags.example !== false) {
+      const serverPort = Number(new URL(server.address).port);
+      const examplePort = flags.examplePort ?? (flags.port === 0 ? 0 : serverPort + 1);
+      const repo: ExampleRepo = await serveExampleRepo(path.join(projectRoot(), 'examples'), path.join(defaultCacheDir(), 'example'), examplePort);
+      stops.push(() => repo.server.close());
+      const body = exampleApplication(flags.namespace, repo.url);
+      if (exampleExists) {
+        await custom.patchNamespacedCustomObject(
+          { group: 'argoproj.io', version: 'v1alpha1', namespace: flags.namespace, plural: 'applications', name: EXAMPLE_APP, body: [{ op: 'replace', path: '/spec/source/repoURL', value: repo.url }] },
+        );
+      } else {
+        await custom.createNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: flags.namespace, plural: 'applications', body });
+        say(`created Application ${flags.namespace}/${EXAMPLE_APP} from ${repo.url} (path guestbook, automated sync)`);
+      }
+      controller.controller.refresh(flags.namespace, EXAMPLE_APP, 'normal');
+      const deadline = Date.now() + flags.wait * 1000;
+      let sync = 'Unknown';
+      let health = 'Unknown';
+      while (Date.now() < deadline) {
+        const app = (await custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: flags.namespace, plural: 'applications', name: EXAMPLE_APP })) as {
+          status?: { sync?: { status?: string }; health?: { status?: string }; conditions?: { message?: string }[] };
+        };
+        sync = app.status?.sync?.status ?? 'Unknown';
+        health = app.status?.health?.status ?? 'Unknown';
+        if (sync === 'Synced' && health === 'Healthy') break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      result.example = { url: repo.url, app: EXAMPLE_APP, sync, health };
+    }
+    return result;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('run kawa (API server + controller + renderer) in one process, with a local control plane when there is no cluster')
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config; none → a local control plane)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--local', 'start (or reuse) the local control plane even when a kubeconfig exists', false)
+    .option('--cluster-name <name>', 'name of the local control plane (.kawa/<name>.kubeconfig)', 'kawa')
+    .option('-n, --namespace <ns>', 'namespace for kawa\'s Applications, AppProjects and settings', 'argocd')
+    .option('--address <ip>', 'listen address of the API server and UI', '127.0.0.1')
+    .option('--port <port>', 'listen port (0 picks a free one)', port, 8080)
+    .option('--example-port <port>', 'port of the example git repository (default: --port + 1)', port)
+    .option('--example', 'create the example guestbook Application (default: on first run)')
+    .option('--no-example', 'do not create or serve the example')
+    .option('--wait <seconds>', 'how long to wait for the example to be synced', (v) => Number.parseInt(v, 10), 300)
+    .addHelpText('after', '\nExamples:\n  kawa up                     # local control plane + kawa + the example app\n  kawa up --kubeconfig ~/.kube/config --no-example\n')
+    .action(async (flags: UpFlags) => {
+      const say = (line: string): void => {
+        process.stderr.write(`[kawa] ${line}\n`);
+      };
+      const kawa = await runUp(flags, say);
+      const lines = [
+        `kawa is up: ${kawa.url}`,
+        `  username: admin`,
+        `  password: kawa admin initial-password --namespace ${flags.namespace}   (Secret ${flags.namespace}/argocd-initial-admin-secret)`,
+        ...(kawa.kubeconfigPath === undefined ? [] : [`  cluster:  KUBECONFIG=${kawa.kubeconfigPath}`]),
+        ...(kawa.example === undefined ? [] : [`  example:  Application ${kawa.example.app} is ${kawa.example.sync} and ${kawa.example.health} (repo ${kawa.example.url}, path guestbook)`]),
+        `Ctrl-C stops kawa; the local control plane keeps running (npm run cluster:down -- --name ${flags.clusterName} stops it).`,
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          say('stopping');
+          kawa.stop().then(resolve, resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

@@ -1,0 +1,50 @@
+// The controller role wired from a kubeconfig: a repo service (mirrors and checkouts under the cache
+// directory, credentials from the repository Secrets the controller watches) and the controller itself.
+// `kawa controller` and `kawa up` both start it through here.
+import { homedir } from 'node:os';
+import path from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { GitMirrorCache } from '../git/mirror.js';
+import { RepoService } from '../reposerver/index.js';
+import { ApplicationController, type ControllerLogger, type ControllerOptions } from './controller.js';
+
+export interface RunControllerOptions extends Partial<Omit<ControllerOptions, 'kubeConfig' | 'namespace' | 'repo' | 'log'>> {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  log: ControllerLogger;
+  /** Default `$XDG_CACHE_HOME/kawa` or `~/.cache/kawa`. */
+  cacheDir?: string;
+  /** Accept `file://` repository URLs (local development only). */
+  allowFileUrls?: boolean;
+}
+
+export interface RunningController {
+  controller: ApplicationController;
+  repo: RepoService;
+  stop(): Promise<void>;
+}
+
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env['XDG_CACHE_HOME'];
+  return path.join(xdg !== undefined && xdg !== '' ? xdg : path.join(homedir(), '.cache'), 'kawa');
+}
+
+export async function runController(options: RunControllerOptions): Promise<RunningController> {
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const { kubeConfig, namespace, log, cacheDir: _c, allowFileUrls, ...rest } = options;
+  // The controller is created after the repo service but the credentials live in the controller: a late binding.
+  const late: { controller?: ApplicationController } = {};
+  const repo = new RepoService({
+    mirrors: new GitMirrorCache({ cacheRoot: path.join(cacheDir, 'repos'), ...(allowFileUrls === true ? { allowFileUrls: true } : {}) }),
+    workRoot: path.join(cacheDir, 'checkouts'),
+    credentials: (url) => late.controller?.credentialsFor(url),
+  });
+  const started = new ApplicationController({ kubeConfig, namespace, repo, log, ...rest });
+  late.controller = started;
+  await started.start();
+  return {
+    controller: started,
+    repo,
+    stop: () => started.stop(),
+  };
+}
