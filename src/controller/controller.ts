@@ -482,15 +482,7 @@ export class ApplicationController {
         ...(app.spec.destination.namespace === undefined ? {} : { destinationNamespace: app.spec.destination.namespace }),
         ...(app.spec.ignoreDifferences === undefined ? {} : { ignoreDifferences: app.spec.ignoreDifferences }),
       });
-      const project = this.projectOf(app);
-      if (project !== undefined) {
-        for (const r of comparison.resources) {
-          if (r.desired === undefined) continue;
-          if (!isResourcePermitted(project, r.group, r.kind, r.namespace !== '')) {
-            conditions.push({ type: CONDITION_TYPES.InvalidSpecError, message: `resource ${r.group}:${r.kind} is not permitted in project ${project.metadata.name}` });
-          }
-        }
-      }
+      for (const message of this.resourceProblems(app, st.desired.objects, handle)) conditions.push({ type: CONDITION_TYPES.InvalidSpecError, message });
     }
 
     // Operations: run a requested one, resume one a previous process left Running.
@@ -555,6 +547,21 @@ export class ApplicationController {
     if (project === undefined) return [`Application referencing project ${name} which does not exist`];
     const v = projectViolations(app, project, this.registry.list(), this.options.namespace);
     return [...v.invalid, ...v.forbidden];
+  }
+
+  /** Desired kinds the app's project does not permit (cluster/namespace resource allow and deny lists). */
+  private resourceProblems(app: Application, desired: readonly KubeObject[], handle: ClusterHandle): string[] {
+    const project = this.projectOf(app);
+    if (project === undefined) return [];
+    const problems = new Set<string>();
+    for (const obj of desired) {
+      const apiVersion = obj.apiVersion ?? '';
+      const group = apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
+      const kind = obj.kind ?? '';
+      const namespaced = handle.cache.lookupResource({ group, kind })?.namespaced ?? true;
+      if (!isResourcePermitted(project, group, kind, namespaced)) problems.add(`resource ${group}:${kind} is not permitted in project ${project.metadata.name}`);
+    }
+    return [...problems];
   }
 
   /** Renders every source (multi-source apps concatenate, `ref`-only sources render nothing). */
@@ -670,9 +677,9 @@ export class ApplicationController {
     } catch (err) {
       renderFailed = messageOf(err);
     }
-    const project = this.projectOf(app);
-    if (renderFailed === undefined && project !== undefined) {
-      const problems = this.specProblems(app);
+    if (renderFailed === undefined) {
+      // A project refusal fails the operation before anything is written (the engine touches nothing then).
+      const problems = [...this.specProblems(app), ...this.resourceProblems(app, desired, handle)];
       if (problems.length > 0) renderFailed = `the application spec is invalid: ${problems.join('; ')}`;
     }
     const syncOptions = sync.syncOptions ?? app.spec.syncPolicy?.syncOptions;

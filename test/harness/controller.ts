@@ -44,6 +44,11 @@ export interface ControllerFixture {
 }
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+const print = (obj: object, msg: string): void => {
+  console.log(msg, obj);
+};
+/** KAWA_TEST_LOG=1 prints what the controller logs. */
+const verbose = { info: print, warn: print, error: print, debug: () => undefined };
 
 export function appSpec(repoURL: string, dest: string, path: string, extra: Json = {}): Json {
   return {
@@ -73,7 +78,7 @@ export function useController(options: Partial<ControllerOptions> & { files?: Re
       kubeConfig: fx.kc,
       namespace: fx.ns,
       repo: fx.repoService,
-      log: process.env['KAWA_TEST_LOG'] === '1' ? { ...silent, info: (o, m) => console.log(m, o), warn: (o, m) => console.log(m, o), error: (o, m) => console.log(m, o) } : silent,
+      log: process.env['KAWA_TEST_LOG'] === '1' ? verbose : silent,
       reconciliationMs: 60_000,
       reconciliationJitterMs: 0,
       waveDelayMs: 50,

@@ -1,0 +1,98 @@
+// Faults on the real control plane: a controller stopped in the middle of a sync (hooks and waves) and a
+// new one started in its place resumes the operation from `status.operationState` without creating the
+// hook twice; an operation that fails is retried by the retry policy; a project restriction blocks a sync.
+import { BatchV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { appSpec, syncOf, useController } from '../harness/controller.js';
+
+const presyncJob = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  annotations:
+    argocd.argoproj.io/hook: PreSync
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: migrate
+          image: registry.kawa.example/migrate:1.0
+`;
+
+const waveConfigMap = (name: string, wave: number): string => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${name}
+  annotations:
+    argocd.argoproj.io/sync-wave: "${wave}"
+data:
+  wave: "${wave}"
+`;
+
+describe('controller: resume, retry, project rules', () => {
+  const fx = useController({
+    waveDelayMs: 1_500,
+    files: {
+      'waves/job.yaml': presyncJob,
+      'waves/a.yaml': waveConfigMap('wave-a', 0),
+      'waves/b.yaml': waveConfigMap('wave-b', 1),
+      'waves/c.yaml': waveConfigMap('wave-c', 2),
+      'forbidden/role.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: kawa-e2e-forbidden\nrules: []\n',
+      'badns/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: elsewhere\n  namespace: kawa-e2e-does-not-exist\n',
+    },
+  });
+
+  it('a controller restarted mid-sync resumes the operation and does not run the hook twice', async () => {
+    await fx.createApp('waves', appSpec(fx.repoURL, fx.dest, 'waves'), { operation: { sync: {}, initiatedBy: { username: 'admin' } } });
+    // Stop once the first wave is applied but before the last.
+    await fx.waitApp('waves', 'first wave applied', (a) => a.status?.operationState?.syncResult?.resources?.some((r) => r.name === 'wave-a') === true);
+    const batch = fx.kc.makeApiClient(BatchV1Api);
+    const jobBefore = await batch.readNamespacedJob({ name: 'migrate', namespace: fx.dest });
+    await fx.stop();
+    const midway = await fx.getApp('waves');
+    expect(midway.status?.operationState?.phase).toBe('Running');
+    expect(midway.status?.operationState?.syncResult?.resources?.some((r) => r.name === 'wave-c')).toBe(false);
+
+    await fx.restart();
+    const done = await fx.waitApp('waves', 'operation Succeeded', (a) => a.status?.operationState?.phase === 'Succeeded' && a.operation === undefined);
+    expect(done.status?.operationState?.syncResult?.resources?.map((r) => r.name).sort()).toEqual(['migrate', 'wave-a', 'wave-b', 'wave-c']);
+    const jobAfter = await batch.readNamespacedJob({ name: 'migrate', namespace: fx.dest });
+    expect(jobAfter.metadata?.uid).toBe(jobBefore.metadata?.uid);
+    expect(syncOf(done)).toBe('Synced');
+    expect(done.status?.history).toHaveLength(1);
+  });
+
+  it('retries a failed sync with the retry policy and records the attempts', async () => {
+    await fx.createApp('retry', appSpec(fx.repoURL, fx.dest, 'badns'), {
+      operation: { sync: {}, initiatedBy: { username: 'admin' }, retry: { limit: 2, backoff: { duration: '1s', factor: 1 } } },
+    });
+    const failed = await fx.waitApp('retry', 'retries exhausted', (a) => a.status?.operationState?.retryCount === 2 && a.status.operationState.phase !== 'Running' && a.operation === undefined, { timeoutMs: 60_000 });
+    expect(failed.status?.operationState?.phase).toMatch(/Failed|Error/);
+    expect(failed.status?.operationState?.message).toContain('kawa-e2e-does-not-exist');
+  });
+
+  it('refuses kinds the project does not allow, with InvalidSpecError, and a sync fails without touching the cluster', async () => {
+    await fx.custom.createNamespacedCustomObject({
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      namespace: fx.ns,
+      plural: 'appprojects',
+      body: {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: 'restricted', namespace: fx.ns },
+        spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] },
+      },
+    });
+    await fx.createApp('forbidden', { ...appSpec(fx.repoURL, fx.dest, 'forbidden'), project: 'restricted' });
+    const app = await fx.waitApp('forbidden', 'InvalidSpecError', (a) => a.status?.conditions?.some((c) => c.type === 'InvalidSpecError') === true);
+    expect(app.status?.conditions?.find((c) => c.type === 'InvalidSpecError')?.message).toContain('ClusterRole is not permitted in project restricted');
+    await fx.patchApp('forbidden', { operation: { sync: {}, initiatedBy: { username: 'admin' } } });
+    const failed = await fx.waitApp('forbidden', 'sync failed', (a) => a.status?.operationState?.phase === 'Failed');
+    expect(failed.status?.operationState?.message).toContain('not permitted');
+    const created = await fx.kc.makeApiClient(RbacAuthorizationV1Api).readClusterRole({ name: 'kawa-e2e-forbidden' }).then(() => true, () => false);
+    expect(created).toBe(false);
+  });
+});
