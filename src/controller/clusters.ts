@@ -5,7 +5,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { createEngine, type Engine, type OperationSettings } from '../engine/index.js';
 import { messageOf } from '../errors.js';
-import { ClusterCache, KubeRest, type CacheEvent, type ResourceFilter, type TrackingOptions } from '../kube/index.js';
+import { ClusterCache, KubeRest, type CacheEvent, type RequestEvent, type ResourceFilter, type TrackingOptions } from '../kube/index.js';
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type Cluster } from '../model/index.js';
 
 export type ConnectionStatus = 'Successful' | 'Failed' | 'Unknown';
@@ -38,6 +38,8 @@ export interface ClusterRegistryOptions {
   onEvent: (server: string, event: CacheEvent) => void;
   /** A cluster became reachable or unreachable. */
   onConnectionChange: (server: string, status: ConnectionStatus) => void;
+  /** An observer of every request to a cluster (metrics). */
+  onRequest?: (server: string) => ((event: RequestEvent) => void) | undefined;
   /** Probe period (default 10 s). */
   probeMs?: number;
   log?: (msg: string) => void;
@@ -154,6 +156,8 @@ export class ClusterRegistry {
     if (server !== IN_CLUSTER_SERVER && cluster === undefined) return undefined;
     const kubeConfig = cluster === undefined ? this.options.kubeConfig : kubeConfigForCluster(cluster);
     const rest = new KubeRest(kubeConfig);
+    const observer = this.options.onRequest?.(server);
+    if (observer !== undefined) rest.onRequest(observer);
     const cache = new ClusterCache({
       kubeConfig,
       rest,
@@ -181,9 +185,7 @@ export class ClusterRegistry {
       .start()
       .then(() => cache.synced())
       .then(
-        () => {
-          this.setConnection(handle, 'Successful');
-        },
+        () => this.probe(handle),
         (err: unknown) => {
           this.setConnection(handle, 'Failed', messageOf(err));
         },

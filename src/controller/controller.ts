@@ -52,6 +52,7 @@ import { projectViolations } from '../server/services/permissions.js';
 import { decideAutoSync } from './autosync.js';
 import { ClusterRegistry, type ClusterHandle } from './clusters.js';
 import { EventRecorder } from './events.js';
+import type { ControllerMetrics } from './metrics.js';
 import { WorkQueue, strongerLevel, type RefreshLevel } from './queue.js';
 import { appendHistory, buildStatus, statusChanged } from './status.js';
 
@@ -88,7 +89,8 @@ export interface ControllerOptions {
   selfHealBackoffMs?: number;
   now?: () => number;
   random?: () => number;
-  /** Called after each reconcile (metrics, benchmarks). */
+  metrics?: ControllerMetrics;
+  /** Called after each reconcile (benchmarks). */
   onReconciled?: (app: string, durationMs: number, status: { sync?: string; health?: string }) => void;
   /** Called when an operation finishes. */
   onOperationFinished?: (app: string, phase: string) => void;
@@ -183,11 +185,15 @@ export class ApplicationController {
           if (app !== undefined) this.enqueueInstance(server, app);
         }
       },
+      ...(options.metrics === undefined ? {} : { onRequest: (server: string) => options.metrics?.k8sObserver(server) }),
       onConnectionChange: (server, status) => {
         options.log.info({ cluster: server, status }, 'cluster connection changed');
         for (const key of this.appKeysOnCluster(server)) this.queue.add(key, 'compare');
       },
     });
+    options.metrics?.setClusterSource(() =>
+      this.registry.all().map((h) => ({ server: h.server, objects: h.cache.stats().objects, connected: h.connection === 'Successful', version: h.serverVersion ?? '' })),
+    );
     const ns = options.namespace;
     const informer = (resource: ApiResource, onEvent: () => void, keep?: (obj: KubeObject) => boolean): Informer =>
       new Informer({
@@ -203,6 +209,7 @@ export class ApplicationController {
       onEvent: (event) => {
         if (event.type === 'DELETED') {
           this.queue.forget(event.key);
+          options.metrics?.removeApp(event.obj.metadata?.namespace ?? '', event.obj.metadata?.name ?? '');
           this.states.delete(event.key);
           return;
         }
@@ -526,7 +533,27 @@ export class ApplicationController {
     if (health !== undefined) st.lastHealth = health;
     await this.clearRefreshAnnotation(app, refreshAnnotation);
     if (level !== 'compare') this.scheduleRefresh(key, st);
+    this.recordMetrics(app, status, started, cluster.server);
     this.options.onReconciled?.(key, this.now() - started, { ...(status.sync?.status === undefined ? {} : { sync: status.sync.status }), ...(health === undefined ? {} : { health }) });
+  }
+
+  private recordMetrics(app: Application, status: ReturnType<typeof buildStatus>, started: number, server: string): void {
+    const metrics = this.options.metrics;
+    if (metrics === undefined) return;
+    const namespace = app.metadata.namespace ?? this.options.namespace;
+    metrics.reconcile.observe({ namespace, dest_server: server }, (this.now() - started) / 1000);
+    metrics.setApp({
+      name: app.metadata.name,
+      namespace,
+      project: app.spec.project,
+      repo: sourcesOf(app.spec)[0]?.repoURL ?? '',
+      destServer: server,
+      destNamespace: app.spec.destination.namespace ?? '',
+      syncStatus: status.sync?.status ?? 'Unknown',
+      healthStatus: status.health?.status ?? 'Unknown',
+      operation: app.operation === undefined ? '' : 'sync',
+      conditions: [...new Set((status.conditions ?? []).map((c) => c.type))],
+    });
   }
 
   private projectOf(app: Application): AppProject | undefined {
@@ -768,6 +795,13 @@ export class ApplicationController {
       phase === 'Succeeded' ? 'Normal' : 'Warning',
     );
     this.options.onOperationFinished?.(key, phase);
+    this.options.metrics?.syncTotal.inc({
+      name: latest.metadata.name,
+      namespace: latest.metadata.namespace ?? this.options.namespace,
+      project: latest.spec.project,
+      phase,
+      dest_server: this.registry.find(latest.spec.destination)?.server ?? '',
+    });
     const retries = record.retryCount ?? 0;
     const terminated = (record.message ?? '').toLowerCase().includes('terminated');
     if (phase !== 'Succeeded' && !terminated && canRetry(operation.retry, retries)) {

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GitMirrorCache } from '../git/mirror.js';
+import { execGitRunner } from '../git/run.js';
 import { RepoService } from '../reposerver/index.js';
 import { ApplicationController, type ControllerLogger, type ControllerOptions } from './controller.js';
 
@@ -35,7 +36,11 @@ export async function runController(options: RunControllerOptions): Promise<Runn
   // The controller is created after the repo service but the credentials live in the controller: a late binding.
   const late: { controller?: ApplicationController } = {};
   const repo = new RepoService({
-    mirrors: new GitMirrorCache({ cacheRoot: path.join(cacheDir, 'repos'), ...(allowFileUrls === true ? { allowFileUrls: true } : {}) }),
+    mirrors: new GitMirrorCache({
+      cacheRoot: path.join(cacheDir, 'repos'),
+      ...(allowFileUrls === true ? { allowFileUrls: true } : {}),
+      ...(rest.metrics === undefined ? {} : { runGit: rest.metrics.gitRunner(execGitRunner()) }),
+    }),
     workRoot: path.join(cacheDir, 'checkouts'),
     credentials: (url) => late.controller?.credentialsFor(url),
   });

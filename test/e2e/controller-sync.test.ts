@@ -58,6 +58,12 @@ describe('controller: sync, history, rollback', () => {
     const apps = fx.kc.makeApiClient(AppsV1Api);
     const live = await apps.readNamespacedDeployment({ name: 'guestbook', namespace: fx.dest });
     expect(live.metadata?.annotations?.['argocd.argoproj.io/tracking-id']).toBe(`guestbook:apps/Deployment:${fx.dest}/guestbook`);
+
+    const metrics = await fx.metrics.registry.metrics();
+    expect(metrics).toMatch(new RegExp(`argocd_app_info\\{name="guestbook",namespace="${fx.ns}",project="default",.*sync_status="Synced",health_status="Healthy".*\\} 1`));
+    expect(metrics).toMatch(/argocd_app_sync_total\{name="guestbook",.*phase="Succeeded".*\} 1/);
+    expect(metrics).toMatch(/argocd_cluster_connection_status\{server="https:\/\/kubernetes.default.svc",k8s_version="v1\.\d+\.\d+"\} 1/);
+    expect(metrics).toMatch(/argocd_app_k8s_request_total\{server="https:\/\/kubernetes.default.svc",verb="PATCH",response_code="20[01]"\} \d+/);
   });
 
   it('follows a new commit, syncs it, and rolls back to the first history entry', async () => {

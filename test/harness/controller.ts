@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll } from 'vitest';
-import { ApplicationController, type ControllerOptions } from '../../src/controller/index.js';
+import { ApplicationController, ControllerMetrics, type ControllerOptions } from '../../src/controller/index.js';
 import { GitMirrorCache } from '../../src/git/mirror.js';
 import { KubeRest } from '../../src/kube/index.js';
 import { startGitHttpServer, type GitHttpServer } from '../../src/git/http-server.js';
@@ -30,6 +30,8 @@ export interface ControllerFixture {
   /** Clone URL of the served repository. */
   repoURL: string;
   controller: ApplicationController;
+  /** The metrics of the current controller (a new registry after each restart). */
+  metrics: ControllerMetrics;
   repoService: RepoService;
   /** Commits the files and publishes them to the served repository; returns the sha. */
   push(message: string, files: Record<string, string>, remove?: string[]): Promise<string>;
@@ -74,8 +76,10 @@ export function useController(options: Partial<ControllerOptions> & { files?: Re
       workRoot: path.join(tmp, `work-${Date.now()}`),
       refsTtlMs: 0,
     });
+    fx.metrics = new ControllerMetrics();
     return new ApplicationController({
       kubeConfig: fx.kc,
+      metrics: fx.metrics,
       namespace: fx.ns,
       repo: fx.repoService,
       log: process.env['KAWA_TEST_LOG'] === '1' ? verbose : silent,

@@ -2,7 +2,7 @@
 // running until SIGINT/SIGTERM. Running operations stop at a step boundary and resume on the next start.
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { runController } from '../../../controller/index.js';
+import { ControllerMetrics, runController } from '../../../controller/index.js';
 import { loadKubeConfig } from '../server/server.js';
 
 interface ControllerFlags {
@@ -11,6 +11,8 @@ interface ControllerFlags {
   namespace: string;
   statusProcessors: string;
   operationTimeout: string;
+  metricsAddress: string;
+  metricsPort: string;
 }
 
 export function registerController(program: Command): void {
@@ -22,10 +24,16 @@ export function registerController(program: Command): void {
     .option('-n, --namespace <ns>', 'namespace of the Applications, AppProjects and settings', 'argocd')
     .option('--status-processors <n>', 'apps reconciled at once', '10')
     .option('--operation-timeout <seconds>', 'terminate a sync running longer than this (0: never)', '0')
+    .option('--metrics-address <ip>', 'listen address of /metrics', '0.0.0.0')
+    .option('--metrics-port <port>', 'port of /metrics (Argo CD\'s controller uses 8082; 0 picks one)', '8082')
     .addHelpText('after', '\nExample:\n  kawa controller --namespace argocd\n')
     .action(async (flags: ControllerFlags) => {
       const log = pino({ level: process.env['KAWA_LOG_LEVEL'] ?? 'info' });
+      const metrics = new ControllerMetrics({ processMetrics: true });
+      const endpoint = await metrics.serve(flags.metricsAddress, Number.parseInt(flags.metricsPort, 10) || 0);
+      log.info({ address: `${endpoint.address}/metrics` }, 'metrics listening');
       const running = await runController({
+        metrics,
         kubeConfig: loadKubeConfig(flags.kubeconfig, flags.context),
         namespace: flags.namespace,
         log,
@@ -34,7 +42,9 @@ export function registerController(program: Command): void {
       });
       await new Promise<void>((resolve) => {
         const stop = (): void => {
-          running.stop().then(resolve, (err: unknown) => {
+          Promise.all([running.stop(), endpoint.close()]).then(() => {
+            resolve();
+          }, (err: unknown) => {
             log.error({ err: String(err) }, 'error while stopping');
             resolve();
           });
