@@ -6,6 +6,7 @@
 // object re-diffs only its app, without rendering. Everything the controller knows survives in the
 // Application itself: a restarted controller resumes a running operation from `status.operationState`.
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { isTerminal, isoTime, type AppComparison, type OperationRecord, type SyncApp } from '../engine/index.js';
 import { messageOf } from '../errors.js';
@@ -53,6 +54,7 @@ import { decideAutoSync } from './autosync.js';
 import { ClusterRegistry, type ClusterHandle } from './clusters.js';
 import { EventRecorder } from './events.js';
 import type { ControllerMetrics } from './metrics.js';
+import { ShardManager, shardOf } from './shards.js';
 import { WorkQueue, strongerLevel, type RefreshLevel } from './queue.js';
 import { appendHistory, buildStatus, statusChanged } from './status.js';
 
@@ -90,6 +92,8 @@ export interface ControllerOptions {
   now?: () => number;
   random?: () => number;
   metrics?: ControllerMetrics;
+  /** Scale-out: split clusters into `replicas` shards owned through Leases (with one replica: leader election). */
+  sharding?: { replicas: number; shard?: number; identity?: string; leaseDurationMs?: number };
   /** Called after each reconcile (benchmarks). */
   onReconciled?: (app: string, durationMs: number, status: { sync?: string; health?: string }) => void;
   /** Called when an operation finishes. */
@@ -160,6 +164,7 @@ export class ApplicationController {
   private readonly random: () => number;
   private stopped = false;
   private readonly runners = new Set<Promise<void>>();
+  private readonly shards: ShardManager | undefined;
   private repositories: Repository[] = [];
   private repoCreds: RepoCreds[] = [];
 
@@ -191,6 +196,24 @@ export class ApplicationController {
         for (const key of this.appKeysOnCluster(server)) this.queue.add(key, 'compare');
       },
     });
+    if (options.sharding !== undefined) {
+      const sharding = options.sharding;
+      this.shards = new ShardManager({
+        rest: this.rest,
+        namespace: options.namespace,
+        identity: sharding.identity ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+        replicas: Math.max(1, sharding.replicas),
+        ...(sharding.shard === undefined ? {} : { preferredShard: sharding.shard }),
+        ...(sharding.leaseDurationMs === undefined ? {} : { leaseDurationMs: sharding.leaseDurationMs }),
+        onChange: (held) => {
+          options.log.info({ shards: [...held] }, 'shards held changed');
+          for (const key of this.appKeys()) this.queue.add(key, 'normal');
+        },
+        log: (msg) => {
+          options.log.warn({}, msg);
+        },
+      });
+    }
     options.metrics?.setClusterSource(() =>
       this.registry.all().map((h) => ({ server: h.server, objects: h.cache.stats().objects, connected: h.connection === 'Successful', version: h.serverVersion ?? '' })),
     );
@@ -244,14 +267,21 @@ export class ApplicationController {
     await Promise.all([this.configInformer.synced, this.secretInformer.synced, this.projectInformer.synced]);
     this.reloadSettings();
     this.reloadSecrets();
+    await this.shards?.start();
     this.appInformer.start();
     await this.appInformer.synced;
     this.options.log.info({ namespace: this.options.namespace, apps: [...this.appInformer.values()].length }, 'application controller started');
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops the controller. With `crash`, shard Leases are left to expire instead of being released, as
+   * when the process dies (tests of the take-over).
+   */
+  async stop(options: { crash?: boolean } = {}): Promise<void> {
     this.stopped = true;
     this.queue.stop();
+    if (options.crash === true) this.shards?.abandon();
+    else await this.shards?.stop();
     await Promise.all([this.appInformer.stop(), this.projectInformer.stop(), this.configInformer.stop(), this.secretInformer.stop()]);
     // Running operations stop at their next step boundary and stay Running in status: the next start resumes them.
     await Promise.allSettled([...this.runners]);
@@ -432,11 +462,14 @@ export class ApplicationController {
 
     const validation = validateApplication(raw);
     if (!validation.ok) {
+      // Without a cluster to shard by, the owner of shard 0 speaks for invalid apps.
+      if (this.shards !== undefined && !this.shards.owns(0)) return;
       await this.writeInvalid(raw, validation.errors.join('; '));
       this.scheduleRefresh(key, st);
       return;
     }
     const app = validation.value;
+    if (!this.isMine(app)) return;
 
     if (raw.metadata?.deletionTimestamp !== undefined) {
       await this.reconcileDeletion(key, app, raw);
@@ -554,6 +587,13 @@ export class ApplicationController {
       operation: app.operation === undefined ? '' : 'sync',
       conditions: [...new Set((status.conditions ?? []).map((c) => c.type))],
     });
+  }
+
+  /** Whether this replica owns the app's cluster's shard (always, without sharding). */
+  private isMine(app: Application): boolean {
+    if (this.shards === undefined || this.options.sharding === undefined) return true;
+    const cluster = this.registry.find(app.spec.destination);
+    return this.shards.owns(shardOf(cluster?.server ?? '', this.options.sharding.replicas, cluster?.shard));
   }
 
   private projectOf(app: Application): AppProject | undefined {
@@ -741,7 +781,8 @@ export class ApplicationController {
     }
 
     while (!isTerminal(record.phase)) {
-      if (this.stopped) return;
+      // Stopped, or the shard moved to another replica: leave it Running; its next owner resumes it.
+      if (this.stopped || !this.isMine(app)) return;
       if (control.terminate && record.kawa.terminating !== true) record = handle.engine.terminate(record);
       const result = await handle.engine.step({ record, app: syncApp, persist });
       record = result.record;

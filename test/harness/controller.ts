@@ -41,8 +41,10 @@ export interface ControllerFixture {
   waitApp(name: string, what: string, done: (app: Application) => boolean, options?: WaitOptions): Promise<Application>;
   /** Stops the running controller and starts a fresh one (a restart). */
   restart(options?: Partial<ControllerOptions>): Promise<void>;
-  /** Stops the controller without starting another. */
-  stop(): Promise<void>;
+  /** Stops the controller without starting another (`crash`: leave its Leases to expire). */
+  stop(options?: { crash?: boolean }): Promise<void>;
+  /** Starts another controller on the same namespace (a second replica); the caller stops it. */
+  spawn(options?: Partial<ControllerOptions>): Promise<ApplicationController>;
 }
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
@@ -142,7 +144,17 @@ export function useController(options: Partial<ControllerOptions> & { files?: Re
       fx.controller = makeController(overrides);
       await fx.controller.start();
     };
-    fx.stop = () => fx.controller.stop();
+    fx.stop = (stopOptions) => fx.controller.stop(stopOptions);
+    fx.spawn = async (overrides = {}) => {
+      const metrics = fx.metrics;
+      const repoService = fx.repoService;
+      const other = makeController(overrides);
+      // makeController replaced the fixture's metrics and repo service: give them back to the main controller.
+      fx.metrics = metrics;
+      fx.repoService = repoService;
+      await other.start();
+      return other;
+    };
   });
 
   afterAll(async () => {
