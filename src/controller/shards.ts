@@ -55,6 +55,10 @@ export class ShardManager {
     this.now = options.now ?? Date.now;
   }
 
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+
   shards(): ReadonlySet<number> {
     return this.held;
   }
@@ -103,7 +107,8 @@ export class ShardManager {
     // The preferred shard first; others are only taken when expired (their holder is gone).
     order.sort((a, b) => Number(b === preferred) - Number(a === preferred));
     for (const shard of order) {
-      if (this.stopped) return;
+      // stop() may have come while the previous Lease call was in flight.
+      if (this.isStopped()) return;
       try {
         const mine = await this.tryHold(shard, shard === preferred);
         if (mine) this.held.add(shard);
