@@ -10,21 +10,32 @@ import { z } from 'zod';
 import { BugError } from '../errors.js';
 import { KAWA_VERSION } from '../version.js';
 import { Auditor } from './audit.js';
-import type { LoginService, SessionManager } from './auth/index.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { GitMirrorCache } from '../git/mirror.js';
+import type { AccountStore, LoginService, SessionManager } from './auth/index.js';
 import { authenticationHook, rbacSafetyNet, trackRoutes, type RouteInfo } from './guard.js';
 import { answerFor, grpcCodes, problemsOf, RequestValidationError } from './http-errors.js';
 import { ServerMetrics } from './metrics.js';
 import type { RbacService } from './rbac/index.js';
 import { SessionRevocations } from './revocations.js';
+import { accountRoutes } from './routes/accounts.js';
 import { applicationRoutes } from './routes/applications.js';
 import { projectRoutes } from './routes/projects.js';
+import { clusterRoutes, repositoryRoutes } from './routes/repositories.js';
 import { sessionRoutes } from './routes/session.js';
 import { systemRoutes } from './routes/system.js';
 import type { ZodApp } from './routes/types.js';
 import { schemaRegistry } from './schemas.js';
 import { streamRoutes } from './streams/route.js';
 import { ApplicationService } from './services/applications.js';
+import { ClusterService, restClusterProbe, type ClusterProbe } from './services/clusters.js';
 import { ProjectService } from './services/projects.js';
+import { RepositoryService, type GitProbe } from './services/repositories.js';
+import { SecretStore } from './services/secret-store.js';
+import { LiveService } from './services/live.js';
+import type { LiveStateSource } from './services/live-state.js';
+import { liveRoutes } from './routes/live.js';
+import type { SseWriter } from './streams/sse.js';
 import { ArgoStore, type CoreClient, type CustomObjectsClient } from './store.js';
 import { webhookRoutes } from './webhooks/route.js';
 
@@ -61,6 +72,18 @@ export interface ServerDeps {
   readonly refreshWaitMs?: number;
   /** Called after a project changed (startServer reloads the project roles into RBAC). */
   readonly onProjectsChanged?: () => Promise<void>;
+  /** Local accounts, for /api/v1/account (answers 503 without). */
+  readonly accounts?: AccountStore;
+  /** The server's own cluster credentials: the in-cluster connection check. */
+  readonly kubeConfig?: KubeConfig;
+  /** `git ls-remote` for repository connection checks and refs (default: a GitMirrorCache under ~/.cache/kawa/repos). */
+  readonly git?: GitProbe;
+  /** Cluster connection checks (default: `GET /version` with the cluster's credentials). */
+  readonly clusterProbe?: ClusterProbe;
+  /** Live state of destination clusters and rendered desired state (the controller's, or assembleServer's default). */
+  readonly liveState?: LiveStateSource;
+  /** Close `liveState` with the server (it was built for this server alone). */
+  readonly closeLiveState?: boolean;
 }
 
 export interface KawaServerExtras {
@@ -162,9 +185,26 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
     refreshWaitMs: deps.refreshWaitMs ?? 10_000,
     onProjectsChanged: deps.onProjectsChanged ?? (() => Promise.resolve()),
   };
+  const secrets = new SecretStore(deps.core, namespace);
+  // Open resource-tree streams would keep server.close() waiting for ever: end them first.
+  const liveWriters = new Set<SseWriter>();
+  app.addHook('preClose', async () => {
+    for (const writer of liveWriters) writer.end();
+    if (deps.closeLiveState === true) await deps.liveState?.close();
+  });
   const routeDeps = {
     applications: new ApplicationService(ctx),
     projects: new ProjectService(ctx),
+    repositories: new RepositoryService({ secrets, git: deps.git ?? new GitMirrorCache(), now }),
+    clusters: new ClusterService({ secrets, probe: deps.clusterProbe ?? restClusterProbe(deps.kubeConfig), now }),
+    accounts: deps.accounts,
+    live: new LiveService(deps.liveState, deps.core),
+    liveSource: deps.liveState,
+    streamSettings: deps.streams ?? {},
+    onStreamOpened: (writer: SseWriter) => {
+      liveWriters.add(writer);
+      writer.onClosed(() => liveWriters.delete(writer));
+    },
     rbac: deps.rbac,
     sessions: deps.sessions,
     login: deps.login,
@@ -187,6 +227,10 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
   sessionRoutes(app, routeDeps);
   applicationRoutes(app, routeDeps);
   projectRoutes(app, routeDeps);
+  repositoryRoutes(app, routeDeps);
+  clusterRoutes(app, routeDeps);
+  accountRoutes(app, routeDeps);
+  liveRoutes(app, routeDeps);
   streamRoutes(app, routeDeps, deps, namespace);
   webhookRoutes(app, { custom: deps.custom, core: deps.core, namespace, applicationNamespaces: deps.applicationNamespaces });
 

@@ -17,12 +17,16 @@ import { RbacService, loadProjectRoles } from './rbac/index.js';
 import { reloadProjectRoles, reloadRbac, type RbacSources } from './rbac-sync.js';
 import { SessionRevocations } from './revocations.js';
 import { ArgoStore } from './store.js';
+import { RepositoryService, type GitProbe } from './services/repositories.js';
+import { defaultLiveStateSource, type LiveStateSource } from './services/live-state.js';
+import { SecretStore } from './services/secret-store.js';
 
 export { buildServer, DEFAULT_BODY_LIMIT, DEFAULT_NAMESPACE, type KawaServer, type ServerDeps } from './app.js';
 export { ensureCrds, ensureDefaultProject } from './bootstrap.js';
 export { AUTH_COOKIE, CSRF_HEADER, type RouteAuth, type RouteInfo } from './guard.js';
 export { reloadRbac, reloadPolicy, reloadProjectRoles } from './rbac-sync.js';
 export { SessionRevocations } from './revocations.js';
+export { defaultLiveStateSource, renderApp, type DesiredState, type LiveCache, type LiveCluster, type LiveStateSource } from './services/live-state.js';
 export { ArgoStore } from './store.js';
 
 export interface StartOptions {
@@ -56,6 +60,16 @@ export interface AssembleOptions extends Omit<StartOptions, 'host' | 'port' | 'r
   readonly validateResponses?: boolean;
   /** How long `?refresh=` waits for the controller, in ms. */
   readonly refreshWaitMs?: number;
+  /** `git ls-remote` for repository checks (default: a GitMirrorCache under ~/.cache/kawa/repos). */
+  readonly git?: GitProbe;
+  /**
+   * Live state for the resource-tree, managed-resources, manifests, events, resource and logs routes: the
+   * controller's when it runs in this process; by default one ClusterCache for the kubeconfig's cluster
+   * (as `in-cluster`) and a RepoService of the server's own.
+   */
+  readonly liveState?: LiveStateSource;
+  /** Where the default live-state source keeps git mirrors (default ~/.cache/kawa/repos; checkouts go to its sibling `work`). */
+  readonly repoCacheRoot?: string;
 }
 
 export interface AssembledServer {
@@ -101,7 +115,21 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
   const sources: RbacSources = { rbac, core, store, namespace, log: logger };
   await reloadRbac(sources);
 
+  const secretStore = new SecretStore(core, namespace);
+  // Only its Secret readers are used here; connection checks go through buildServer's own.
+  const repositories = new RepositoryService({ secrets: secretStore, git: { lsRemote: () => Promise.reject(new Error('not used')) }, now: () => new Date() });
+  const liveState =
+    options.liveState ??
+    defaultLiveStateSource({
+      kubeConfig: kc,
+      namespace,
+      ...(options.repoCacheRoot === undefined ? {} : { cacheRoot: options.repoCacheRoot }),
+      repositories: async () => ({ repos: (await repositories.repositories()).map((r) => r.value), templates: (await repositories.templates()).map((t) => t.value) }),
+    });
+
   const app = await buildServer({
+    liveState,
+    closeLiveState: options.liveState === undefined,
     custom,
     core,
     sessions,
@@ -117,6 +145,9 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
     ...(options.validateResponses === undefined ? {} : { validateResponses: options.validateResponses }),
     ...(options.refreshWaitMs === undefined ? {} : { refreshWaitMs: options.refreshWaitMs }),
     onProjectsChanged: () => reloadProjectRoles(sources),
+    accounts,
+    kubeConfig: kc,
+    ...(options.git === undefined ? {} : { git: options.git }),
     streams: { kubeConfig: kc },
   });
   return { app, kubeConfig: kc, accounts, sessions, reloadRbac: () => reloadRbac(sources) };

@@ -25,7 +25,7 @@ import { strictify, type Extras } from './strict.js';
 /** Names schemas for the OpenAPI document (components.schemas). */
 export const schemaRegistry = z.registry<{ id: string; description?: string }>();
 
-function named<T extends z.ZodType>(id: string, schema: T, description?: string): T {
+export function named<T extends z.ZodType>(id: string, schema: T, description?: string): T {
   schemaRegistry.add(schema, description === undefined ? { id } : { id, description });
   return schema;
 }
@@ -56,7 +56,7 @@ export const queryBool = z.enum([...GO_TRUE, ...GO_FALSE]).transform((v) => (GO_
 export const queryList = z.union([z.string(), z.array(z.string())]).transform((v) => (typeof v === 'string' ? [v] : v));
 
 /** An int64, which protobuf JSON writes as a string. */
-const int64 = z.union([z.number().int(), z.string().regex(/^-?\d+$/, 'must be an integer')]).transform((v) => Number(v));
+export const int64 = z.union([z.number().int(), z.string().regex(/^-?\d+$/, 'must be an integer')]).transform((v) => Number(v));
 
 /** The error body of every failure (Argo CD's `runtimeError`). */
 export const errorBodySchema = named(

@@ -30,7 +30,17 @@ export type CustomObjectsClient = Pick<
 >;
 
 /** The calls of CoreV1Api the server makes. */
-export type CoreClient = Pick<CoreV1Api, 'createNamespacedEvent' | 'listNamespacedSecret' | 'readNamespacedConfigMap'>;
+export type CoreClient = Pick<
+  CoreV1Api,
+  | 'createNamespacedEvent'
+  | 'listNamespacedEvent'
+  | 'listNamespacedSecret'
+  | 'readNamespacedSecret'
+  | 'createNamespacedSecret'
+  | 'replaceNamespacedSecret'
+  | 'deleteNamespacedSecret'
+  | 'readNamespacedConfigMap'
+>;
 
 /** A Kubernetes object as JSON. */
 export type KubeJson = Record<string, unknown>;

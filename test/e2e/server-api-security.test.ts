@@ -5,9 +5,13 @@ import { SignJWT } from 'jose';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { SessionManager } from '../../src/server/auth/index.js';
-import { appBody, teamProject, useApiServer, type Json } from '../harness/server-api.js';
+import { PASSWORD, appBody, teamProject, useApiServer, type Json } from '../harness/server-api.js';
 
 const api = useApiServer('srvsec');
+
+const REPO = encodeURIComponent('https://git.example.invalid/app.git');
+const CREDS = encodeURIComponent('https://git.example.invalid/org');
+const IN_CLUSTER = encodeURIComponent('https://kubernetes.default.svc');
 
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -39,10 +43,59 @@ const SAMPLES: Record<string, { url: string; body?: Json; /** An endless SSE str
   'HEAD /api/v1/projects/:name': { url: '/api/v1/projects/team' },
   'PUT /api/v1/projects/:name': { url: '/api/v1/projects/team', body: { project: teamProject('team') } },
   'DELETE /api/v1/projects/:name': { url: '/api/v1/projects/team' },
+  'POST /api/v1/projects/:project/roles/:role/token': { url: '/api/v1/projects/team/roles/ci/token', body: {} },
+  'DELETE /api/v1/projects/:project/roles/:role/token/:iat': { url: '/api/v1/projects/team/roles/ci/token/1' },
+  'GET /api/v1/repositories': { url: '/api/v1/repositories' },
+  'HEAD /api/v1/repositories': { url: '/api/v1/repositories' },
+  'POST /api/v1/repositories': { url: '/api/v1/repositories', body: { repo: 'https://git.example.invalid/new.git' } },
+  'GET /api/v1/repositories/:repo': { url: `/api/v1/repositories/${REPO}` },
+  'HEAD /api/v1/repositories/:repo': { url: `/api/v1/repositories/${REPO}` },
+  'GET /api/v1/repositories/:repo/refs': { url: `/api/v1/repositories/${REPO}/refs` },
+  'HEAD /api/v1/repositories/:repo/refs': { url: `/api/v1/repositories/${REPO}/refs` },
+  'PUT /api/v1/repositories/:repo': { url: `/api/v1/repositories/${REPO}`, body: { repo: decodeURIComponent(REPO), password: 'stolen' } },
+  'DELETE /api/v1/repositories/:repo': { url: `/api/v1/repositories/${REPO}` },
+  'GET /api/v1/repocreds': { url: '/api/v1/repocreds' },
+  'HEAD /api/v1/repocreds': { url: '/api/v1/repocreds' },
+  'POST /api/v1/repocreds': { url: '/api/v1/repocreds', body: { url: 'https://git.example.invalid/other', password: 'x' } },
+  'PUT /api/v1/repocreds/:url': { url: `/api/v1/repocreds/${CREDS}`, body: { url: decodeURIComponent(CREDS), password: 'stolen' } },
+  'DELETE /api/v1/repocreds/:url': { url: `/api/v1/repocreds/${CREDS}` },
+  'GET /api/v1/clusters': { url: '/api/v1/clusters' },
+  'HEAD /api/v1/clusters': { url: '/api/v1/clusters' },
+  'POST /api/v1/clusters': { url: '/api/v1/clusters', body: { server: 'https://127.0.0.1:1', name: 'x' } },
+  'GET /api/v1/clusters/:server': { url: `/api/v1/clusters/${IN_CLUSTER}` },
+  'HEAD /api/v1/clusters/:server': { url: `/api/v1/clusters/${IN_CLUSTER}` },
+  'PUT /api/v1/clusters/:server': { url: `/api/v1/clusters/${IN_CLUSTER}`, body: { server: 'https://kubernetes.default.svc', name: 'in-cluster', namespaces: ['x'] } },
+  'DELETE /api/v1/clusters/:server': { url: `/api/v1/clusters/${IN_CLUSTER}` },
+  'GET /api/v1/account': { url: '/api/v1/account' },
+  'HEAD /api/v1/account': { url: '/api/v1/account' },
+  'GET /api/v1/account/can-i/:resource/:action/*': { url: '/api/v1/account/can-i/applications/get/default/target' },
+  'HEAD /api/v1/account/can-i/:resource/:action/*': { url: '/api/v1/account/can-i/applications/get/default/target' },
+  'PUT /api/v1/account/password': { url: '/api/v1/account/password', body: { currentPassword: PASSWORD, newPassword: PASSWORD } },
+  'GET /api/v1/account/:name': { url: '/api/v1/account/bob' },
+  'HEAD /api/v1/account/:name': { url: '/api/v1/account/bob' },
+  'POST /api/v1/account/:name/token': { url: '/api/v1/account/bob/token', body: {} },
+  'DELETE /api/v1/account/:name/token/:id': { url: '/api/v1/account/bob/token/some-id' },
+  'GET /api/v1/applications/:name/resource-tree': { url: '/api/v1/applications/target/resource-tree' },
+  'HEAD /api/v1/applications/:name/resource-tree': { url: '/api/v1/applications/target/resource-tree' },
+  'GET /api/v1/applications/:name/managed-resources': { url: '/api/v1/applications/target/managed-resources' },
+  'HEAD /api/v1/applications/:name/managed-resources': { url: '/api/v1/applications/target/managed-resources' },
+  'GET /api/v1/applications/:name/manifests': { url: '/api/v1/applications/target/manifests' },
+  'HEAD /api/v1/applications/:name/manifests': { url: '/api/v1/applications/target/manifests' },
+  'GET /api/v1/applications/:name/events': { url: '/api/v1/applications/target/events' },
+  'HEAD /api/v1/applications/:name/events': { url: '/api/v1/applications/target/events' },
+  'GET /api/v1/applications/:name/resource': { url: '/api/v1/applications/target/resource?kind=ConfigMap&resourceName=x&namespace=guestbook' },
+  'HEAD /api/v1/applications/:name/resource': { url: '/api/v1/applications/target/resource?kind=ConfigMap&resourceName=x&namespace=guestbook' },
+  'POST /api/v1/applications/:name/resource': { url: '/api/v1/applications/target/resource?kind=ConfigMap&resourceName=x&namespace=guestbook', body: '{}' as unknown as Json },
+  'GET /api/v1/applications/:name/revisions/:revision/metadata': { url: '/api/v1/applications/target/revisions/HEAD/metadata' },
+  'HEAD /api/v1/applications/:name/revisions/:revision/metadata': { url: '/api/v1/applications/target/revisions/HEAD/metadata' },
+  'GET /api/v1/applications/:name/logs': { url: '/api/v1/applications/target/logs' },
+  'GET /api/v1/stream/applications/:name/resource-tree': { url: '/api/v1/stream/applications/target/resource-tree', stream: true },
 };
 
 async function send(method: Method, url: string, options: { headers?: Record<string, string>; body?: unknown } = {}) {
-  const res = await api.app.inject({ method, url, headers: options.headers ?? {}, ...(options.body === undefined ? {} : { payload: options.body as Json }) });
+  // A string body is a JSON string (POST …/resource takes the patch that way).
+  const body = typeof options.body === 'string' ? { payload: JSON.stringify(options.body), json: { 'content-type': 'application/json' } } : { payload: options.body as Json, json: {} };
+  const res = await api.app.inject({ method, url, headers: { ...body.json, ...options.headers }, ...(options.body === undefined ? {} : { payload: body.payload }) });
   return { status: res.statusCode, body: res.body === '' ? {} : (res.json<Json>()) };
 }
 
@@ -62,6 +115,11 @@ describe('every protected route', () => {
   it('refuses a caller without credentials (401) and one without permissions (403)', async () => {
     expect((await send('POST', '/api/v1/projects', { headers: admin(), body: { project: teamProject() } })).status).toBe(200);
     expect((await send('POST', '/api/v1/applications', { headers: admin(), body: appBody('target') })).status).toBe(200);
+    const team = teamProject();
+    (team['spec'] as Json)['roles'] = [{ name: 'ci', policies: [] }];
+    expect((await send('PUT', '/api/v1/projects/team', { headers: admin(), body: { project: team } })).status).toBe(200);
+    expect((await send('POST', '/api/v1/repositories', { headers: admin(), body: { repo: decodeURIComponent(REPO), password: 'p' } })).status).toBe(200);
+    expect((await send('POST', '/api/v1/repocreds', { headers: admin(), body: { url: decodeURIComponent(CREDS), password: 'p' } })).status).toBe(200);
     let alice = api.auth(await api.loginAs('alice'));
 
     for (const route of api.app.kawa.routes) {
@@ -92,7 +150,7 @@ describe('every protected route', () => {
           // The caller's own session: userinfo and logout need no permission.
           expect.soft(refused.status, `${key} as alice`).toBe(200);
           // Logging out ended alice's session; go on with a fresh one.
-          if (key === 'DELETE /api/v1/session') alice = api.auth(await api.loginAs('alice'));
+          if (key === 'DELETE /api/v1/session' || key === 'PUT /api/v1/account/password') alice = api.auth(await api.loginAs('alice'));
           break;
       }
     }

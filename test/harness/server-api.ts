@@ -5,7 +5,7 @@ import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from
 import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { INITIAL_ADMIN_SECRET, changePassword, type AccountStore, type SessionManager } from '../../src/server/auth/index.js';
-import { assembleServer, ensureCrds, type KawaServer } from '../../src/server/index.js';
+import { assembleServer, ensureCrds, type AssembleOptions, type KawaServer } from '../../src/server/index.js';
 import { testKubeConfig, useNamespace } from './kube.js';
 
 export type Json = Record<string, unknown>;
@@ -45,7 +45,7 @@ const group = 'argoproj.io';
 const version = 'v1alpha1';
 
 /** Call at the top of a test file; the fields are filled in by its beforeAll. */
-export function useApiServer(prefix: string, options: { bodyLimit?: number } = {}): ApiFixture {
+export function useApiServer(prefix: string, options: { bodyLimit?: number; assemble?: () => Partial<AssembleOptions> } = {}): ApiFixture {
   const namespace = useNamespace(prefix);
   // Filled in by beforeAll below; tests only read it from inside their own hooks and cases.
   const fixture = {} as ApiFixture;
@@ -70,6 +70,7 @@ export function useApiServer(prefix: string, options: { bodyLimit?: number } = {
       validateResponses: true,
       refreshWaitMs: 300,
       ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+      ...options.assemble?.(),
     });
     for (const account of ACCOUNTS) await changePassword(accounts, account, PASSWORD);
     const initial = await core.readNamespacedSecret({ name: INITIAL_ADMIN_SECRET, namespace: ns });

@@ -11,6 +11,7 @@ import {
   projectQuerySchema,
   projectUpdateRequestSchema,
 } from '../schemas.js';
+import { projectTokenCreateRequestSchema, projectTokenDeleteParamsSchema, projectTokenDeleteQuerySchema, projectTokenParamsSchema, projectTokenResponseSchema } from '../schemas-settings.js';
 import { passThrough, type RouteDeps, type ZodApp } from './types.js';
 
 const tags = ['ProjectService'];
@@ -63,6 +64,46 @@ export function projectRoutes(app: ZodApp, deps: RouteDeps): void {
     handler: async (request) => {
       await projects.delete(actorOf(request, deps.rbac), request.params.name);
       return {};
+    },
+  });
+
+  app.route({
+    method: 'POST',
+    url: '/api/v1/projects/:project/roles/:role/token',
+    schema: {
+      tags,
+      operationId: 'ProjectService_CreateToken',
+      summary: 'Create a new project token',
+      params: projectTokenParamsSchema,
+      body: projectTokenCreateRequestSchema,
+      response: { 200: projectTokenResponseSchema, ...errorResponses },
+    },
+    config: { auth: { kind: 'rbac', resource: 'projects', action: 'update' } },
+    handler: async (request) => {
+      const { project, role } = request.params;
+      const { expiresIn, id } = request.body;
+      const token = await projects.createRoleToken(actorOf(request, deps.rbac), project, role, () =>
+        deps.sessions.issueProjectToken(project, role, { ...(expiresIn === undefined || expiresIn <= 0 ? {} : { expiresInSec: expiresIn }), ...(id === undefined || id === '' ? {} : { id }) }),
+      );
+      return { token };
+    },
+  });
+
+  app.route({
+    method: 'DELETE',
+    url: '/api/v1/projects/:project/roles/:role/token/:iat',
+    schema: {
+      tags,
+      operationId: 'ProjectService_DeleteToken',
+      summary: 'Delete a new project token',
+      params: projectTokenDeleteParamsSchema,
+      querystring: projectTokenDeleteQuerySchema,
+      response: projectResponse,
+    },
+    config: { auth: { kind: 'rbac', resource: 'projects', action: 'update' } },
+    handler: async (request) => {
+      const { project, role, iat } = request.params;
+      return passThrough<ProjectResponse>(await projects.deleteRoleToken(actorOf(request, deps.rbac), project, role, iat, request.query.id));
     },
   });
 }

@@ -1,18 +1,33 @@
 // What route modules get: the fastify instance with zod typing, and the services.
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { LoginService, SessionManager } from '../auth/index.js';
+import type { AccountStore, LoginService, SessionManager } from '../auth/index.js';
 import type { RbacService } from '../rbac/index.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { SessionRevocations } from '../revocations.js';
 import type { ApplicationService } from '../services/applications.js';
+import type { ClusterService } from '../services/clusters.js';
 import type { ProjectService } from '../services/projects.js';
+import type { RepositoryService } from '../services/repositories.js';
+import type { LiveService } from '../services/live.js';
+import type { LiveStateSource } from '../services/live-state.js';
+import type { SseOptions, SseWriter } from '../streams/sse.js';
 
 export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
 
 export interface RouteDeps {
   readonly applications: ApplicationService;
   readonly projects: ProjectService;
+  readonly repositories: RepositoryService;
+  readonly clusters: ClusterService;
+  /** Local accounts (argocd-cm/argocd-secret); the account routes answer 503 without. */
+  readonly accounts: AccountStore | undefined;
+  readonly live: LiveService;
+  /** Undefined: the live-state routes answer 503. */
+  readonly liveSource: LiveStateSource | undefined;
+  readonly streamSettings: SseOptions;
+  /** Registers an open stream so server.close() can end it. */
+  readonly onStreamOpened: (writer: SseWriter) => void;
   readonly rbac: RbacService;
   readonly sessions: SessionManager;
   readonly login: LoginService;

@@ -96,6 +96,59 @@ export class ProjectService {
     await this.ctx.onProjectsChanged();
   }
 
+  /**
+   * A JWT for a project role (Argo CD's `POST /projects/{p}/roles/{r}/token`): RBAC `projects, update`;
+   * the token's id, iat and exp are recorded in the role's `jwtTokens` and in `status.jwtTokensByRole`
+   * (both, as Argo CD writes them), and the token is valid only once that write succeeded.
+   */
+  async createRoleToken(
+    actor: Actor,
+    name: string,
+    role: string,
+    issue: () => Promise<{ token: string; entry: { id: string; iat: number; exp?: number } }>,
+  ): Promise<string> {
+    actor.authorize(RESOURCE, 'update', name);
+    const project = await this.mustGet(name);
+    if (!rolesOf(project).some((r) => r['name'] === role)) throw notFound(`project ${name} has no role ${role}`);
+    const { token, entry } = await issue();
+    const updated = await this.rewrite(project, (current) => {
+      const roles = rolesOf(current);
+      const index = roles.findIndex((r) => r['name'] === role);
+      if (index < 0) throw notFound(`project ${name} has no role ${role}`);
+      const target = roles[index] ?? {};
+      const tokens: unknown[] = Array.isArray(target['jwtTokens']) ? target['jwtTokens'] : [];
+      roles[index] = { ...target, jwtTokens: [...tokens, entry] };
+      const status = statusOfProject(current);
+      const byRole = isObject(status['jwtTokensByRole']) ? { ...status['jwtTokensByRole'] } : {};
+      const existing = byRole[role];
+      const items: unknown[] = isObject(existing) && Array.isArray(existing['items']) ? existing['items'] : [];
+      byRole[role] = { items: [...items, entry] };
+      return { ...current, spec: { ...specOf(current), roles }, status: { ...status, jwtTokensByRole: byRole } };
+    });
+    await this.ctx.audit.project(updated, EventReason.ResourceUpdated, actor.user, `created a token for role ${role}`);
+    await this.ctx.onProjectsChanged();
+    return token;
+  }
+
+  /** Deletes a project role token by id (or, for tokens without one, by iat); the token is refused from then on. */
+  async deleteRoleToken(actor: Actor, name: string, role: string, iat: number, id: string | undefined): Promise<KubeJson> {
+    actor.authorize(RESOURCE, 'update', name);
+    const project = await this.mustGet(name);
+    if (!rolesOf(project).some((r) => r['name'] === role)) throw notFound(`project ${name} has no role ${role}`);
+    const matches = (t: unknown): boolean => isObject(t) && (id !== undefined && id !== '' ? t['id'] === id : Number(t['iat']) === iat);
+    const updated = await this.rewrite(project, (current) => {
+      const roles = rolesOf(current).map((r) => (r['name'] === role && Array.isArray(r['jwtTokens']) ? { ...r, jwtTokens: r['jwtTokens'].filter((t) => !matches(t)) } : r));
+      const status = statusOfProject(current);
+      const byRole = isObject(status['jwtTokensByRole']) ? { ...status['jwtTokensByRole'] } : {};
+      const entry = byRole[role];
+      if (isObject(entry) && Array.isArray(entry['items'])) byRole[role] = { ...entry, items: entry['items'].filter((t) => !matches(t)) };
+      return { ...current, spec: { ...specOf(current), roles }, status: { ...status, jwtTokensByRole: byRole } };
+    });
+    await this.ctx.audit.project(updated, EventReason.ResourceUpdated, actor.user, `deleted a token of role ${role}`);
+    await this.ctx.onProjectsChanged();
+    return updated;
+  }
+
   // ---- internals ------------------------------------------------------------------------------------
 
   private desiredObject(body: AppProjectWrite): KubeJson {
@@ -166,6 +219,19 @@ export class ProjectService {
     }
     throw failedPrecondition('could not update the project: too many concurrent changes; retry');
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function rolesOf(project: KubeJson): Record<string, unknown>[] {
+  const roles = specOf(project)['roles'];
+  return Array.isArray(roles) ? roles.filter(isObject).map((r) => ({ ...r })) : [];
+}
+
+function statusOfProject(project: KubeJson): Record<string, unknown> {
+  return isObject(project['status']) ? project['status'] : {};
 }
 
 function pick(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {

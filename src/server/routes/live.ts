@@ -1,0 +1,308 @@
+// The live-state routes of Argo CD's ApplicationService: resource tree (and its SSE stream), managed
+// resources, manifests, events, one live resource (read, patch), Pod logs, revision metadata. RBAC:
+// `applications, get` to read; `applications, update` to patch; logs need `logs, get` as well.
+import { Writable } from 'node:stream';
+import { Log } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { messageOf } from '../../errors.js';
+import { actorOf } from '../guard.js';
+import { invalidArgument } from '../http-errors.js';
+import { errorResponses, int64, named, nameParamsSchema, queryBool } from '../schemas.js';
+import { asApplication } from '../services/permissions.js';
+import { buildTree, type LiveService } from '../services/live.js';
+import { SseWriter } from '../streams/sse.js';
+import type { RouteDeps, ZodApp } from './types.js';
+
+const tags = ['ApplicationService'];
+
+const scope = {
+  appNamespace: z.string().optional(),
+  project: z.string().optional(),
+};
+
+const parentRefSchema = z.object({ group: z.string(), kind: z.string(), namespace: z.string(), name: z.string(), uid: z.string() });
+const resourceNodeSchema = named(
+  'v1alpha1ResourceNode',
+  parentRefSchema.extend({
+    version: z.string(),
+    parentRefs: z.array(parentRefSchema).optional(),
+    health: z.object({ status: z.string(), message: z.string().optional() }).optional(),
+    info: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+    images: z.array(z.string()).optional(),
+    resourceVersion: z.string().optional(),
+    createdAt: z.string().optional(),
+  }),
+);
+export const resourceTreeSchema = named('v1alpha1ApplicationTree', z.object({ nodes: z.array(resourceNodeSchema), orphanedNodes: z.array(resourceNodeSchema) }));
+
+const managedResourcesQuerySchema = z.strictObject({
+  ...scope,
+  namespace: z.string().optional(),
+  name: z.string().optional().describe('only the resource of this name'),
+  version: z.string().optional(),
+  group: z.string().optional(),
+  kind: z.string().optional(),
+});
+const resourceDiffSchema = named(
+  'v1alpha1ResourceDiff',
+  z.object({
+    group: z.string(),
+    kind: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    targetState: z.string().describe('the desired object as JSON ("null" when not desired); Secret values masked'),
+    liveState: z.string().describe('the live object as JSON ("null" when missing); Secret values masked'),
+    normalizedLiveState: z.string(),
+    predictedLiveState: z.string(),
+    diff: z.string().optional().describe('kawa: the differing paths, as JSON'),
+    hook: z.boolean(),
+    modified: z.boolean(),
+    resourceVersion: z.string().optional(),
+  }),
+);
+const managedResourcesSchema = named('applicationManagedResourcesResponse', z.object({ items: z.array(resourceDiffSchema) }));
+
+const manifestsQuerySchema = z.strictObject({ ...scope, revision: z.string().max(256).optional(), sourcePositions: z.unknown().optional(), revisions: z.unknown().optional() });
+const manifestsSchema = named(
+  'repositoryManifestResponse',
+  z.object({ manifests: z.array(z.string()), revision: z.string(), sourceType: z.string(), namespace: z.string(), server: z.string() }),
+);
+
+const eventsQuerySchema = z.strictObject({ ...scope, resourceNamespace: z.string().optional(), resourceName: z.string().optional(), resourceUID: z.string().optional() });
+const eventListSchema = named('v1EventList', z.object({ metadata: z.object({}), items: z.array(z.record(z.string(), z.unknown())) }));
+
+const resourceQuerySchema = z.strictObject({
+  ...scope,
+  namespace: z.string().optional(),
+  resourceName: z.string().min(1),
+  version: z.string().optional(),
+  group: z.string().optional(),
+  kind: z.string().min(1),
+  patchType: z.string().optional(),
+});
+const resourceResponseSchema = named('applicationApplicationResourceResponse', z.object({ manifest: z.string() }));
+
+const logsQuerySchema = z.strictObject({
+  ...scope,
+  podName: z.string().optional(),
+  container: z.string().optional(),
+  namespace: z.string().optional(),
+  tailLines: int64.optional(),
+  sinceSeconds: int64.optional(),
+  follow: queryBool.optional(),
+  kind: z.string().optional(),
+  group: z.string().optional(),
+  resourceName: z.string().optional(),
+  previous: queryBool.optional(),
+  filter: z.string().optional(),
+});
+
+const revisionParamsSchema = z.strictObject({ name: nameParamsSchema.shape.name, revision: z.string().min(1).max(256).regex(/^[A-Za-z0-9._/-]+$/, 'must be a revision') });
+const revisionQuerySchema = z.strictObject({ ...scope, sourceIndex: int64.optional(), versionId: int64.optional() });
+const revisionMetadataSchema = named('v1alpha1RevisionMetadata', z.object({ author: z.string(), date: z.string(), tags: z.array(z.string()), message: z.string() }));
+
+export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
+  const live: LiveService = deps.live;
+  const read = async (request: Parameters<typeof actorOf>[0], name: string, q: { appNamespace?: string | undefined; project?: string | undefined }, action = 'get') => {
+    const actor = actorOf(request, deps.rbac);
+    const raw = await deps.applications.getFor(actor, action, name, q);
+    const application = asApplication(raw);
+    return { actor, app: application, rbacObject: deps.applications.rbacName(application.spec.project || 'default', application.metadata.namespace ?? '', name) };
+  };
+
+  app.route({
+    method: 'GET',
+    url: '/api/v1/applications/:name/resource-tree',
+    schema: { tags, operationId: 'ApplicationService_ResourceTree', summary: 'ResourceTree returns resource tree', params: nameParamsSchema, querystring: z.strictObject(scope), response: { 200: resourceTreeSchema, ...errorResponses } },
+    config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
+    handler: async (request) => live.tree((await read(request, request.params.name, request.query)).app),
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/v1/applications/:name/managed-resources',
+    schema: { tags, operationId: 'ApplicationService_ManagedResources', summary: 'ManagedResources returns list of managed resources', params: nameParamsSchema, querystring: managedResourcesQuerySchema, response: { 200: managedResourcesSchema, ...errorResponses } },
+    config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
+    handler: async (request) => {
+      const q = request.query;
+      const { app: application } = await read(request, request.params.name, q);
+      return { items: await live.managedResources(application, { namespace: q.namespace, resourceName: q.name, group: q.group, kind: q.kind }) };
+    },
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/v1/applications/:name/manifests',
+    schema: { tags, operationId: 'ApplicationService_GetManifests', summary: 'GetManifests returns application manifests', params: nameParamsSchema, querystring: manifestsQuerySchema, response: { 200: manifestsSchema, ...errorResponses } },
+    config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
+    handler: async (request) => live.manifests((await read(request, request.params.name, request.query)).app, request.query.revision),
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/v1/applications/:name/events',
+    schema: { tags, operationId: 'ApplicationService_ListResourceEvents', summary: 'ListResourceEvents returns a list of event resources', params: nameParamsSchema, querystring: eventsQuerySchema, response: { 200: eventListSchema, ...errorResponses } },
+    config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
+    handler: async (request) => {
+      const items = await live.events((await read(request, request.params.name, request.query)).app, request.query);
+      return { metadata: {}, items: items as Record<string, unknown>[] };
+    },
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/v1/applications/:name/resource',
+    schema: { tags, operationId: 'ApplicationService_GetResource', summary: 'GetResource returns single application resource', params: nameParamsSchema, querystring: resourceQuerySchema, response: { 200: resourceResponseSchema, ...errorResponses } },
+    config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
+    handler: async (request) => ({ manifest: await live.resource((await read(request, request.params.name, request.query)).app, request.query) }),
+  });
+
+  app.route({
+    method: 'POST',
+    url: '/api/v1/applications/:name/resource',
+    schema: {
+      tags,
+      operationId: 'ApplicationService_PatchResource',
+      summary: 'PatchResource patch single application resource; the body is the patch as a JSON string',
+      params: nameParamsSchema,
+      querystring: resourceQuerySchema,
+      body: z.string().max(1024 * 1024).describe('the patch document (JSON patch by default; patchType merge or strategic)'),
+      response: { 200: resourceResponseSchema, ...errorResponses },
+    },
+    config: { auth: { kind: 'rbac', resource: 'applications', action: 'update' } },
+    handler: async (request) => {
+      const { actor, app: application, rbacObject } = await read(request, request.params.name, request.query);
+      actor.authorize('applications', 'update', rbacObject);
+      return { manifest: await live.patchResource(application, request.query, request.body, request.query.patchType ?? 'json') };
+    },
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/v1/applications/:name/revisions/:revision/metadata',
+    schema: { tags, operationId: 'ApplicationService_RevisionMetadata', summary: 'Get the meta-data (author, date, tags, message) for a specific revision of the application', params: revisionParamsSchema, querystring: revisionQuerySchema, response: { 200: revisionMetadataSchema, ...errorResponses } },
+    config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
+    handler: async (request) => live.revisionMetadata((await read(request, request.params.name, request.query)).app, request.params.revision, request.query.sourceIndex),
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/v1/applications/:name/logs',
+    exposeHeadRoute: false,
+    schema: {
+      tags,
+      operationId: 'ApplicationService_PodLogs2',
+      summary: 'PodLogs returns stream of log entries for the specified pod(s), one JSON object per line ({"result":{content,timeStamp,podName,last}})',
+      params: nameParamsSchema,
+      querystring: logsQuerySchema,
+      response: { 200: z.string(), ...errorResponses },
+    },
+    config: { auth: { kind: 'rbac', resource: 'logs', action: 'get' } },
+    handler: async (request, reply) => {
+      const q = request.query;
+      const { actor, app: application, rbacObject } = await read(request, request.params.name, q);
+      actor.authorize('logs', 'get', rbacObject);
+      const { cluster, pods } = await live.pods(application, q);
+      const log = new Log(cluster.rest.kubeConfig);
+      const options = { follow: q.follow === true, timestamps: true, ...(q.tailLines === undefined ? {} : { tailLines: q.tailLines }), ...(q.sinceSeconds === undefined ? {} : { sinceSeconds: q.sinceSeconds }), ...(q.previous === true ? { previous: true } : {}) };
+      const res = reply.raw;
+      const state = { started: false };
+      const controllers: AbortController[] = [];
+      const write = (line: string): void => {
+        if (!state.started) {
+          state.started = true;
+          reply.hijack();
+          res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+        }
+        res.write(`${line}\n`);
+      };
+      request.raw.on('close', () => {
+        for (const c of controllers) c.abort();
+      });
+      // Pods one after the other unless following (then all at once, interleaved by arrival).
+      const runPod = async (pod: (typeof pods)[number]): Promise<void> => {
+        const podName = pod.metadata?.name ?? '';
+        const spec = pod['spec'] as { containers?: { name?: string }[] } | undefined;
+        const container = q.container ?? spec?.containers?.[0]?.name ?? '';
+        let rest = '';
+        await new Promise<void>((resolve, reject) => {
+          const sink = new Writable({
+            write(chunk: Buffer, _enc, done) {
+              rest += chunk.toString('utf8');
+              const lines = rest.split('\n');
+              rest = lines.pop() ?? '';
+              for (const text of lines) {
+                if (q.filter !== undefined && q.filter !== '' && !text.includes(q.filter)) continue;
+                const space = text.indexOf(' ');
+                const timeStamp = space > 0 ? text.slice(0, space) : '';
+                write(JSON.stringify({ result: { content: space > 0 ? text.slice(space + 1) : text, timeStamp, podName, last: false } }));
+              }
+              done();
+            },
+            final(done) {
+              resolve();
+              done();
+            },
+          });
+          log.log(pod.metadata?.namespace ?? '', podName, container, sink, options).then(
+            (controller) => controllers.push(controller),
+            (err: unknown) => {
+              reject(err instanceof Error ? err : new Error(messageOf(err)));
+            },
+          );
+        });
+      };
+      try {
+        if (options.follow) await Promise.all(pods.map(runPod));
+        else for (const pod of pods) await runPod(pod);
+      } catch (err) {
+        if (!state.started) throw invalidArgument(`cannot read the logs: ${messageOf(err)}`);
+        write(JSON.stringify({ error: { message: messageOf(err) } }));
+      }
+      write(JSON.stringify({ result: { content: '', podName: '', last: true } }));
+      res.end();
+      return reply;
+    },
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/v1/stream/applications/:name/resource-tree',
+    exposeHeadRoute: false,
+    schema: {
+      tags,
+      operationId: 'ApplicationService_WatchResourceTree',
+      summary: 'Watch the resource tree of an application (Server-Sent Events; each data line is {"result":<tree>})',
+      params: nameParamsSchema,
+      querystring: z.strictObject(scope),
+      response: { 200: z.string(), ...errorResponses },
+    },
+    config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
+    handler: async (request, reply) => {
+      const { app: application } = await read(request, request.params.name, request.query);
+      const cluster = await live.cluster(application);
+      const instance = deps.liveSource?.instanceName(application) ?? application.metadata.name;
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      const writer = new SseWriter(reply.raw, deps.streamSettings);
+      const send = (): void => {
+        writer.send({ data: JSON.stringify({ result: buildTree(cluster, instance).tree }) });
+      };
+      // Changes come in bursts (a rollout touches many Pods): one tree per 100 ms at most.
+      let timer: NodeJS.Timeout | undefined;
+      const unsubscribe = cluster.cache.onChange((event) => {
+        if (event.app !== instance && event.previousApp !== instance) return;
+        timer ??= setTimeout(() => {
+          timer = undefined;
+          if (!writer.closed) send();
+        }, 100);
+      });
+      writer.onClosed(() => {
+        unsubscribe();
+        clearTimeout(timer);
+      });
+      deps.onStreamOpened(writer);
+      send();
+    },
+  });
+}

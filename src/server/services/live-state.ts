@@ -1,0 +1,154 @@
+// Where the API server's live-state routes (resource tree, managed resources, manifests, events, live
+// objects, logs) get the cluster and the rendered desired state from.
+//
+// The application controller owns one ClusterCache per destination cluster and a RepoService; when it
+// runs in the same process it hands the server a LiveStateSource over those, so server and controller
+// read the same cache and the same render cache. `kawa server` on its own builds the default below: one
+// ClusterCache for the kubeconfig's cluster, serving `https://kubernetes.default.svc` (`in-cluster`),
+// and a RepoService with a GitMirrorCache under ~/.cache/kawa/repos and the repository Secrets'
+// credentials.
+import type { KubeConfig } from '@kubernetes/client-node';
+import path from 'node:path';
+import type { CompareOptions, LiveStateReader } from '../../engine/compare.js';
+import type { GitCredentials } from '../../git/credentials.js';
+import { GitMirrorCache, defaultCacheRoot, type RevisionMetadata } from '../../git/mirror.js';
+import { ClusterCache, type CacheListener } from '../../kube/cache.js';
+import type { ApiResource } from '../../kube/discovery.js';
+import type { GroupKind, KubeObject } from '../../kube/objects.js';
+import type { KubeRest } from '../../kube/rest.js';
+import { appInstanceName } from '../../kube/tracking.js';
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, sourcesOf, type Application, type RepoCreds, type Repository } from '../../model/index.js';
+import { RepoService, type ManifestResponse } from '../../reposerver/service.js';
+import { resolveCredentials } from './repositories.js';
+
+/** What the routes read from a cluster's live-state cache; ClusterCache is one. */
+export interface LiveCache extends LiveStateReader {
+  childrenOf(uid: string): KubeObject[];
+  byUid(uid: string): KubeObject | undefined;
+  /** The resource of a kind, discovering again when it is unknown (a CRD applied a moment ago). */
+  resolveResource(gk: GroupKind): Promise<ApiResource | undefined>;
+  /** Subscribes to changes (the resource-tree stream); returns the unsubscribe function. */
+  onChange(listener: CacheListener): () => void;
+}
+
+/** The destination cluster of one app: its cache, and a client for live reads and patches. */
+export interface LiveCluster {
+  readonly cache: LiveCache;
+  readonly rest: KubeRest;
+}
+
+export interface DesiredState {
+  /** The commit (or chart version) rendered; for multi-source apps, one per source. */
+  readonly revisions: readonly string[];
+  readonly sourceTypes: readonly string[];
+  readonly objects: readonly KubeObject[];
+}
+
+export interface LiveStateSource {
+  /** The app's destination cluster, once its cache has synced; undefined when kawa does not know the cluster. */
+  forApp(app: Application): Promise<LiveCluster | undefined>;
+  /** The app's desired objects, rendered at its target revision or at `revision` (single-source apps). */
+  desired(app: Application, revision?: string): Promise<DesiredState>;
+  /** Author, date, message and tags of a commit of `repoURL`. */
+  revisionMetadata(repoURL: string, revision: string): Promise<RevisionMetadata>;
+  /** The app instance name its objects are tracked by. */
+  instanceName(app: Application): string;
+  /** Compare options for the app (tracking method, ignoreDifferences, custom health); the controller's own. */
+  compareOptions(app: Application): CompareOptions;
+  /** Stops what the source started (caches, watches). */
+  close(): Promise<void>;
+}
+
+/** Renders every source of an app with a RepoService, the way the controller does (ref-only sources skipped). */
+export async function renderApp(repo: Pick<RepoService, 'generateManifests'>, app: Application, instance: string, revision?: string): Promise<DesiredState> {
+  const sources = sourcesOf(app.spec);
+  const multi = (app.spec.sources?.length ?? 0) > 0;
+  const revisions: string[] = [];
+  const sourceTypes: string[] = [];
+  const objects: KubeObject[] = [];
+  for (const source of sources) {
+    // A multi-source `ref` entry only lends its files to the others (`$ref/values.yaml`).
+    if (multi && source.ref !== undefined && source.ref !== '' && (source.path ?? '') === '' && (source.chart ?? '') === '') continue;
+    const result: ManifestResponse = await repo.generateManifests({
+      source,
+      appName: instance,
+      ...(app.spec.destination.namespace === undefined ? {} : { namespace: app.spec.destination.namespace }),
+      ...(revision === undefined || multi ? {} : { revision }),
+    });
+    revisions.push(result.revision);
+    sourceTypes.push(result.sourceType);
+    objects.push(...result.objects.map((r) => r.object));
+  }
+  return { revisions, sourceTypes, objects };
+}
+
+export interface DefaultLiveStateOptions {
+  readonly kubeConfig: KubeConfig;
+  /** The control-plane namespace (app instance names of apps elsewhere carry their namespace). */
+  readonly namespace: string;
+  /** Repository Secrets and templates, read when credentials are needed. */
+  readonly repositories: () => Promise<{ repos: Repository[]; templates: RepoCreds[] }>;
+  /** Default `~/.cache/kawa/repos` (mirrors) and its sibling `work` (checkouts). */
+  readonly cacheRoot?: string;
+  /** Longest wait for the cache's first sync before answering anyway (default 30 s). */
+  readonly syncTimeoutMs?: number;
+  /** Accept `file://` repository URLs (tests). */
+  readonly allowFileUrls?: boolean;
+}
+
+/** The standalone server's source: one cache for the kubeconfig's cluster, started on first use. */
+export function defaultLiveStateSource(options: DefaultLiveStateOptions): LiveStateSource {
+  const root = options.cacheRoot ?? defaultCacheRoot();
+  const mirrors = new GitMirrorCache({ cacheRoot: root, ...(options.allowFileUrls === true ? { allowFileUrls: true } : {}) });
+  let creds: { repos: Repository[]; templates: RepoCreds[] } = { repos: [], templates: [] };
+  const credentials = (url: string): GitCredentials | undefined => resolveCredentials(url, creds.repos, creds.templates);
+  const repo = new RepoService({ mirrors, workRoot: path.join(path.dirname(root), 'work'), credentials });
+  const refreshCredentials = async (): Promise<void> => {
+    creds = await options.repositories();
+  };
+
+  let cache: ClusterCache | undefined;
+  let ready: Promise<void> | undefined;
+  const clusterFor = async (): Promise<ClusterCache> => {
+    cache ??= new ClusterCache({ kubeConfig: options.kubeConfig, clusterUrl: IN_CLUSTER_SERVER });
+    const current = cache;
+    ready ??= (async () => {
+      await current.start();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([current.synced(), new Promise<void>((resolve) => (timer = setTimeout(resolve, options.syncTimeoutMs ?? 30_000)))]);
+      clearTimeout(timer);
+    })().catch((err: unknown) => {
+      ready = undefined;
+      throw err;
+    });
+    await ready;
+    return current;
+  };
+
+  return {
+    forApp: async (app) => {
+      const dest = app.spec.destination;
+      const local = (dest.server !== undefined && dest.server !== '' ? dest.server.replace(/\/+$/, '') === IN_CLUSTER_SERVER : dest.name === IN_CLUSTER_NAME);
+      if (!local) return undefined;
+      const c = await clusterFor();
+      return { cache: c, rest: c.rest };
+    },
+    desired: async (app, revision) => {
+      await refreshCredentials();
+      return renderApp(repo, app, appInstanceName({ name: app.metadata.name, ...(app.metadata.namespace === undefined ? {} : { namespace: app.metadata.namespace }) }, options.namespace), revision);
+    },
+    revisionMetadata: async (repoURL, revision) => {
+      await refreshCredentials();
+      return repo.revisionMetadata(repoURL, revision);
+    },
+    instanceName: (app) => appInstanceName({ name: app.metadata.name, ...(app.metadata.namespace === undefined ? {} : { namespace: app.metadata.namespace }) }, options.namespace),
+    compareOptions: (app) => ({
+      ...(app.spec.destination.namespace === undefined ? {} : { destinationNamespace: app.spec.destination.namespace }),
+      ...(app.spec.ignoreDifferences === undefined ? {} : { ignoreDifferences: app.spec.ignoreDifferences }),
+    }),
+    close: async () => {
+      await cache?.stop();
+      cache?.rest.close();
+    },
+  };
+}

@@ -1,0 +1,386 @@
+// The repository and credential-template API (Argo CD's RepositoryService and RepoCredsService) over
+// `repository` / `repo-creds` Secrets in the control-plane namespace.
+//
+// Decisions:
+// - Nothing secret is ever answered: passwords, tokens and keys go into the Secret and stay there. An
+//   answer says `hasCredentials` instead.
+// - PUT replaces the non-secret fields; a secret field the body omits is kept (clients cannot send back
+//   what they were never shown), and one sent as "" is removed.
+// - RBAC `repositories, <action>, <url>` — `<project>/<url>` for a project-scoped repository — for both
+//   repositories and credential templates, as Argo CD does.
+// - GET of a repository that has no Secret answers the bare URL with its connection state (Argo CD does
+//   too: public repositories need no Secret); PUT and DELETE of one are 404.
+// - The connection state comes from `git ls-remote` with the credentials kawa would use (the
+//   repository's own, else the best matching template); it is cached for a minute per Secret version.
+//   Helm and OCI repositories are reported `Unknown` (not checked yet).
+import { credentialsFor, type GitCredentials, type RepoCredsTemplate } from '../../git/credentials.js';
+import type { RemoteRefs } from '../../git/refs.js';
+import { normalizeRepoUrl, parseRepoCredsSecret, parseRepositorySecret, type RepoCreds, type Repository, type RepositoryCredentials } from '../../model/index.js';
+import { messageOf } from '../../errors.js';
+import type { Actor } from '../guard.js';
+import { alreadyExists, invalidArgument, notFound } from '../http-errors.js';
+import {
+  SECRET_CREDENTIAL_FIELDS,
+  type ConnectionState,
+  type RepoCredsOut,
+  type RepoCredsWrite,
+  type RepositoryOut,
+  type RepositoryWrite,
+} from '../schemas-settings.js';
+import { SecretStore, secretNameFor, type StoredSecret } from './secret-store.js';
+
+/** What the connection check and the refs route need of git: GitMirrorCache is one. */
+export interface GitProbe {
+  lsRemote(url: string, creds?: GitCredentials): Promise<RemoteRefs>;
+}
+
+const RESOURCE = 'repositories';
+const CONNECTION_TTL_MS = 60_000;
+/** Repositories checked at once when a list needs their states. */
+const CHECK_CONCURRENCY = 8;
+
+/** The fields a write may carry, in the Secret's key names. */
+const WRITE_KEYS = [
+  'username',
+  'password',
+  'bearerToken',
+  'sshPrivateKey',
+  'tlsClientCertData',
+  'tlsClientCertKey',
+  'insecure',
+  'enableLfs',
+  'enableOCI',
+  'forceHttpBasicAuth',
+  'proxy',
+  'noProxy',
+  'githubAppID',
+  'githubAppInstallationID',
+  'githubAppPrivateKey',
+  'githubAppEnterpriseBaseUrl',
+  'gcpServiceAccountKey',
+  'useAzureWorkloadIdentity',
+] as const;
+const SECRET_KEYS: ReadonlySet<string> = new Set(SECRET_CREDENTIAL_FIELDS);
+
+export function repoRbacObject(project: string | undefined, url: string): string {
+  return project === undefined || project === '' ? url : `${project}/${url}`;
+}
+
+/** The git credentials of a repository or template (what git itself can use). */
+export function gitCredentialsOf(c: RepositoryCredentials): GitCredentials {
+  const out: GitCredentials = {};
+  if (c.username !== undefined) out.username = c.username;
+  if (c.password !== undefined) out.password = c.password;
+  if (c.bearerToken !== undefined) out.bearerToken = c.bearerToken;
+  if (c.sshPrivateKey !== undefined) out.sshPrivateKey = c.sshPrivateKey;
+  if (c.tlsClientCertData !== undefined) out.tlsClientCertData = c.tlsClientCertData;
+  if (c.tlsClientCertKey !== undefined) out.tlsClientCertKey = c.tlsClientCertKey;
+  if (c.insecure !== undefined) out.insecure = c.insecure;
+  return out;
+}
+
+function hasOwnCredentials(c: RepositoryCredentials): boolean {
+  return [c.username, c.password, c.bearerToken, c.sshPrivateKey, c.tlsClientCertKey, c.githubAppPrivateKey, c.gcpServiceAccountKey].some((v) => v !== undefined && v !== '');
+}
+
+/** The Secret values a write produces, keeping secret values the write omits and keys kawa does not know. */
+function valuesFor(
+  own: Record<string, string>,
+  body: Partial<Record<(typeof WRITE_KEYS)[number], string | boolean | undefined>> & { insecureIgnoreHostKey?: boolean | undefined },
+  existing: Record<string, string> | undefined,
+  knownKeys: ReadonlySet<string>,
+): Record<string, string> {
+  const values: Record<string, string> = {};
+  // Keys the Secret has that kawa does not model (Argo CD's newer fields) survive an update.
+  for (const [key, value] of Object.entries(existing ?? {})) if (!knownKeys.has(key)) values[key] = value;
+  Object.assign(values, own);
+  const given = { ...body, ...(body.insecureIgnoreHostKey === true ? { insecure: true } : {}) };
+  for (const key of WRITE_KEYS) {
+    const value = given[key];
+    if (value === undefined) {
+      const kept = existing?.[key];
+      if (SECRET_KEYS.has(key) && kept !== undefined) values[key] = kept;
+      continue;
+    }
+    if (value === '' || value === false) continue;
+    values[key] = String(value);
+  }
+  return values;
+}
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set(['url', 'type', 'name', 'project', ...WRITE_KEYS]);
+
+function sanitizedCommon(c: RepositoryCredentials): Omit<RepositoryOut, 'repo'> {
+  const out: Omit<RepositoryOut, 'repo'> = {};
+  if (c.username !== undefined) out.username = c.username;
+  if (c.insecure === true) out.insecure = true;
+  if (c.enableLfs === true) out.enableLfs = true;
+  if (c.enableOCI === true) out.enableOCI = true;
+  if (c.forceHttpBasicAuth === true) out.forceHttpBasicAuth = true;
+  if (c.proxy !== undefined) out.proxy = c.proxy;
+  if (c.noProxy !== undefined) out.noProxy = c.noProxy;
+  if (c.githubAppID !== undefined) out.githubAppID = c.githubAppID;
+  if (c.githubAppInstallationID !== undefined) out.githubAppInstallationID = c.githubAppInstallationID;
+  if (c.githubAppEnterpriseBaseUrl !== undefined) out.githubAppEnterpriseBaseUrl = c.githubAppEnterpriseBaseUrl;
+  if (c.useAzureWorkloadIdentity === true) out.useAzureWorkloadIdentity = true;
+  out.hasCredentials = hasOwnCredentials(c);
+  return out;
+}
+
+interface Found<T> {
+  readonly stored: StoredSecret;
+  readonly value: T;
+}
+
+export interface RepositoryServiceOptions {
+  readonly secrets: SecretStore;
+  readonly git: GitProbe;
+  readonly now: () => Date;
+}
+
+export class RepositoryService {
+  private readonly connections = new Map<string, { at: number; state: Promise<ConnectionState> }>();
+
+  constructor(private readonly options: RepositoryServiceOptions) {}
+
+  // ---- reading ----------------------------------------------------------------------------------
+
+  async repositories(): Promise<Found<Repository>[]> {
+    const out: Found<Repository>[] = [];
+    for (const stored of await this.options.secrets.list('repository')) {
+      try {
+        out.push({ stored, value: parseRepositorySecret(stored.secret) });
+      } catch {
+        // A malformed Secret is skipped here; the controller reports it.
+      }
+    }
+    return out.sort((a, b) => a.value.url.localeCompare(b.value.url));
+  }
+
+  async templates(): Promise<Found<RepoCreds>[]> {
+    const out: Found<RepoCreds>[] = [];
+    for (const stored of await this.options.secrets.list('repo-creds')) {
+      try {
+        out.push({ stored, value: parseRepoCredsSecret(stored.secret) });
+      } catch {
+        // As above.
+      }
+    }
+    return out.sort((a, b) => a.value.url.localeCompare(b.value.url));
+  }
+
+  /** Credentials for a repository URL, as the repo server uses them (own, else the best template). */
+  async credentialsFor(url: string): Promise<GitCredentials | undefined> {
+    const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
+    return resolveCredentials(url, repos.map((r) => r.value), templates.map((t) => t.value));
+  }
+
+  private find<T extends { url: string }>(items: readonly Found<T>[], url: string): Found<T> | undefined {
+    const wanted = normalizeRepoUrl(url);
+    return items.find((i) => i.value.url === url) ?? items.find((i) => normalizeRepoUrl(i.value.url) === wanted);
+  }
+
+  private async connectionState(repo: Repository, stored: StoredSecret | undefined, templates: readonly RepoCreds[], force: boolean): Promise<ConnectionState> {
+    const key = `${repo.url}\u0000${stored?.secret.metadata?.resourceVersion ?? ''}\u0000${templates.map((t) => t.url).join(',')}`;
+    const cached = this.connections.get(key);
+    const nowMs = this.options.now().getTime();
+    if (!force && cached !== undefined && nowMs - cached.at < CONNECTION_TTL_MS) return cached.state;
+    const state = this.check(repo, templates);
+    this.connections.set(key, { at: nowMs, state });
+    if (this.connections.size > 1000) this.connections.delete(this.connections.keys().next().value ?? '');
+    return state;
+  }
+
+  private async check(repo: Repository, templates: readonly RepoCreds[]): Promise<ConnectionState> {
+    const attemptedAt = this.options.now().toISOString();
+    if (repo.type !== 'git') return { status: 'Unknown', message: `connection checks of ${repo.type} repositories are not supported yet`, attemptedAt };
+    try {
+      await this.options.git.lsRemote(repo.url, resolveCredentials(repo.url, [repo], templates));
+      return { status: 'Successful', message: '', attemptedAt };
+    } catch (err) {
+      return { status: 'Failed', message: `Unable to connect to repository: ${messageOf(err)}`, attemptedAt };
+    }
+  }
+
+  private async answer(found: Found<Repository> | undefined, url: string, templates: readonly RepoCreds[], force: boolean): Promise<RepositoryOut> {
+    const repo: Repository = found?.value ?? { secretName: '', url, type: 'git', extra: {} };
+    const inherited = !hasOwnCredentials(repo) && resolveTemplate(repo.url, templates) !== undefined;
+    return {
+      repo: repo.url,
+      type: repo.type,
+      ...(repo.name === undefined ? {} : { name: repo.name }),
+      ...(repo.project === undefined ? {} : { project: repo.project }),
+      ...sanitizedCommon(repo),
+      ...(inherited ? { inheritedCreds: true } : {}),
+      connectionState: await this.connectionState(repo, found?.stored, templates, force),
+    };
+  }
+
+  // ---- repositories -------------------------------------------------------------------------------
+
+  async list(actor: Actor, query: { repo?: string | undefined; appProject?: string | undefined; forceRefresh?: boolean | undefined }): Promise<RepositoryOut[]> {
+    const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
+    const wanted = query.repo === undefined || query.repo === '' ? undefined : normalizeRepoUrl(query.repo);
+    const visible = repos.filter(
+      (r) =>
+        (wanted === undefined || normalizeRepoUrl(r.value.url) === wanted) &&
+        (query.appProject === undefined || query.appProject === '' || r.value.project === query.appProject) &&
+        actor.can(RESOURCE, 'get', repoRbacObject(r.value.project, r.value.url)),
+    );
+    const creds = templates.map((t) => t.value);
+    const out: RepositoryOut[] = new Array<RepositoryOut>(visible.length);
+    // Bounded parallelism: a list of many unreachable repositories must not start hundreds of git processes.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < visible.length; i = next++) out[i] = await this.answer(visible[i], visible[i]?.value.url ?? '', creds, query.forceRefresh === true);
+    };
+    await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, visible.length) }, worker));
+    return out;
+  }
+
+  async get(actor: Actor, url: string, options: { appProject?: string | undefined; forceRefresh?: boolean | undefined }): Promise<RepositoryOut> {
+    const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
+    const found = this.find(repos, url);
+    actor.authorize(RESOURCE, 'get', repoRbacObject(found?.value.project ?? options.appProject, found?.value.url ?? url));
+    return this.answer(found, url, templates.map((t) => t.value), options.forceRefresh === true);
+  }
+
+  async refs(actor: Actor, url: string): Promise<{ branches: string[]; tags: string[] }> {
+    const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
+    const found = this.find(repos, url);
+    actor.authorize(RESOURCE, 'get', repoRbacObject(found?.value.project, found?.value.url ?? url));
+    const repoUrl = found?.value.url ?? url;
+    let refs: RemoteRefs;
+    try {
+      refs = await this.options.git.lsRemote(repoUrl, resolveCredentials(repoUrl, repos.map((r) => r.value), templates.map((t) => t.value)));
+    } catch (err) {
+      throw invalidArgument(`unable to list the refs of ${repoUrl}: ${messageOf(err)}`);
+    }
+    const names = (prefix: string): string[] =>
+      [...refs.refs.keys()].filter((n) => n.startsWith(prefix) && !n.endsWith('^{}')).map((n) => n.slice(prefix.length)).sort();
+    return { branches: names('refs/heads/'), tags: names('refs/tags/') };
+  }
+
+  async create(actor: Actor, body: RepositoryWrite, upsert: boolean): Promise<RepositoryOut> {
+    const url = body.repo.trim();
+    actor.authorize(RESOURCE, 'create', repoRbacObject(body.project, url));
+    const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
+    const existing = this.find(repos, url);
+    const own = { url, type: body.type ?? 'git', ...(body.name ? { name: body.name } : {}), ...(body.project ? { project: body.project } : {}) };
+    let written;
+    if (existing !== undefined) {
+      const values = valuesFor(own, body, existing.stored.values, KNOWN_KEYS);
+      if (sameValues(values, existing.stored.values)) return this.answer(existing, url, templates.map((t) => t.value), false);
+      if (!upsert) throw alreadyExists('existing repository spec is different; use upsert flag to force update');
+      actor.authorize(RESOURCE, 'update', repoRbacObject(existing.value.project, existing.value.url));
+      written = await this.options.secrets.replace(existing.stored.secret, values);
+    } else {
+      written = await this.options.secrets.create('repository', secretNameFor('repository', url), valuesFor(own, body, undefined, KNOWN_KEYS));
+    }
+    const value = parseRepositorySecret(written);
+    return this.answer({ stored: { secret: written, name: value.secretName, values: undefined }, value }, url, templates.map((t) => t.value), true);
+  }
+
+  async update(actor: Actor, url: string, body: RepositoryWrite): Promise<RepositoryOut> {
+    if (normalizeRepoUrl(body.repo) !== normalizeRepoUrl(url)) throw invalidArgument(`the path names repository ${url} but the body names ${body.repo}`);
+    const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
+    const existing = this.find(repos, url);
+    if (existing === undefined) {
+      actor.authorize(RESOURCE, 'update', repoRbacObject(body.project, url));
+      throw notFound(`repository ${url} not found`);
+    }
+    actor.authorize(RESOURCE, 'update', repoRbacObject(existing.value.project, existing.value.url));
+    // Moving a repository into another project needs the right there too.
+    if ((body.project ?? '') !== (existing.value.project ?? '')) actor.authorize(RESOURCE, 'update', repoRbacObject(body.project, existing.value.url));
+    const own = { url: existing.value.url, type: body.type ?? existing.value.type, ...(body.name ? { name: body.name } : {}), ...(body.project ? { project: body.project } : {}) };
+    const written = await this.options.secrets.replace(existing.stored.secret, valuesFor(own, body, existing.stored.values, KNOWN_KEYS));
+    const value = parseRepositorySecret(written);
+    return this.answer({ stored: { secret: written, name: value.secretName, values: undefined }, value }, value.url, templates.map((t) => t.value), true);
+  }
+
+  async delete(actor: Actor, url: string, appProject: string | undefined): Promise<void> {
+    const existing = this.find(await this.repositories(), url);
+    actor.authorize(RESOURCE, 'delete', repoRbacObject(existing?.value.project ?? appProject, existing?.value.url ?? url));
+    if (existing === undefined) throw notFound(`repository ${url} not found`);
+    await this.options.secrets.delete(existing.stored.name);
+  }
+
+  // ---- credential templates ---------------------------------------------------------------------
+
+  private credsAnswer(c: RepoCreds): RepoCredsOut {
+    const { hasCredentials, ...common } = sanitizedCommon(c);
+    return { url: c.url, type: c.type, ...common, hasCredentials: hasCredentials ?? false };
+  }
+
+  async listCreds(actor: Actor, url: string | undefined): Promise<RepoCredsOut[]> {
+    return (await this.templates())
+      .filter((t) => (url === undefined || url === '' || t.value.url === url) && actor.can(RESOURCE, 'get', t.value.url))
+      .map((t) => this.credsAnswer(t.value));
+  }
+
+  async createCreds(actor: Actor, body: RepoCredsWrite, upsert: boolean): Promise<RepoCredsOut> {
+    const url = body.url.trim();
+    actor.authorize(RESOURCE, 'create', url);
+    const existing = (await this.templates()).find((t) => t.value.url === url);
+    const own = { url, ...(body.type === undefined ? {} : { type: body.type }) };
+    let written;
+    if (existing !== undefined) {
+      const values = valuesFor(own, body, existing.stored.values, KNOWN_KEYS);
+      if (sameValues(values, existing.stored.values)) return this.credsAnswer(existing.value);
+      if (!upsert) throw alreadyExists('existing repository credentials spec is different; use upsert flag to force update');
+      actor.authorize(RESOURCE, 'update', url);
+      written = await this.options.secrets.replace(existing.stored.secret, values);
+    } else {
+      written = await this.options.secrets.create('repo-creds', secretNameFor('repo-creds', url), valuesFor(own, body, undefined, KNOWN_KEYS));
+    }
+    return this.credsAnswer(parseRepoCredsSecret(written));
+  }
+
+  async updateCreds(actor: Actor, url: string, body: RepoCredsWrite): Promise<RepoCredsOut> {
+    if (body.url !== url) throw invalidArgument(`the path names credentials for ${url} but the body names ${body.url}`);
+    actor.authorize(RESOURCE, 'update', url);
+    const existing = (await this.templates()).find((t) => t.value.url === url);
+    if (existing === undefined) throw notFound(`repository credentials for ${url} not found`);
+    const own = { url, ...(body.type === undefined ? {} : { type: body.type }) };
+    return this.credsAnswer(parseRepoCredsSecret(await this.options.secrets.replace(existing.stored.secret, valuesFor(own, body, existing.stored.values, KNOWN_KEYS))));
+  }
+
+  async deleteCreds(actor: Actor, url: string): Promise<void> {
+    actor.authorize(RESOURCE, 'delete', url);
+    const existing = (await this.templates()).find((t) => t.value.url === url);
+    if (existing === undefined) throw notFound(`repository credentials for ${url} not found`);
+    await this.options.secrets.delete(existing.stored.name);
+  }
+}
+
+function sameValues(a: Record<string, string>, b: Record<string, string> | undefined): boolean {
+  if (b === undefined) return false;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => a[k] === b[k]);
+}
+
+function templatesOf(templates: readonly RepoCreds[]): (RepoCredsTemplate & { source: RepoCreds })[] {
+  return templates.map((t) => ({ ...gitCredentialsOf(t), url: t.url, source: t }));
+}
+
+function resolveTemplate(url: string, templates: readonly RepoCreds[]): RepoCreds | undefined {
+  try {
+    const all = templatesOf(templates);
+    const creds = credentialsFor(url, undefined, all);
+    return creds === undefined ? undefined : all.find((t) => t.username === creds.username && t.password === creds.password && t.sshPrivateKey === creds.sshPrivateKey)?.source;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Credentials for `url`: the repository Secret's own, else the best matching template (as the repo server resolves them). */
+export function resolveCredentials(url: string, repos: readonly Repository[], templates: readonly RepoCreds[]): GitCredentials | undefined {
+  const wanted = normalizeRepoUrl(url);
+  const repo = repos.find((r) => r.url === url) ?? repos.find((r) => normalizeRepoUrl(r.url) === wanted);
+  try {
+    return credentialsFor(url, repo === undefined ? undefined : gitCredentialsOf(repo), templatesOf(templates));
+  } catch {
+    // An unparsable URL has no template; git reports the URL problem itself.
+    return repo === undefined ? undefined : gitCredentialsOf(repo);
+  }
+}
