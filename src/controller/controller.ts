@@ -49,6 +49,7 @@ import {
   type Repository,
 } from '../model/index.js';
 import type { RepoService } from '../reposerver/index.js';
+import { renderApp as renderAppForServer, type LiveStateSource } from '../server/services/live-state.js';
 import { projectViolations } from '../server/services/permissions.js';
 import { decideAutoSync } from './autosync.js';
 import { ClusterRegistry, type ClusterHandle } from './clusters.js';
@@ -311,6 +312,37 @@ export class ApplicationController {
 
   clusters(): Cluster[] {
     return this.registry.list();
+  }
+
+  /**
+   * The live state the API server's resource-tree, managed-resources, manifests and logs routes read when
+   * server and controller share a process: the controller's own caches and render cache, so both agree.
+   */
+  liveStateSource(): LiveStateSource {
+    return {
+      forApp: async (app) => {
+        const handle = this.clusterFor(app.spec.destination);
+        if (handle === undefined) return undefined;
+        await handle.ready;
+        return { cache: handle.cache, rest: handle.rest };
+      },
+      desired: async (app, revision) => {
+        const key = `${app.metadata.namespace ?? this.options.namespace}/${app.metadata.name}`;
+        const known = this.states.get(key)?.desired;
+        if (revision === undefined && known !== undefined) {
+          return { revisions: known.revisions ?? [known.revision], sourceTypes: [known.sourceType], objects: known.objects };
+        }
+        return renderAppForServer(this.options.repo, app, this.instanceName(app), revision);
+      },
+      revisionMetadata: (repoURL, revision) => this.options.repo.revisionMetadata(repoURL, revision),
+      instanceName: (app) => this.instanceName(app),
+      compareOptions: (app) => ({
+        tracking: { method: this.settings.resourceTrackingMethod, labelKey: this.settings.instanceLabelKey },
+        ...(app.spec.destination.namespace === undefined ? {} : { destinationNamespace: app.spec.destination.namespace }),
+        ...(app.spec.ignoreDifferences === undefined ? {} : { ignoreDifferences: app.spec.ignoreDifferences }),
+      }),
+      close: () => Promise.resolve(),
+    };
   }
 
   // ---- configuration ----------------------------------------------------------------------------------

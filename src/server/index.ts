@@ -153,7 +153,7 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
   return { app, kubeConfig: kc, accounts, sessions, reloadRbac: () => reloadRbac(sources) };
 }
 
-export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+export async function startServer(options: StartOptions & Pick<AssembleOptions, 'liveState'> = {}): Promise<RunningServer> {
   const { app, reloadRbac: reload } = await assembleServer(options);
   const timer = setInterval(() => {
     reload().catch((err: unknown) => {

@@ -84,6 +84,13 @@ describe('kawa up (the README main command)', () => {
     const secret = await core.readNamespacedSecret({ name: 'argocd-initial-admin-secret', namespace: ns });
     expect(secret.data?.['password']).toBeTruthy();
 
+    // The API server reads the controller's live cache: the tree goes down to the Pods kwok made Ready.
+    const password = Buffer.from(secret.data?.['password'] ?? '', 'base64').toString('utf8');
+    const login = (await (await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })).json()) as { token?: string };
+    expect(login.token).toBeTruthy();
+    const tree = (await (await fetch(`${url}/api/v1/applications/guestbook/resource-tree?appNamespace=${ns}`, { headers: { authorization: `Bearer ${login.token ?? ''}` } })).json()) as { nodes?: { kind: string }[] };
+    expect(new Set(tree.nodes?.map((n) => n.kind))).toEqual(new Set(['Deployment', 'ReplicaSet', 'Pod', 'Service']));
+
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
 

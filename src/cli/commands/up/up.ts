@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
 import { defaultCacheDir, runController, type RunningController } from '../../../controller/index.js';
@@ -14,7 +14,7 @@ import { messageOf } from '../../../errors.js';
 import { up as startLocalCluster } from '../../../localcluster/cluster.js';
 import { projectRoot } from '../../../localcluster/pins.js';
 import { IN_CLUSTER_SERVER } from '../../../model/index.js';
-import { startServer, type RunningServer } from '../../../server/index.js';
+import { ensureCrds, startServer, type RunningServer } from '../../../server/index.js';
 import { loadKubeConfig } from '../server/server.js';
 import { serveExampleRepo, type ExampleRepo } from './example.js';
 
@@ -98,10 +98,20 @@ export async function runUp(flags: UpFlags, say: (line: string) => void): Promis
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
-    const server: RunningServer = await startServer({ kubeConfig, namespace: flags.namespace, host: flags.address, port: flags.port, installCrds: true, logger });
-    stops.push(() => server.close());
+    // The CRDs first (the controller watches Applications), then the controller, then the server reading its caches.
+    await ensureCrds(kubeConfig.makeApiClient(ApiextensionsV1Api));
     const controller: RunningController = await runController({ kubeConfig, namespace: flags.namespace, log: logger });
     stops.push(() => controller.stop());
+    const server: RunningServer = await startServer({
+      kubeConfig,
+      namespace: flags.namespace,
+      host: flags.address,
+      port: flags.port,
+      installCrds: false,
+      logger,
+      liveState: controller.controller.liveStateSource(),
+    });
+    stops.push(() => server.close());
 
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
     const apps = (await custom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: flags.namespace, plural: 'applications' })) as { items?: { metadata?: { name?: string } }[] };
