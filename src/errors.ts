@@ -40,12 +40,26 @@ export const errorCodes = {
   RENDER_TIMEOUT: 'KAWA_RENDER_TIMEOUT',
   /** The source needs something kawa does not do yet, or refuses by default (remote values files, chart dependencies, plugins). */
   RENDER_UNSUPPORTED: 'KAWA_RENDER_UNSUPPORTED',
+  /** A Helm chart repository or OCI registry could not be read: unreachable, credentials refused, malformed index, bad archive. */
+  HELM_REPO_FAILED: 'KAWA_HELM_REPO_FAILED',
+  /** A Helm chart repository or OCI registry has no such chart, or no version of it matches `targetRevision`. */
+  HELM_CHART_NOT_FOUND: 'KAWA_HELM_CHART_NOT_FOUND',
   /** A request to a cluster's Kubernetes API failed (unreachable, forbidden, or an error status). */
   KUBE_API_FAILED: 'KAWA_KUBE_API_FAILED',
   /** The API server rejected an object kawa wrote (invalid or wrongly typed field, admission denied, unknown kind); fix the manifest. */
   KUBE_APPLY_REJECTED: 'KAWA_KUBE_APPLY_REJECTED',
   /** A persisted sync operation (`status.operationState`) is malformed or was not started by kawa, so it cannot be resumed. */
   OPERATION_STATE_INVALID: 'KAWA_OPERATION_STATE_INVALID',
+  /** An Argo CD or Helm annotation on a managed object (hook, hook-delete-policy, sync-wave, …) has a value kawa cannot use. */
+  SYNC_ANNOTATION_INVALID: 'KAWA_SYNC_ANNOTATION_INVALID',
+  /** A sync option (Application, operation or `argocd.argoproj.io/sync-options`) has an invalid value. */
+  SYNC_OPTION_INVALID: 'KAWA_SYNC_OPTION_INVALID',
+  /** An object has neither `name` nor (for hooks) `generateName`, or `generateName` on a non-hook. */
+  SYNC_NAME_INVALID: 'KAWA_SYNC_NAME_INVALID',
+  /** The same object appears twice among the desired objects. */
+  SYNC_DUPLICATE_RESOURCE: 'KAWA_SYNC_DUPLICATE_RESOURCE',
+  /** `FailOnSharedResource=true` and another Application already tracks the object. */
+  SYNC_SHARED_RESOURCE: 'KAWA_SYNC_SHARED_RESOURCE',
   /** A setting in argocd-cm (e.g. `resource.exclusions`, `application.resourceTrackingMethod`) is malformed. */
   SETTINGS_INVALID: 'KAWA_SETTINGS_INVALID',
   /** An Application or AppProject spec is malformed or breaks a rule across fields. */
@@ -70,6 +84,10 @@ export const errorCodes = {
   AUTH_ACCOUNT_INVALID: 'KAWA_AUTH_ACCOUNT_INVALID',
   /** Reading or writing `argocd-cm` / `argocd-secret` failed (API error, or conflicts retried too often). */
   AUTH_STORE_FAILED: 'KAWA_AUTH_STORE_FAILED',
+  /** SSO is not set up: `url` or `oidc.config` in `argocd-cm` is missing or invalid, or a secret it references is absent. */
+  AUTH_SSO_NOT_CONFIGURED: 'KAWA_AUTH_SSO_NOT_CONFIGURED',
+  /** An SSO login failed: bad or missing state, provider error, code exchange or id_token checks failed, a return_url to another origin. */
+  AUTH_SSO_FAILED: 'KAWA_AUTH_SSO_FAILED',
   /** An API request is malformed: unknown fields, wrong types, bad parameters, an invalid spec. */
   API_INVALID_ARGUMENT: 'KAWA_API_INVALID_ARGUMENT',
   /** An API request carries no credentials, or credentials that are not valid. */
@@ -84,6 +102,20 @@ export const errorCodes = {
   HEALTH_INPUT_INVALID: 'KAWA_HEALTH_INPUT_INVALID',
   /** A Git webhook payload is not JSON, or not the push event its headers announce. */
   WEBHOOK_PAYLOAD_INVALID: 'KAWA_WEBHOOK_PAYLOAD_INVALID',
+  /** The CLI's config file (~/.config/kawa/config or $KAWA_CONFIG) is not valid; it is left untouched. */
+  CLI_CONFIG_INVALID: 'KAWA_CLI_CONFIG_INVALID',
+  /** The CLI cannot reach the API server (connection refused, DNS, TLS mismatch, timeout). */
+  CLI_SERVER_UNREACHABLE: 'KAWA_CLI_SERVER_UNREACHABLE',
+  /** The CLI has no server or credentials to use: run `kawa login SERVER`. */
+  CLI_NOT_LOGGED_IN: 'KAWA_CLI_NOT_LOGGED_IN',
+  /** A CLI argument or flag value is malformed or contradicts another. */
+  CLI_INVALID_ARGUMENT: 'KAWA_CLI_INVALID_ARGUMENT',
+  /** The API server answered with an unexpected error (5xx or a malformed body). */
+  CLI_API_FAILED: 'KAWA_CLI_API_FAILED',
+  /** `app wait`/`app sync` gave up waiting (--timeout). */
+  CLI_TIMEOUT: 'KAWA_CLI_TIMEOUT',
+  /** An operation the CLI waited for ended Failed or Error. */
+  CLI_OPERATION_FAILED: 'KAWA_CLI_OPERATION_FAILED',
   /** An invariant kawa relies on did not hold. */
   INTERNAL: 'KAWA_INTERNAL',
 } as const;

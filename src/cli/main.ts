@@ -6,6 +6,7 @@ import { KAWA_VERSION } from '../version.js';
 import { registerSettingsResourceOverridesHealth } from './commands/admin/settings-resource-overrides-health.js';
 import { registerController } from './commands/controller/controller.js';
 import { registerServer } from './commands/server/server.js';
+import { registerRender } from './commands/render/render.js';
 import { registerUp } from './commands/up/up.js';
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerServer(program);
   registerController(program);
   registerUp(program);
+  registerRender(program);
 
   return program;
 }

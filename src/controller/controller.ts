@@ -166,6 +166,11 @@ export class ApplicationController {
   private stopped = false;
   private readonly runners = new Set<Promise<void>>();
   private readonly shards: ShardManager | undefined;
+  /** API writes (anything but GET) to every cluster and to the Applications, for benchmarks and tests. */
+  private writeCount = 0;
+  private readonly countWrites = (event: { method: string }): void => {
+    if (event.method !== 'GET') this.writeCount++;
+  };
   private repositories: Repository[] = [];
   private repoCreds: RepoCreds[] = [];
 
@@ -173,6 +178,7 @@ export class ApplicationController {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.rest = new KubeRest(options.kubeConfig);
+    this.rest.onRequest(this.countWrites);
     this.events = new EventRecorder(this.rest, this.now, (msg, err) => {
       options.log.warn({ err: messageOf(err) }, msg);
     });
@@ -191,7 +197,13 @@ export class ApplicationController {
           if (app !== undefined) this.enqueueInstance(server, app);
         }
       },
-      ...(options.metrics === undefined ? {} : { onRequest: (server: string) => options.metrics?.k8sObserver(server) }),
+      onRequest: (server: string) => {
+        const observer = options.metrics?.k8sObserver(server);
+        return (event) => {
+          this.countWrites(event);
+          observer?.(event);
+        };
+      },
       onConnectionChange: (server, status) => {
         options.log.info({ cluster: server, status }, 'cluster connection changed');
         for (const key of this.appKeysOnCluster(server)) this.queue.add(key, 'compare');
@@ -299,6 +311,11 @@ export class ApplicationController {
     }
   }
 
+  /** Requests that changed something (not GET) since start: the steady state should add none. */
+  writes(): number {
+    return this.writeCount;
+  }
+
   /** Ask for a refresh of one app (webhooks, the API's `?refresh=`). */
   refresh(namespace: string, name: string, level: RefreshLevel = 'normal'): void {
     this.queue.add(`${namespace}/${name}`, level);
@@ -404,6 +421,16 @@ export class ApplicationController {
     const before = JSON.stringify(this.registry.list());
     this.registry.setClusters(clusters);
     if (JSON.stringify(this.registry.list()) !== before) for (const k of this.appKeys()) this.queue.add(k, 'compare');
+  }
+
+  /** Helm repositories declared as repository Secrets of type `helm` (chart dependencies refer to them by name). */
+  helmRepositories(): { name?: string; url: string; creds?: GitCredentials }[] {
+    return this.repositories
+      .filter((r) => r.type === 'helm')
+      .map((r) => {
+        const creds = this.credentialsFor(r.url);
+        return { ...(r.name === undefined ? {} : { name: r.name }), url: r.url, ...(creds === undefined ? {} : { creds }) };
+      });
   }
 
   /** Git credentials for a repository URL: its own Secret, else the best repo-creds template. */

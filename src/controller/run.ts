@@ -43,6 +43,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     }),
     workRoot: path.join(cacheDir, 'checkouts'),
     credentials: (url) => late.controller?.credentialsFor(url),
+    helmRepositories: () => late.controller?.helmRepositories() ?? [],
   });
   const started = new ApplicationController({ kubeConfig, namespace, repo, log, ...rest });
   late.controller = started;

@@ -132,15 +132,11 @@ describe('helm sources', () => {
     );
   });
 
-  it('says chart dependencies are not supported yet when charts/ lacks them', async () => {
+  it('builds missing chart dependencies, and names the chart and repository when that fails', async () => {
     await mkdir(path.join(repo, 'helm/deps/templates'), { recursive: true });
-    const chart = 'apiVersion: v2\nname: deps\nversion: 0.1.0\ndependencies:\n  - name: redis\n    version: 1.0.0\n    repository: https://charts.example.com\n';
+    const chart = 'apiVersion: v2\nname: deps\nversion: 0.1.0\ndependencies:\n  - name: redis\n    version: 1.0.0\n    repository: http://127.0.0.1:1/charts\n';
     await writeFile(path.join(repo, 'helm/deps/Chart.yaml'), chart);
-    await rejectsWith(
-      renderSource({ repoRoot: repo, path: 'helm/deps' }),
-      errorCodes.RENDER_UNSUPPORTED,
-      /needs dependencies that are not in its charts\/ directory \(redis\): chart dependencies not supported yet/,
-    );
+    await rejectsWith(renderSource({ repoRoot: repo, path: 'helm/deps' }), errorCodes.HELM_REPO_FAILED, /^render helm\/deps \(Helm\): GET http:\/\/127\.0\.0\.1:1\/charts\/index\.yaml: .*ECONNREFUSED/);
   });
 
   it('runs helm with private HELM_* homes and nothing else from the environment', async () => {

@@ -1,13 +1,14 @@
 // Helm sources: `helm template` on a chart in the repository, with the Application's values and
 // parameters applied as Argo CD applies them. Helm runs with private HELM_* homes (no repositories,
 // plugins or registry logins of the user), and every file handed to it must be inside the repository.
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, errorCodes } from '../errors.js';
+import { chartWithDependencies } from './charts/dependencies.js';
 import { envsubst } from './envsubst.js';
 import { expandGlob, globBase, GlobSyntaxError, hasGlobSyntax } from './glob.js';
-import { isRecord, objectsFromToolOutput, readYamlStream } from './manifests.js';
-import { assertNoEscapingSymlinks, isInside, readRepoFile, repoRelative, resolveInside } from './safety.js';
+import { objectsFromToolOutput } from './manifests.js';
+import { assertNoEscapingSymlinks, isInside, repoRelative, resolveInside } from './safety.js';
 import { runTool, toolEnv } from './tools.js';
 import type { HelmOptions, RenderContext, RenderedObject } from './types.js';
 
@@ -18,62 +19,6 @@ const REMOTE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 function invalid(message: string): UserError {
   return new UserError(errorCodes.RENDER_INVALID_SOURCE, message);
-}
-
-/** The first YAML document of a repository file as a record, or undefined when absent or not a map. */
-async function readYamlRecord(ctx: RenderContext, file: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    await stat(file);
-  } catch {
-    return undefined;
-  }
-  const stream = readYamlStream(await readRepoFile(ctx.root, file, ctx.budget), repoRelative(ctx.root, file));
-  const value = stream.documents[0]?.value;
-  return isRecord(value) ? value : undefined;
-}
-
-function dependencyNames(doc: Record<string, unknown> | undefined): string[] {
-  const deps = doc?.['dependencies'];
-  if (!Array.isArray(deps)) return [];
-  return deps.flatMap((d) => (isRecord(d) && typeof d['name'] === 'string' ? [d['name']] : []));
-}
-
-/**
- * Chart dependencies must already be in `charts/` (as a directory or a `.tgz`): building them needs
- * chart repositories, which come later. Without this check helm would fail with a less direct message.
- */
-async function checkDependencies(ctx: RenderContext, chartRel: string): Promise<void> {
-  const chart = await readYamlRecord(ctx, path.join(ctx.appDir, 'Chart.yaml'));
-  let wanted = dependencyNames(chart);
-  if (wanted.length === 0) wanted = dependencyNames(await readYamlRecord(ctx, path.join(ctx.appDir, 'requirements.yaml')));
-  if (wanted.length === 0) return;
-
-  const present = new Set<string>();
-  const archives: string[] = [];
-  const chartsDir = path.join(ctx.appDir, 'charts');
-  let entries: string[] = [];
-  try {
-    entries = await readdir(chartsDir);
-  } catch {
-    // No charts/ directory: every dependency is missing.
-  }
-  for (const entry of entries) {
-    if (entry.endsWith('.tgz')) {
-      archives.push(entry);
-      continue;
-    }
-    present.add(entry);
-    const sub = await readYamlRecord(ctx, path.join(chartsDir, entry, 'Chart.yaml'));
-    if (typeof sub?.['name'] === 'string') present.add(sub['name']);
-  }
-  const missing = wanted.filter((name) => !present.has(name) && !archives.some((a) => a.startsWith(`${name}-`)));
-  if (missing.length > 0) {
-    throw new UserError(
-      errorCodes.RENDER_UNSUPPORTED,
-      `chart ${chartRel} needs dependencies that are not in its charts/ directory (${missing.join(', ')}): ` +
-        'chart dependencies not supported yet; run `helm dependency build` and commit charts/',
-    );
-  }
 }
 
 /**
@@ -187,7 +132,8 @@ async function fileParameterArgs(ctx: RenderContext, options: HelmOptions): Prom
 export async function renderHelm(ctx: RenderContext, options: HelmOptions = {}): Promise<RenderedObject[]> {
   const chartRel = repoRelative(ctx.root, ctx.appDir);
   await assertNoEscapingSymlinks(ctx.root, ctx.appDir, 'helm reads the files of a chart through symlinks');
-  await checkDependencies(ctx, chartRel);
+  // Dependencies missing from charts/ are built in a private copy; otherwise the chart is used in place.
+  const chartDir = await chartWithDependencies(ctx, chartRel, ctx.chartRepositories);
 
   const home = path.join(ctx.tmpDir, 'helm');
   const args = ['template'];
@@ -213,7 +159,7 @@ export async function renderHelm(ctx: RenderContext, options: HelmOptions = {}):
   if (options.skipTests === true) args.push('--skip-tests');
   if (options.skipSchemaValidation === true) args.push('--skip-schema-validation');
   // `--` ends the flags, so a release name can never be read as one.
-  args.push('--', options.releaseName || ctx.appName || DEFAULT_RELEASE_NAME, ctx.appDir);
+  args.push('--', options.releaseName || ctx.appName || DEFAULT_RELEASE_NAME, chartDir);
 
   const env = toolEnv(ctx.tmpDir, {
     HELM_CACHE_HOME: path.join(home, 'cache'),

@@ -1,7 +1,7 @@
 import { chmod, cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { names, rejectsWith, useTestdataCopy } from '../../test/harness/render.js';
+import { names, rejectsWith, useTestdataCopy, writeFiles } from '../../test/harness/render.js';
 import { errorCodes } from '../errors.js';
 import { detectSourceType, renderSource } from './index.js';
 
@@ -72,8 +72,8 @@ describe('renderSource', () => {
     );
   });
 
-  it('says plugins are not supported yet', async () => {
-    await rejectsWith(renderSource({ repoRoot: repo, path: 'plain', source: { plugin: { name: 'x' } } }), errorCodes.RENDER_UNSUPPORTED);
+  it('says no plugin is configured when a source names one', async () => {
+    await rejectsWith(renderSource({ repoRoot: repo, path: 'plain', source: { plugin: { name: 'x' } } }), errorCodes.RENDER_INVALID_SOURCE, /no config management plugin is named "x"/);
   });
 
   it('applies .argocd-source.yaml and .argocd-source-<app>.yaml overrides from the app directory', async () => {
@@ -84,6 +84,18 @@ describe('renderSource', () => {
     expect(names(objects)).toEqual(['ConfigMap/shop-config', 'Deployment/shop-web', 'Pod/shop-test', 'Job/shop-migrate']);
     expect((objects[1]?.object['spec'] as Record<string, unknown>)['replicas']).toBe(4);
   });
+
+  it('cuts off a renderer whose output passes the cap while it streams', async () => {
+    const big = await writeFiles(repo, 'helm/big', {
+      'Chart.yaml': 'apiVersion: v2\nname: big\nversion: 0.1.0\n',
+      'templates/big.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n{{- range until 60000 }}\n  k{{ . }}: "some padding to make this line long"{{ end }}\n',
+    });
+    await rejectsWith(
+      renderSource({ repoRoot: repo, path: big, maxBytes: 1024 * 1024 }),
+      errorCodes.RENDER_TOO_LARGE,
+      'render helm/big (Helm): helm template helm/big: rendered output is over the 1048576-byte cap',
+    );
+  }, 60_000);
 
   it('caps the output size', async () => {
     await rejectsWith(

@@ -5,7 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError, errorCodes, isKawaError, messageOf } from '../errors.js';
+import type { ChartRepositories } from './charts/dependencies.js';
 import { renderDirectory } from './directory.js';
+import { discoverPlugin, renderPlugin, type ConfigManagementPlugin } from './plugin.js';
 import { renderHelm } from './helm.js';
 import { findKustomization, renderKustomize } from './kustomize.js';
 import { expandLists, isRecord, readYamlStream } from './manifests.js';
@@ -13,7 +15,10 @@ import { isRegularFile, readRepoFile, RenderBudget, repoRelative, resolveAppDir,
 import type { ToolPaths } from './tools.js';
 import { sourceOptionsSchema, type RenderContext, type RenderedObject, type SourceOptions, type SourceType } from './types.js';
 
+export { HelmCharts, type ChartArgs, type HelmChartsOptions, type HelmChartsStats, type HelmRepository } from './charts/index.js';
+export type { ChartRepositories } from './charts/dependencies.js';
 export { buildEnvironment, envsubst, type BuildEnvironmentInput } from './envsubst.js';
+export { loadPluginConfigs, parsePluginConfig, type ConfigManagementPlugin } from './plugin.js';
 export { expandLists } from './manifests.js';
 export { DEFAULT_MAX_RENDER_BYTES, DEFAULT_RENDER_TIMEOUT_MS } from './safety.js';
 export type { ToolName, ToolPaths } from './tools.js';
@@ -42,7 +47,7 @@ export interface RenderRequest {
   source?: unknown;
   /** Time for the whole render, every command included (default 90 s). */
   timeoutMs?: number;
-  /** Cap on the bytes read and produced (default 32 MiB). */
+  /** Cap on the bytes read and produced (default 100 MiB); renderer output is cut off as it streams. */
   maxBytes?: number;
   /** The Application's name: Helm's default release name, and `.argocd-source-<name>.yaml`. */
   appName?: string;
@@ -57,6 +62,10 @@ export interface RenderRequest {
   refs?: Readonly<Record<string, string>>;
   /** Binaries to use instead of the pinned ones. */
   tools?: ToolPaths;
+  /** Chart repositories (and their credentials) for Helm dependencies that `charts/` lacks. */
+  chartRepositories?: ChartRepositories;
+  /** Configured config management plugins: named by `plugin.name`, or discovered when no type is set. */
+  plugins?: readonly ConfigManagementPlugin[];
 }
 
 export interface RenderResult {
@@ -139,7 +148,7 @@ function parseSourceOptions(source: unknown): SourceOptions {
   throw new UserError(errorCodes.RENDER_INVALID_SOURCE, problems.join('; '));
 }
 
-async function renderAs(type: SourceType, ctx: RenderContext, options: SourceOptions): Promise<RenderedObject[]> {
+async function renderAs(type: SourceType, ctx: RenderContext, options: SourceOptions, discovered?: ConfigManagementPlugin): Promise<RenderedObject[]> {
   switch (type) {
     case 'Directory':
       return renderDirectory(ctx, options.directory);
@@ -148,7 +157,7 @@ async function renderAs(type: SourceType, ctx: RenderContext, options: SourceOpt
     case 'Helm':
       return renderHelm(ctx, options.helm);
     case 'Plugin':
-      throw new UserError(errorCodes.RENDER_UNSUPPORTED, 'config management plugins are not supported yet');
+      return renderPlugin(ctx, options.plugin, discovered);
   }
 }
 
@@ -170,6 +179,7 @@ export async function renderSource(request: RenderRequest): Promise<RenderResult
     const appDir = await resolveAppDir(root, request.path);
     const options = parseSourceOptions(await applyRepoOverrides(root, appDir, request.source, request.appName, budget));
     sourceType = await detectSourceType(appDir, options);
+    const explicit = TYPE_FIELDS.some(([field]) => !isZero(options[field]));
     tmpDir = await mkdtemp(path.join(tmpdir(), 'kawa-render-'));
     const ctx: RenderContext = {
       root,
@@ -184,8 +194,17 @@ export async function renderSource(request: RenderRequest): Promise<RenderResult
       ...(request.kubeVersion !== undefined ? { kubeVersion: request.kubeVersion } : {}),
       ...(request.apiVersions !== undefined ? { apiVersions: request.apiVersions } : {}),
       ...(request.refs !== undefined ? { refs: await resolveRefs(request.refs) } : {}),
+      ...(request.chartRepositories !== undefined ? { chartRepositories: request.chartRepositories } : {}),
+      ...(request.plugins !== undefined ? { plugins: request.plugins } : {}),
     };
-    const objects = expandLists(await renderAs(sourceType, ctx, options));
+    // As in Argo CD, a plugin whose discover rules match wins over Kustomize/Helm detection when the
+    // source names no type.
+    let discovered: ConfigManagementPlugin | undefined;
+    if (!explicit && request.plugins?.some((p) => p.discover !== undefined)) {
+      discovered = await discoverPlugin(ctx, request.plugins);
+      if (discovered !== undefined) sourceType = 'Plugin';
+    }
+    const objects = expandLists(await renderAs(sourceType, ctx, options, discovered));
     return { sourceType, objects, warnings: ctx.warnings };
   } catch (err) {
     const where = `render ${shownPath}${sourceType ? ` (${sourceType})` : ''}`;

@@ -68,8 +68,12 @@ export async function runTool(tool: ToolName, args: readonly string[], options: 
       timeoutMs,
       errorCode: errorCodes.RENDER_FAILED,
       displayName: options.display,
+      // The output is cut off as it streams: a runaway template never fills memory.
+      maxOutputBytes: options.budget.remainingBytes,
+      tooLargeErrorCode: errorCodes.RENDER_TOO_LARGE,
     }));
   } catch (err) {
+    if (err instanceof UserError && err.code === errorCodes.RENDER_TOO_LARGE) throw options.budget.tooLargeError(options.display);
     // exec kills the process group when the time is up; say so with the render's own code.
     if (Date.now() - started >= timeoutMs) throw options.budget.timeoutError(options.display);
     throw err;

@@ -12,6 +12,8 @@ import {
   type HelmSource,
   type KustomizeSource,
 } from '../model/application.js';
+import type { ChartRepositories } from './charts/dependencies.js';
+import type { ConfigManagementPlugin } from './plugin.js';
 import type { RenderBudget } from './safety.js';
 import type { ToolPaths } from './tools.js';
 
@@ -83,6 +85,10 @@ export interface RenderContext {
   apiVersions?: readonly string[];
   /** Checked-out roots of the other sources of a multi-source app, by `ref` name, for `$ref/…` value files. */
   refs?: Readonly<Record<string, string>>;
+  /** Configured config management plugins (by name, or discovered). */
+  plugins?: readonly ConfigManagementPlugin[];
+  /** Chart repositories for Helm dependencies missing from `charts/`. */
+  chartRepositories?: ChartRepositories;
   /** Non-fatal notes (skipped files) for the caller to show. */
   warnings: string[];
 }

@@ -7,21 +7,23 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError, errorCodes } from '../errors.js';
 import type { GitCredentials } from '../git/credentials.js';
 import { GitMirrorCache, type RevisionMetadata } from '../git/mirror.js';
 import { resolveFromRefs, type RemoteRefs } from '../git/refs.js';
 import { isFullSha } from '../git/url.js';
 import type { ApplicationSource } from '../model/index.js';
-import { buildEnvironment, renderSource, type RenderedObject, type SourceType, type ToolPaths } from '../render/index.js';
+import { buildEnvironment, HelmCharts, renderSource, type ConfigManagementPlugin, type HelmRepository, type RenderedObject, type SourceType, type ToolPaths } from '../render/index.js';
 
 /** Fetches a Helm chart from a chart repository or OCI registry into a directory; set for `source.chart` support. */
 export interface ChartFetcher {
   /** The exact chart version `targetRevision` (a version or semver range) names. */
-  resolveVersion(args: { repoURL: string; chart: string; version: string; creds?: GitCredentials }): Promise<string>;
+  resolveVersion(args: { repoURL: string; chart: string; version: string; creds?: GitCredentials; passCredentials?: boolean }): Promise<string>;
   /** Unpacks the chart into `destDir` (empty, created by the caller); the chart's files end up at `destDir` itself. */
-  fetch(args: { repoURL: string; chart: string; version: string; destDir: string; creds?: GitCredentials }): Promise<void>;
+  fetch(args: { repoURL: string; chart: string; version: string; destDir: string; creds?: GitCredentials; passCredentials?: boolean }): Promise<void>;
 }
+
+/** `helm.passCredentials`: the chart repository's credentials may go to chart URLs on other hosts. */
+const passCredentials = (source: ApplicationSource): { passCredentials?: true } => (source.helm?.passCredentials === true ? { passCredentials: true } : {});
 
 export interface RepoServiceOptions {
   mirrors: GitMirrorCache;
@@ -30,7 +32,12 @@ export interface RepoServiceOptions {
   /** The credentials for a repository URL (repository Secrets, then repo-creds templates). */
   credentials?: (repoURL: string) => GitCredentials | undefined;
   tools?: ToolPaths;
+  /** `source.chart` sources (default: a HelmCharts for index.yaml repositories and OCI registries). */
   charts?: ChartFetcher;
+  /** Helm repositories by name (repository Secrets of `type: helm`), for chart dependencies written `@name`. */
+  helmRepositories?: () => readonly HelmRepository[];
+  /** Configured config management plugins (plugin.yaml files). */
+  plugins?: () => readonly ConfigManagementPlugin[];
   /** How long a repository's `ls-remote` answer is reused (default 3 s): one call per repo per refresh pass. */
   refsTtlMs?: number;
   /** Render results kept (default 5,000; least recently used dropped first). */
@@ -106,6 +113,7 @@ export class RepoService {
   private readonly checkouts = new Map<string, Promise<string>>();
   private readonly counters: RepoServiceStats = { renders: 0, cacheHits: 0, lsRemotes: 0, checkouts: 0 };
   private readonly now: () => number;
+  private charts: ChartFetcher | undefined;
 
   constructor(options: RepoServiceOptions) {
     this.options = options;
@@ -151,7 +159,7 @@ export class RepoService {
     if (this.isChartSource(source)) {
       const charts = this.chartFetcher();
       const creds = this.creds(source.repoURL);
-      return charts.resolveVersion({ repoURL: source.repoURL, chart: source.chart ?? '', version: options.revision ?? source.targetRevision ?? '', ...(creds ? { creds } : {}) });
+      return charts.resolveVersion({ repoURL: source.repoURL, chart: source.chart ?? '', version: options.revision ?? source.targetRevision ?? '', ...(creds ? { creds } : {}), ...passCredentials(source) });
     }
     if (isFullSha(wanted)) return wanted.toLowerCase();
     const fromRefs = resolveFromRefs(await this.lsRemote(source.repoURL, options.noCache === true), wanted);
@@ -161,10 +169,8 @@ export class RepoService {
   }
 
   private chartFetcher(): ChartFetcher {
-    if (this.options.charts === undefined) {
-      throw new UserError(errorCodes.RENDER_UNSUPPORTED, 'Helm chart repository sources (`chart`) are not supported by this repo server');
-    }
-    return this.options.charts;
+    this.charts ??= this.options.charts ?? new HelmCharts(this.options.tools === undefined ? {} : { tools: this.options.tools });
+    return this.charts;
   }
 
   /** A read-only tree of the repository at `revision`, shared by every render of it. */
@@ -193,7 +199,7 @@ export class RepoService {
       const creds = this.creds(source.repoURL);
       if (this.isChartSource(source)) {
         await mkdir(partial);
-        await this.chartFetcher().fetch({ repoURL: source.repoURL, chart: source.chart ?? '', version: revision, destDir: partial, ...(creds ? { creds } : {}) });
+        await this.chartFetcher().fetch({ repoURL: source.repoURL, chart: source.chart ?? '', version: revision, destDir: partial, ...(creds ? { creds } : {}), ...passCredentials(source) });
       } else {
         await this.mirrors.checkout(source.repoURL, revision, partial, creds);
       }
@@ -261,6 +267,7 @@ export class RepoService {
     this.counters.renders++;
     const source = request.source;
     const root = await this.checkout(source, revision);
+    const charts = this.chartFetcher();
     const result = await renderSource({
       repoRoot: root,
       path: this.isChartSource(source) ? '' : (source.path ?? ''),
@@ -272,6 +279,14 @@ export class RepoService {
       ...(this.options.tools === undefined ? {} : { tools: this.options.tools }),
       ...(this.options.renderTimeoutMs === undefined ? {} : { timeoutMs: this.options.renderTimeoutMs }),
       ...(this.options.maxRenderBytes === undefined ? {} : { maxBytes: this.options.maxRenderBytes }),
+      // Chart dependencies missing from charts/: the named repositories, the repository credentials, and
+      // the chart fetcher's index cache when it has one.
+      chartRepositories: {
+        ...(charts instanceof HelmCharts ? { charts } : {}),
+        ...(this.options.helmRepositories === undefined ? {} : { repositories: this.options.helmRepositories() }),
+        credentials: (url: string) => this.creds(url),
+      },
+      ...(this.options.plugins === undefined ? {} : { plugins: this.options.plugins() }),
       buildEnv: buildEnvironment({
         appName: request.appName,
         ...(request.namespace === undefined ? {} : { namespace: request.namespace }),

@@ -2,6 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { errorCodes } from '../errors.js';
 import { isAlive } from '../localcluster/lock.js';
 import { exec, lastLines } from './exec.js';
 
@@ -34,6 +35,19 @@ describe('exec', () => {
     const grandchild = Number.parseInt(await readFile(pidFile, 'utf8'), 10);
     await rm(pidFile, { force: true });
     await expect.poll(() => isAlive(grandchild), { timeout: 2000 }).toBe(false);
+  });
+
+  it('kills a command whose output passes maxOutputBytes, with the error code asked for', async () => {
+    const started = Date.now();
+    const failure = exec('sh', ['-c', 'yes kawa-output-line'], { maxOutputBytes: 1024 * 1024, tooLargeErrorCode: errorCodes.RENDER_TOO_LARGE, displayName: 'yes' });
+    await expect(failure).rejects.toMatchObject({ code: errorCodes.RENDER_TOO_LARGE, message: 'yes: output is over the 1048576-byte cap' });
+    // `yes` never stops by itself: only the kill ended it.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('returns output up to maxOutputBytes', async () => {
+    const result = await exec('sh', ['-c', 'head -c 1000 /dev/zero'], { maxOutputBytes: 1000 });
+    expect(result.stdout.length).toBe(1000);
   });
 
   it('keeps the last non-empty lines', () => {

@@ -16,7 +16,17 @@ export interface ExecOptions {
   displayName?: string;
   /** Do not throw on a non-zero exit; the caller inspects `code`. */
   allowFailure?: boolean;
+  /**
+   * Kill the child (its whole process group) as soon as its stdout passes this many bytes, and fail
+   * with `tooLargeErrorCode`: a runaway renderer must not fill memory before its exit is seen.
+   */
+  maxOutputBytes?: number;
+  /** Error code when stdout passes maxOutputBytes (default COMMAND_FAILED). */
+  tooLargeErrorCode?: ErrorCode;
 }
+
+/** stderr is only shown as the end of an error message; past this, only its last bytes are kept. */
+const MAX_STDERR_BYTES = 1024 * 1024;
 
 export interface ExecResult {
   code: number;
@@ -53,8 +63,11 @@ export async function exec(command: string, args: readonly string[], options: Ex
       detached: true,
     });
     const out: Buffer[] = [];
-    const err: Buffer[] = [];
+    let err: Buffer[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
     let timedOut = false;
+    let tooLarge = false;
     const timer =
       options.timeoutMs === undefined
         ? undefined
@@ -62,8 +75,26 @@ export async function exec(command: string, args: readonly string[], options: Ex
             timedOut = true;
             killGroup(child.pid);
           }, options.timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      outBytes += chunk.length;
+      if (options.maxOutputBytes !== undefined && outBytes > options.maxOutputBytes) {
+        tooLarge = true;
+        out.length = 0; // nothing of it will be used: free it now
+        killGroup(child.pid);
+        return;
+      }
+      out.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err.push(chunk);
+      errBytes += chunk.length;
+      if (errBytes > 2 * MAX_STDERR_BYTES) {
+        const tail = Buffer.concat(err).subarray(-MAX_STDERR_BYTES);
+        err = [tail];
+        errBytes = tail.length;
+      }
+    });
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
       if (e.code === 'ENOENT') {
@@ -79,6 +110,10 @@ export async function exec(command: string, args: readonly string[], options: Ex
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
       };
+      if (tooLarge) {
+        reject(new UserError(options.tooLargeErrorCode ?? options.errorCode ?? errorCodes.COMMAND_FAILED, `${shown}: output is over the ${options.maxOutputBytes}-byte cap`));
+        return;
+      }
       if (timedOut) {
         reject(new UserError(options.errorCode ?? errorCodes.COMMAND_FAILED, `${shown}: timed out after ${options.timeoutMs}ms`));
         return;
