@@ -37,6 +37,7 @@ import type { LiveStateSource } from './services/live-state.js';
 import { liveRoutes } from './routes/live.js';
 import type { SseWriter } from './streams/sse.js';
 import { ArgoStore, type CoreClient, type CustomObjectsClient } from './store.js';
+import { uiPlugin } from './ui.js';
 import { webhookRoutes } from './webhooks/route.js';
 
 export const DEFAULT_NAMESPACE = 'argocd';
@@ -233,6 +234,8 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
   liveRoutes(app, routeDeps);
   streamRoutes(app, routeDeps, deps, namespace);
   webhookRoutes(app, { custom: deps.custom, core: deps.core, namespace, applicationNamespaces: deps.applicationNamespaces });
+  // The web UI at `/` (last: every API route above wins over its SPA fallback).
+  await app.register(uiPlugin);
 
   await app.ready();
   return app as KawaServer;

@@ -2,6 +2,9 @@
 // Deployment, a ConfigMap, a Secret) are rendered from git and applied with kawa's tracking marks, then
 // read back through resource-tree, managed-resources, manifests, events, resource (get and patch) and
 // revision metadata, with the standalone server's default live-state source (its own ClusterCache).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -13,7 +16,8 @@ import { serverSideApply, testKubeConfig, useNamespace, waitUntil } from '../har
 import { useApiServer, type Json } from '../harness/server-api.js';
 
 const dirs = new TempDirs();
-let cacheRoot = '';
+// Made now, not in beforeAll: the server fixture's beforeAll (registered first) reads it.
+const cacheRoot = mkdtempSync(path.join(tmpdir(), 'kawa-srvlive-cache-'));
 const api = useApiServer('srvlive', { assemble: () => ({ repoCacheRoot: cacheRoot }) });
 const dest = useNamespace('srvlive-dest');
 
@@ -42,7 +46,6 @@ spec:
 });
 
 beforeAll(async () => {
-  cacheRoot = await dirs.make('kawa-srvlive-cache-');
   const work = await dirs.make('kawa-srvlive-work-');
   const root = await dirs.make('kawa-srvlive-root-');
   repo = await createRepo(work);
@@ -55,6 +58,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  rmSync(cacheRoot, { recursive: true, force: true });
   await git.close();
   await dirs.cleanup();
 });

@@ -1,6 +1,9 @@
 // Repositories, credential templates, clusters, accounts and project-role tokens through the API, against
 // the real API server (Secrets read back), a real git smart-HTTP server with Basic auth, and the real
 // cluster as a "remote" cluster.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { GitMirrorCache } from '../../src/git/mirror.js';
 import { startGitHttpServer, type GitHttpServer } from '../../src/git/http-server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +13,8 @@ import { testKubeConfig } from '../harness/kube.js';
 import { teamProject, useApiServer, type Json } from '../harness/server-api.js';
 
 const dirs = new TempDirs();
-let cacheRoot = '';
+// Made now, not in beforeAll: the server fixture's beforeAll (registered first) reads it.
+const cacheRoot = mkdtempSync(path.join(tmpdir(), 'kawa-srvset-cache-'));
 const api = useApiServer('srvset', { assemble: () => ({ git: new GitMirrorCache({ cacheRoot }) }) });
 
 let git: GitHttpServer;
@@ -18,7 +22,6 @@ let repoUrl = '';
 const SECRET_PASSWORD = 'git-s3cret-value';
 
 beforeAll(async () => {
-  cacheRoot = await dirs.make('kawa-srvset-cache-');
   const work = await dirs.make('kawa-srvset-work-');
   const root = await dirs.make('kawa-srvset-root-');
   const repo = await createRepo(work);
@@ -31,6 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  rmSync(cacheRoot, { recursive: true, force: true });
   await git.close();
   await dirs.cleanup();
 });

@@ -1,0 +1,160 @@
+// Data hooks: the applications list kept live (list, then the watch stream through appsReducer, events
+// batched per animation frame so 100 updates a second cost one render each frame), one application kept
+// live, and a generic loader for one-off requests.
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { applicationService } from '../api/applications';
+import { sessionService } from '../api/session';
+import { watchApplications } from '../api/stream';
+import type { Application, ApplicationWatchEvent } from '../api/types';
+import { appsReducer, initialAppsState, isOlder, type AppsState } from './apps-reducer';
+
+export type LiveState = 'connecting' | 'live' | 'reconnecting';
+
+/** When the stream fails, ask who we are: a 401 there sends the app back to the login page. */
+function probeSession(): void {
+  sessionService
+    .userInfo()
+    .then((info) => {
+      if (!info.loggedIn) window.dispatchEvent(new CustomEvent('kawa:unauthenticated'));
+    })
+    .catch(() => undefined);
+}
+
+export function useApplications(): { state: AppsState; error: unknown; live: LiveState; reload: () => void } {
+  const [state, dispatch] = useReducer(appsReducer, initialAppsState);
+  const [error, setError] = useState<unknown>(undefined);
+  const [live, setLive] = useState<LiveState>('connecting');
+  const [generation, setGeneration] = useState(0);
+
+  useEffect(() => {
+    const abort = new AbortController();
+    let stop: (() => void) | undefined;
+    let pending: ApplicationWatchEvent[] = [];
+    let frame: number | undefined;
+    const flush = () => {
+      frame = undefined;
+      const events = pending;
+      pending = [];
+      dispatch({ type: 'events', events });
+    };
+    applicationService
+      .list({}, abort.signal)
+      .then((list) => {
+        if (abort.signal.aborted) return;
+        setError(undefined);
+        dispatch({ type: 'listed', items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion });
+        stop = watchApplications(list.metadata?.resourceVersion === undefined ? {} : { resourceVersion: list.metadata.resourceVersion }, {
+          onEvent: (event) => {
+            pending.push(event);
+            frame ??= requestAnimationFrame(flush);
+          },
+          onOpen: () => {
+            setLive('live');
+          },
+          onError: () => {
+            setLive('reconnecting');
+            probeSession();
+          },
+        });
+      })
+      .catch((err: unknown) => {
+        if (!abort.signal.aborted) setError(err);
+      });
+    return () => {
+      abort.abort();
+      stop?.();
+      if (frame !== undefined) cancelAnimationFrame(frame);
+    };
+  }, [generation]);
+
+  const reload = useCallback(() => {
+    setGeneration((g) => g + 1);
+  }, []);
+  return { state, error, live, reload };
+}
+
+/** One application, kept live through the stream (`?name=`). */
+export function useApplication(name: string): { app: Application | undefined; error: unknown; deleted: boolean; live: LiveState; setApp: (app: Application) => void } {
+  const [app, setAppState] = useState<Application | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [deleted, setDeleted] = useState(false);
+  const [live, setLive] = useState<LiveState>('connecting');
+  const latest = useRef<Application | undefined>(undefined);
+
+  const setApp = useCallback((next: Application) => {
+    if (latest.current !== undefined && isOlder(next.metadata.resourceVersion, latest.current.metadata.resourceVersion)) return;
+    latest.current = next;
+    setAppState(next);
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    latest.current = undefined;
+    setAppState(undefined);
+    setDeleted(false);
+    setError(undefined);
+    const stop = watchApplications(
+      { name },
+      {
+        onEvent: (event) => {
+          if (cancelled || event.application.metadata.name !== name) return;
+          if (event.type === 'DELETED') {
+            setDeleted(true);
+            return;
+          }
+          setDeleted(false);
+          setApp(event.application);
+        },
+        onOpen: () => {
+          setLive('live');
+        },
+        onError: () => {
+          setLive('reconnecting');
+          probeSession();
+        },
+      },
+    );
+    applicationService
+      .get(name)
+      .then((a) => {
+        if (!cancelled) setApp(a);
+      })
+      .catch((err: unknown) => {
+        if (!cancelled) setError(err);
+      });
+    return () => {
+      cancelled = true;
+      stop();
+    };
+  }, [name, setApp]);
+  return { app, error, deleted, live, setApp };
+}
+
+/** Runs a loader when its dependencies change; `reload` runs it again. */
+export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [loading, setLoading] = useState(true);
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    let cancelled = false;
+    setLoading(true);
+    load()
+      .then((value) => {
+        if (cancelled) return;
+        setData(value);
+        setError(undefined);
+      })
+      .catch((err: unknown) => {
+        if (!cancelled) setError(err);
+      })
+      .finally(() => {
+        if (!cancelled) setLoading(false);
+      });
+    return () => {
+      cancelled = true;
+    };
+    // The loader closes over `deps`; they are its real dependencies.
+  }, [...deps, generation]);
+  return { data, error, loading, reload: () => { setGeneration((g) => g + 1); } };
+}
