@@ -10,11 +10,11 @@ describe('kawa CLI', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: kawa /);
     expect(result.stdout).toContain('version');
-  });
+  }, 60_000);
 
   it('fails with help on an unknown command', async () => {
     const result = await run(['no-such-command']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/unknown command 'no-such-command'/);
-  });
+  }, 60_000);
 });

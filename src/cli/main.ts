@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // The `kawa` binary: user CLI verbs (argocd-compatible) and the server roles. Commands are thin; services do the work.
 import { Command } from 'commander';
-import { isKawaError, messageOf } from '../errors.js';
 import { KAWA_VERSION } from '../version.js';
 import { registerSettingsResourceOverridesHealth } from './commands/admin/settings-resource-overrides-health.js';
+import { registerUserCommands } from './commands/index.js';
 import { registerController } from './commands/controller/controller.js';
 import { registerServer } from './commands/server/server.js';
 import { registerRender } from './commands/render/render.js';
 import { registerUp } from './commands/up/up.js';
+import { reportCliError } from './services/errors.js';
+import { closeSessions } from './services/session.js';
 
 export function buildProgram(): Command {
   const program = new Command('kawa')
@@ -15,14 +17,8 @@ export function buildProgram(): Command {
     .version(KAWA_VERSION, '--client-version', 'print the client version')
     .showHelpAfterError();
 
-  program
-    .command('version')
-    .description('print version information')
-    .option('--client', 'client version only')
-    .action(() => {
-      process.stdout.write(`kawa: v${KAWA_VERSION}\n`);
-    });
-
+  // First: its global flags and error handling are inherited by every command registered after it.
+  registerUserCommands(program);
   registerSettingsResourceOverridesHealth(program);
   registerServer(program);
   registerController(program);
@@ -36,9 +32,8 @@ async function main(): Promise<void> {
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (err) {
-    process.stderr.write(`error: ${messageOf(err)}\n`);
-    if (isKawaError(err)) process.stderr.write(`(${err.code})\n`);
-    process.exitCode = 1;
+    await closeSessions();
+    process.exitCode = reportCliError(err, { err: (text) => process.stderr.write(text), stderrTty: process.stderr.isTTY, env: process.env });
   }
 }
 

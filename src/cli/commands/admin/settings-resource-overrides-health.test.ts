@@ -119,7 +119,7 @@ describe('kawa admin settings resource-overrides health', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toBe(
-      `error: ${D}/argocd-cm-invalid.yaml: resource.customizations.useOpenLibs.example.com_Widget: must be "true" or "false", not "sometimes"\n(KAWA_SETTINGS_INVALID)\n`,
+      `error: ${D}/argocd-cm-invalid.yaml: resource.customizations.useOpenLibs.example.com_Widget: must be "true" or "false", not "sometimes" (KAWA_SETTINGS_INVALID)\n`,
     );
   });
 

@@ -1,0 +1,30 @@
+// `kawa app manifests NAME`: the target manifests (from git) or the live objects, as YAML.
+import { Option, type Command } from 'commander';
+import { seg } from '../../services/api.js';
+import { splitAppName } from '../../services/app-spec.js';
+import { cleanObject, parseState } from '../../services/diff.js';
+import { toYamlStream } from '../../services/table.js';
+import { examples, out, sessionOf } from '../common.js';
+
+export function registerAppManifests(app: Command): void {
+  const command = app
+    .command('manifests')
+    .description("print an application's manifests: the target state from git, or the live objects")
+    .argument('<name>', 'NAME or APP-NAMESPACE/NAME')
+    .addOption(new Option('--source <source>', 'git (target) or live').choices(['git', 'live']).default('git'))
+    .option('--revision <rev>', 'with --source git: the manifests of this revision')
+    .action(async (qualified: string, flags: { source: 'git' | 'live'; revision?: string }, cmd: Command) => {
+      const s = await sessionOf(cmd);
+      const { name, appNamespace } = splitAppName(qualified);
+      let objects: unknown[];
+      if (flags.source === 'live') {
+        const managed = await s.client.call<{ items?: { liveState?: string }[] | null }>('GET', `/api/v1/applications/${seg(name)}/managed-resources`, { query: { appNamespace } });
+        objects = (managed.items ?? []).map((i) => parseState(i.liveState)).filter((o) => o !== null).map(cleanObject);
+      } else {
+        const answer = await s.client.call<{ manifests?: string[] }>('GET', `/api/v1/applications/${seg(name)}/manifests`, { query: { revision: flags.revision, appNamespace } });
+        objects = (answer.manifests ?? []).map((m) => JSON.parse(m) as unknown);
+      }
+      out(toYamlStream(objects));
+    });
+  examples(command, 'kawa app manifests guestbook', 'kawa app manifests guestbook --source live', 'kawa app manifests guestbook --revision v2 > v2.yaml');
+}

@@ -1,0 +1,50 @@
+// `kawa app sync NAME…`: starts a sync and follows it (phases, waves, per-resource results on stderr).
+import { Option, type Command } from 'commander';
+import type { Application } from '../../../model/index.js';
+import { seg } from '../../services/api.js';
+import { splitAppName } from '../../services/app-spec.js';
+import { syncRequest, type SyncFlags } from '../../services/sync-request.js';
+import { collect, examples, note, seconds, sessionOf } from '../common.js';
+import { waitForOperation } from './wait-common.js';
+
+interface Flags extends SyncFlags {
+  async?: boolean;
+  timeout?: number;
+}
+
+export function registerAppSync(app: Command): void {
+  const command = app
+    .command('sync')
+    .description('sync applications to their target state, following the operation until it ends')
+    .argument('<names...>', 'NAME or APP-NAMESPACE/NAME (several allowed)')
+    .option('--revision <rev>', 'sync to this revision instead of the target revision')
+    .option('--prune', 'delete resources that are no longer in git')
+    .option('--dry-run', 'preview: apply nothing')
+    .option('--force', 'delete and re-create resources that cannot be patched')
+    .option('--replace', 'kubectl replace/create instead of apply (Replace=true)')
+    .option('--server-side', 'server-side apply (ServerSideApply=true)')
+    .option('--apply-out-of-sync-only', 'apply only resources that are out of sync')
+    .addOption(new Option('--strategy <strategy>', 'apply (no hooks) or hook').choices(['apply', 'hook']))
+    .option('--resource <GROUP:KIND:NAME>', 'sync only this resource (repeatable; empty GROUP for core kinds)', collect)
+    .option('--sync-option <opt>', 'extra sync option NAME=VALUE (repeatable)', collect)
+    .option('--async', 'start the sync and return without waiting')
+    .option('--timeout <seconds>', 'give up waiting after this long (0: wait until done)', seconds, 0)
+    .action(async (names: string[], flags: Flags, cmd: Command) => {
+      const s = await sessionOf(cmd);
+      for (const qualified of names) {
+        const { name, appNamespace } = splitAppName(qualified);
+        await s.client.call<Application>('POST', `/api/v1/applications/${seg(name)}/sync`, { body: syncRequest(name, { ...flags, ...(appNamespace === undefined ? {} : { appNamespace }) }) });
+        note(`sync of '${qualified}' started${flags.dryRun === true ? ' (dry run)' : ''}\n`);
+        if (flags.async === true) continue;
+        await waitForOperation(s, name, appNamespace, flags.timeout);
+      }
+    });
+  examples(
+    command,
+    'kawa app sync guestbook',
+    'kawa app sync guestbook --prune --timeout 300',
+    'kawa app sync guestbook --resource apps:Deployment:guestbook-ui --resource :Service:guestbook-ui',
+    'kawa app sync guestbook --dry-run --revision 5f2c1e0',
+    'kawa app sync guestbook --async && kawa app wait guestbook --health',
+  );
+}

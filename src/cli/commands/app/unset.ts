@@ -1,0 +1,32 @@
+// `kawa app unset NAME`: removes parameters and overrides from the spec.
+import type { Command } from 'commander';
+import { seg } from '../../services/api.js';
+import { splitAppName, unsetSpecFlags, type UnsetFlags } from '../../services/app-spec.js';
+import { collect, examples, getApp, note, sessionOf } from '../common.js';
+
+export function registerAppUnset(app: Command): void {
+  const command = app
+    .command('unset')
+    .description('remove parameters and overrides from an application')
+    .argument('<name>', 'NAME or APP-NAMESPACE/NAME')
+    .option('--values <file>', 'Helm values file to remove (repeatable)', collect)
+    .option('--helm-set <name>', 'Helm parameter to remove (repeatable)', collect)
+    .option('--release-name', 'remove the Helm release name')
+    .option('--kustomize-image <name>', 'Kustomize image override to remove (repeatable)', collect)
+    .option('--nameprefix', 'remove the Kustomize name prefix')
+    .option('--namesuffix', 'remove the Kustomize name suffix')
+    .option('--jsonnet-tla <name>', 'Jsonnet top-level argument to remove (repeatable)', collect)
+    .option('--sync-option <name>', 'sync option to remove (repeatable)', collect)
+    .action(async (qualified: string, flags: UnsetFlags, cmd: Command) => {
+      const s = await sessionOf(cmd);
+      const application = await getApp(s, qualified);
+      if (!unsetSpecFlags(application.spec, flags)) {
+        note(`application '${qualified}': nothing to unset\n`);
+        return;
+      }
+      const { name, appNamespace } = splitAppName(qualified);
+      await s.client.call('PUT', `/api/v1/applications/${seg(name)}/spec`, { query: { appNamespace }, body: application.spec });
+      note(`application '${qualified}' updated\n`);
+    });
+  examples(command, 'kawa app unset guestbook --helm-set replicaCount', 'kawa app unset guestbook --values values-prod.yaml --sync-option CreateNamespace');
+}

@@ -1,0 +1,58 @@
+// Helpers every command file uses: parent commands, examples in --help, global flags, the API session.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { Application } from '../../model/index.js';
+import { seg } from '../services/api.js';
+import { splitAppName } from '../services/app-spec.js';
+import { io } from '../services/io.js';
+import { openSession, type GlobalFlags, type Session } from '../services/session.js';
+import { OUTPUT_FORMATS, outputFormat, type OutputFormat } from '../services/table.js';
+
+/** The child command `name` of `parent`, created on first use so several files can add to it. */
+export function group(parent: Command, name: string, description: string): Command {
+  return parent.commands.find((c) => c.name() === name) ?? parent.command(name).description(description);
+}
+
+/** Adds `Examples:` to the command's --help. */
+export function examples(command: Command, ...lines: string[]): Command {
+  return command.addHelpText('after', `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+}
+
+export function globalsOf(command: Command): GlobalFlags {
+  return command.optsWithGlobals<GlobalFlags>();
+}
+
+export function sessionOf(command: Command): Promise<Session> {
+  return openSession(globalsOf(command), io().env);
+}
+
+/** Repeatable flag: `--x a --x b` → ['a', 'b']. */
+export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/** `-o, --output` limited to some formats. */
+export function outputOption(allowed: readonly OutputFormat[], description = 'output format'): Option {
+  return new Option('-o, --output <format>', `${description}: ${allowed.join('|')}`).choices(allowed.filter((f) => (OUTPUT_FORMATS as readonly string[]).includes(f)));
+}
+
+export { outputFormat };
+
+/** GET one application (`NAME` or `NAMESPACE/NAME`). */
+export async function getApp(s: Session, qualified: string, query: Record<string, string | undefined> = {}): Promise<Application> {
+  const { name, appNamespace } = splitAppName(qualified);
+  return s.client.call<Application>('GET', `/api/v1/applications/${seg(name)}`, { query: { appNamespace, ...query } });
+}
+
+/** Writes to stdout. */
+export const out = (text: string): void => {
+  io().out(text);
+};
+/** Writes progress and notes to stderr. */
+export const note = (text: string): void => {
+  io().err(text);
+};
+
+/** Parses `--timeout` seconds (0 = none). */
+export function seconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number of seconds (0: no limit)');
+  return n;
+}
