@@ -5,6 +5,7 @@ import type { ApiResource } from '../kube/discovery.js';
 import { groupKindKey, resourceKey } from '../kube/objects.js';
 import { trackedAppInstance } from '../kube/tracking.js';
 import { compareApp, prepareDesired, type LiveStateReader } from './compare.js';
+import { desiredHash, ServerSideDiffCache } from './diff/server-side.js';
 
 const APP = 'shop-app';
 
@@ -153,5 +154,48 @@ describe('compareApp', () => {
     const result = compareApp({ appName: APP, desired: [{ metadata: { name: 'x' } }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} }], live: cluster() });
     expect(result.conditions.map((c) => c.type)).toEqual(['ComparisonError', 'ComparisonError']);
     expect(result.sync).toBe('OutOfSync');
+  });
+});
+
+describe('compareApp with server-side diff verdicts', () => {
+  /** Live that differs from desired in a way only the server can explain (a webhook rewrote data.name). */
+  const rewritten = (name: string, annotations: Record<string, string> = {}): KubeObject => {
+    const live = applied(cm(name, annotations));
+    return { ...live, metadata: { ...live.metadata, resourceVersion: '7' }, data: { name: `${name}-rewritten` } };
+  };
+  const desiredOf = (obj: KubeObject): KubeObject => {
+    const [prepared] = prepareDesired(APP, [obj], cluster(), { destinationNamespace: 'shop' });
+    if (prepared === undefined) throw new Error('unreachable');
+    return prepared.object;
+  };
+  const keyOf = (name: string): string => resourceKey({ group: '', kind: 'ConfigMap', namespace: 'shop', name });
+
+  /** [case, desired annotations, verdict cached for (hash, rv 7) (undefined: none), all, expected status, pending] */
+  const CASES: readonly (readonly [string, Record<string, string>, boolean | undefined, boolean, string, boolean])[] = [
+    ['no verdict yet: client-side verdict kept, server asked', {}, undefined, false, 'OutOfSync', true],
+    ['the server says nothing would change: Synced', {}, true, false, 'Synced', false],
+    ['the server agrees it differs: OutOfSync', {}, false, false, 'OutOfSync', false],
+    ['the object opts out with ServerSideDiff=false', { 'argocd.argoproj.io/compare-options': 'ServerSideDiff=false' }, true, false, 'OutOfSync', false],
+  ];
+  it.each(CASES)('%s', (_name, annotations, synced, all, status, pending) => {
+    const cache = new ServerSideDiffCache();
+    const desired = cm('a', annotations);
+    if (synced !== undefined) cache.set(keyOf('a'), desiredHash(desiredOf(desired)), '7', { synced, differences: [] });
+    const result = compareApp({ appName: APP, desired: [desired], live: cluster(rewritten('a', annotations)), options: { destinationNamespace: 'shop', serverSideDiff: { cache, ...(all ? { all } : {}) } } });
+    expect([result.resources[0]?.status, result.serverSideDiffPending !== undefined]).toEqual([status, pending]);
+  });
+
+  it('a verdict for another live resourceVersion or another render does not count', () => {
+    const cache = new ServerSideDiffCache();
+    cache.set(keyOf('a'), desiredHash(desiredOf(cm('a'))), '6', { synced: true, differences: [] });
+    cache.set(keyOf('b'), 'another-render', '7', { synced: true, differences: [] });
+    const result = compareApp({ appName: APP, desired: [cm('a'), cm('b')], live: cluster(rewritten('a'), rewritten('b')), options: { destinationNamespace: 'shop', serverSideDiff: { cache } } });
+    expect(result.resources.map((r) => r.status)).toEqual(['OutOfSync', 'OutOfSync']);
+    expect(result.serverSideDiffPending?.map((r) => r.name)).toEqual(['a', 'b']);
+  });
+
+  it('ServerSideDiff for the whole app also asks about objects the client-side diff finds in sync', () => {
+    const result = compareApp({ appName: APP, desired: [cm('a')], live: cluster(applied(cm('a'))), options: { destinationNamespace: 'shop', serverSideDiff: { cache: new ServerSideDiffCache(), all: true } } });
+    expect([result.sync, result.serverSideDiffPending?.map((r) => r.name)]).toEqual(['Synced', ['a']]);
   });
 });

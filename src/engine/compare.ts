@@ -2,6 +2,7 @@
 // the app's sync status and health, what requires pruning, and conditions (SharedResource). Pure given a
 // snapshot reader (the live-state cache): no API calls, so the steady state costs nothing but the watches.
 import { diff, type DiffResult, type IgnoreDifferencesRule, type JqPathEvaluator } from './diff/index.js';
+import { desiredHash, type ServerSideDiffCache } from './diff/server-side.js';
 import { assessHealth, statusForAggregation, toKubeObject, worstOf, type HealthCheck, type HealthStatus } from './health/index.js';
 import { readSyncAnnotations, type SyncObject } from './sync/index.js';
 import type { ApiResource } from '../kube/discovery.js';
@@ -28,6 +29,14 @@ export interface CompareOptions {
   jq?: JqPathEvaluator;
   /** Custom health checks (Lua from argocd-cm), consulted before the built-in ones. */
   customHealth?: HealthCheck;
+  /**
+   * Server-side diff verdicts (diff/server-side.ts) to consult. By default only for objects the
+   * client-side diff finds out of sync (it may be wrong about defaults and webhooks); `all` (the app's
+   * `ServerSideDiff=true`) for every existing object. An object's own compare-options
+   * `ServerSideDiff=true|false` overrides. Objects with no cached verdict keep the client-side one and
+   * are listed in `serverSideDiffPending`.
+   */
+  serverSideDiff?: { cache: ServerSideDiffCache; all?: boolean };
 }
 
 export interface CompareInput {
@@ -82,6 +91,8 @@ export interface AppComparison {
   /** Live objects tracked by this app that are not desired (hooks excluded): what a pruning sync deletes. */
   prune: KubeObject[];
   conditions: AppCondition[];
+  /** Objects that want a server-side verdict not cached yet (`Engine.refreshServerSideDiff` asks for them). */
+  serverSideDiffPending?: ResourceRef[];
 }
 
 const CRD_GROUP = 'apiextensions.k8s.io';
@@ -180,6 +191,7 @@ export function compareApp(input: CompareInput): AppComparison {
   const conditions: AppCondition[] = [];
   const aggregate: HealthStatus[] = [];
   const desiredKeys = new Set<string>();
+  const pending: ResourceRef[] = [];
   let outOfSync = false;
 
   for (const [index, { object, ref }] of prepareDesired(appName, input.desired, reader, options).entries()) {
@@ -206,11 +218,21 @@ export function compareApp(input: CompareInput): AppComparison {
       resources.push({ ...base, status: 'Synced', hook: true, ...(live === undefined ? {} : withHealth(live, assess(live, options.customHealth))) });
       continue;
     }
-    const result = diff(object, live, {
+    let result = diff(object, live, {
       ...(options.manager === undefined ? {} : { manager: options.manager }),
       ...(options.ignoreDifferences === undefined ? {} : { ignoreDifferences: options.ignoreDifferences }),
       ...(options.jq === undefined ? {} : { jq: options.jq }),
     });
+    const ssd = options.serverSideDiff;
+    if (ssd !== undefined && live !== undefined) {
+      const wanted = annotations.compareOptions.serverSideDiff ?? (ssd.all === true ? true : undefined);
+      if (wanted === true || (wanted === undefined && result.status === 'OutOfSync')) {
+        const verdict = ssd.cache.get(resourceKey(ref), desiredHash(object), live.metadata?.resourceVersion);
+        if (verdict === undefined) pending.push(ref);
+        else if (verdict.synced) result = { ...result, status: 'Synced', synced: true, differences: [] };
+        else result = { ...result, status: 'OutOfSync', synced: false, differences: result.differences.length > 0 ? result.differences : [...verdict.differences] };
+      }
+    }
     const owner = live === undefined ? undefined : trackedAppInstance(live, options.tracking);
     const sharedWith = owner !== undefined && owner !== appName ? owner : undefined;
     if (sharedWith !== undefined) {
@@ -248,7 +270,14 @@ export function compareApp(input: CompareInput): AppComparison {
   }
 
   resources.sort(byIdentity);
-  return { resources, sync: outOfSync ? 'OutOfSync' : 'Synced', health: { status: worstOf(...aggregate) }, prune, conditions };
+  return {
+    resources,
+    sync: outOfSync ? 'OutOfSync' : 'Synced',
+    health: { status: worstOf(...aggregate) },
+    prune,
+    conditions,
+    ...(pending.length === 0 ? {} : { serverSideDiffPending: pending }),
+  };
 }
 
 function withHealth(live: KubeObject, assessed: Assessed): { live: KubeObject; health?: ResourceHealth } {

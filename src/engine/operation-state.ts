@@ -5,6 +5,7 @@
 import type { ApiResource } from '../kube/discovery.js';
 import type { ResourceResult, Operation, OperationPhase, OperationState } from '../model/index.js';
 import type { LiveStateReader } from './compare.js';
+import type { IgnoreDifferencesRule } from './diff/index.js';
 import { planTasks, type ResourceSyncStatus, type SyncObject, type SyncPlan, type TaskState } from './sync/index.js';
 import type { GroupKind } from '../kube/objects.js';
 
@@ -73,6 +74,8 @@ export interface KawaOperationState {
 
 export interface AppSnapshot {
   readonly destinationNamespace?: string;
+  /** For `RespectIgnoreDifferences=true`: the rules as at the start. */
+  readonly ignoreDifferences?: readonly IgnoreDifferencesRule[];
   readonly syncOptions?: readonly string[];
   readonly managedNamespaceMetadata?: { readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
 }

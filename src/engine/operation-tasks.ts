@@ -19,6 +19,8 @@ import type { KubeObject, ResourceRef } from '../kube/objects.js';
 import type { KubeRest } from '../kube/rest.js';
 import { trackedAppInstance, type TrackingOptions } from '../kube/tracking.js';
 import type { Clock } from './clock.js';
+import { readManagedFields, type IgnoreDifferencesRule, type JqPathEvaluator } from './diff/index.js';
+import { respectIgnoreDifferences } from './diff/respect.js';
 import { definedKinds, type OperationCache, type TaskRecord } from './operation-state.js';
 import type { SyncPlan, SyncTask, TaskState } from './sync/index.js';
 
@@ -37,12 +39,15 @@ export interface TaskContext {
   /** Tasks whose kind is unknown: first seen at (ms). */
   readonly unresolvedSince: Readonly<Record<string, number | undefined>>;
   readonly kindWaitMs: number;
+  /** The app's ignoreDifferences, for `RespectIgnoreDifferences=true` objects. */
+  readonly ignoreDifferences?: readonly IgnoreDifferencesRule[];
+  readonly jq?: JqPathEvaluator;
 }
 
 /** What running a task produced: a record, or "not yet" (its kind is not served yet; try again later). */
 export type TaskOutcome = { readonly kind: 'recorded'; readonly record: TaskRecord } | { readonly kind: 'deferred'; readonly reason: string };
 
-function refOf(task: SyncTask): ResourceRef {
+function refOf(task: Pick<SyncTask, 'ref'>): ResourceRef {
   return { group: task.ref.group, kind: task.ref.kind, namespace: task.ref.namespace, name: task.ref.name };
 }
 
@@ -102,7 +107,7 @@ function retry<T>(ctx: TaskContext, fn: () => Promise<T>): Promise<T> {
 }
 
 /** The hook as kawa creates it: its final name, the app's tracking marks, the creating operation. */
-export function hookObject(task: SyncTask, ctx: Pick<TaskContext, 'appName' | 'tracking' | 'operationId'>): KubeObject {
+export function hookObject(task: Pick<SyncTask, 'object' | 'ref'>, ctx: Pick<TaskContext, 'appName' | 'tracking' | 'operationId'>): KubeObject {
   const { generateName: _generated, ...metadata } = task.object.metadata;
   const named: KubeObject = { ...task.object, metadata: { ...metadata, name: task.ref.name } as KubeObject['metadata'] };
   const marked = withTrackingMarks(named, ctx.appName, refOf(task), ctx.tracking);
@@ -164,17 +169,75 @@ async function deleteBeforeCreation(task: SyncTask, ctx: TaskContext): Promise<T
   }
 }
 
+/**
+ * The object as it is applied: with `RespectIgnoreDifferences=true`, the fields the app's
+ * ignoreDifferences select keep their live values (see diff/respect.ts).
+ */
+export function objectToApply(task: SyncTask, ctx: Pick<TaskContext, 'cache' | 'ignoreDifferences' | 'jq'>): KubeObject {
+  const obj = task.object as KubeObject;
+  const rules = ctx.ignoreDifferences ?? [];
+  if (!task.syncOptions.respectIgnoreDifferences || rules.length === 0) return obj;
+  const live = ctx.cache.getByRef(refOf(task));
+  return respectIgnoreDifferences(obj, live, rules, { managedFields: readManagedFields(live), ...(ctx.jq === undefined ? {} : { jq: ctx.jq }) }).object;
+}
+
+/** What the API server says when a change needs a new object: a field that cannot be updated in place. */
+const IMMUTABLE = /immutable|may not be changed|cannot be changed|updates to .* are forbidden|Forbidden: updates to/i;
+
+/** `Force=true` deletes and re-creates an object only for these refusals, never for an invalid manifest. */
+export function needsRecreate(err: unknown): boolean {
+  return err instanceof ApplyError && (err.statusCode === 422 || err.statusCode === 409) && IMMUTABLE.test(err.detail);
+}
+
+const FORCE_POLL_MS = 200;
+const FORCE_MAX_POLLS = 600;
+
+/**
+ * `Force=true` (Argo CD's `--force`, `kubectl apply --force`): the object refused the change, so the old
+ * copy is deleted, waited for (bounded by kindWaitMs) and the object created anew. Deleting the exact
+ * copy (uid precondition) keeps a restarted operation from deleting the new one.
+ */
+async function forceRecreate(task: SyncTask, ctx: TaskContext, resource: ApiResource, obj: KubeObject, at: string): Promise<TaskOutcome> {
+  const ref = refOf(task);
+  const options = { fieldManager: ctx.manager, ...(task.syncOptions.validate ? {} : { fieldValidation: 'Ignore' as const }) };
+  try {
+    const live = await retry(ctx, () => getObject(ctx.rest, resource, ref));
+    const uid = live?.metadata?.uid;
+    if (live !== undefined) {
+      await retry(ctx, () => deleteObject(ctx.rest, resource, ref, { propagationPolicy: 'background', ...(uid === undefined ? {} : { uid }) }));
+      const deadline = ctx.clock.now() + ctx.kindWaitMs;
+      for (let polls = 0; ; polls++) {
+        const current = await retry(ctx, () => getObject(ctx.rest, resource, ref));
+        if (current === undefined || current.metadata?.uid !== uid) break;
+        if (ctx.clock.now() >= deadline || polls >= FORCE_MAX_POLLS) {
+          const held = current.metadata?.['finalizers'];
+          const finalizers = Array.isArray(held) ? ` (finalizers: ${held.join(', ')})` : '';
+          return failed(`Force=true: the old copy was deleted but is still there after ${Math.round(ctx.kindWaitMs / 1000)}s${finalizers}`, at);
+        }
+        await ctx.clock.sleep(FORCE_POLL_MS);
+      }
+    }
+    const created = task.syncOptions.replace
+      ? await retry(ctx, () => replace(ctx.rest, resource, obj, options))
+      : await retry(ctx, () => serverSideApply(ctx.rest, resource, obj, { ...options, force: true }));
+    return recorded(appliedRecord(created, 'replaced (deleted and re-created: Force=true)', at));
+  } catch (err) {
+    return failed(detailOf(err), at);
+  }
+}
+
 async function apply(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome> {
   const at = isoNow(ctx);
   const found = await resourceFor(task, ctx);
   if (!found.ok) return found.outcome;
   const resource = found.resource;
-  const obj = task.object as KubeObject;
+  const obj = objectToApply(task, ctx);
   const options = { fieldManager: ctx.manager, ...(task.syncOptions.validate ? {} : { fieldValidation: 'Ignore' as const }) };
   try {
     if (task.syncOptions.replace) return recorded(appliedRecord(await retry(ctx, () => replace(ctx.rest, resource, obj, options)), 'replaced', at));
     return recorded(appliedRecord(await retry(ctx, () => serverSideApply(ctx.rest, resource, obj, { ...options, force: true })), 'applied (server-side)', at));
   } catch (err) {
+    if (task.syncOptions.force && needsRecreate(err)) return forceRecreate(task, ctx, resource, obj, at);
     return failed(detailOf(err), at);
   }
 }
@@ -241,7 +304,7 @@ export async function dryRunTask(task: SyncTask, ctx: TaskContext, mode: 'server
       case 'delete-hook-before-creation':
         return undefined;
       case 'apply': {
-        const obj = task.object as KubeObject;
+        const obj = objectToApply(task, ctx);
         const options = { fieldManager: ctx.manager, dryRun: true, ...validation };
         if (task.syncOptions.replace) await retry(ctx, () => replace(ctx.rest, resource, obj, options));
         else await retry(ctx, () => serverSideApply(ctx.rest, resource, obj, { ...options, force: true }));
@@ -256,6 +319,8 @@ export async function dryRunTask(task: SyncTask, ctx: TaskContext, mode: 'server
       }
     }
   } catch (err) {
+    // Force=true re-creates what cannot be changed in place: the dry-run of the change proves nothing.
+    if (task.action === 'apply' && task.syncOptions.force && needsRecreate(err)) return undefined;
     if (task.action === 'create-hook' && err instanceof ApplyError && err.statusCode === 409) {
       return `${detailOf(err)} (an older copy is in the way; the hook-delete-policy BeforeHookCreation replaces it on each sync)`;
     }

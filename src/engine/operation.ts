@@ -49,6 +49,7 @@ import {
 export const DEFAULT_WAVE_DELAY_MS = 2000;
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_KIND_WAIT_MS = 60_000;
+export const DEFAULT_DELETION_STUCK_MS = 120_000;
 
 /** How operations run; every field has a default. */
 export interface OperationSettings {
@@ -81,6 +82,11 @@ export interface OperationSettings {
   kindWaitMs?: number;
   customHealth?: HealthCheck;
   jq?: JqPathEvaluator;
+  /**
+   * An app deletion reports an object still present this long after its wave started (a finalizer
+   * nobody removes) as stuck, naming it (default 2 min). It keeps waiting: the object may still go.
+   */
+  deletionStuckMs?: number;
 }
 
 export interface OperationDeps {
@@ -107,6 +113,8 @@ export interface SyncApp {
   renderFailed?: string;
   /** `spec.syncPolicy.automated.allowEmpty`: an empty render may be synced (and prune everything). */
   allowEmpty?: boolean;
+  /** The Application's `argocd.argoproj.io/compare-options: ServerSideDiff=true`: compare asks the server about every object. */
+  serverSideDiff?: boolean;
 }
 
 export interface StepResult {
@@ -117,7 +125,7 @@ export interface StepResult {
   idle: boolean;
 }
 
-function settingsOf(deps: OperationDeps): Required<Omit<OperationSettings, 'customHealth' | 'jq'>> & Pick<OperationSettings, 'customHealth' | 'jq'> {
+export function settingsOf(deps: Pick<OperationDeps, 'settings'>): Required<Omit<OperationSettings, 'customHealth' | 'jq'>> & Pick<OperationSettings, 'customHealth' | 'jq'> {
   const s = deps.settings ?? {};
   return {
     manager: s.manager ?? 'kawa',
@@ -127,6 +135,7 @@ function settingsOf(deps: OperationDeps): Required<Omit<OperationSettings, 'cust
     timeoutMs: s.timeoutMs ?? 0,
     dryRunMode: s.dryRunMode ?? 'auto',
     kindWaitMs: s.kindWaitMs ?? DEFAULT_KIND_WAIT_MS,
+    deletionStuckMs: s.deletionStuckMs ?? DEFAULT_DELETION_STUCK_MS,
     ...(s.customHealth === undefined ? {} : { customHealth: s.customHealth }),
     ...(s.jq === undefined ? {} : { jq: s.jq }),
   };
@@ -284,6 +293,7 @@ export async function startOperation(app: SyncApp, operation: Operation, deps: O
         ...(app.destinationNamespace === undefined ? {} : { destinationNamespace: app.destinationNamespace }),
         ...(app.syncOptions === undefined ? {} : { syncOptions: [...app.syncOptions] }),
         ...(app.managedNamespaceMetadata === undefined ? {} : { managedNamespaceMetadata: structuredClone(app.managedNamespaceMetadata) }),
+        ...(app.ignoreDifferences === undefined || app.ignoreDifferences.length === 0 ? {} : { ignoreDifferences: structuredClone(app.ignoreDifferences) }),
       },
       operationId: options.operationId ?? randomUUID(),
       desiredDigest: desiredDigest(app.desired),
@@ -378,7 +388,7 @@ function validateRecord(record: OperationRecord): void {
 }
 
 /** The health of a live object as a task records it: `None` when nothing judges its kind. */
-function taskHealth(live: KubeObject, custom: HealthCheck | undefined): { health: TaskRecord['health']; message?: string } {
+export function taskHealth(live: KubeObject, custom: HealthCheck | undefined): { health: TaskRecord['health']; message?: string } {
   const obj = toKubeObject(live);
   const result = obj === undefined ? undefined : assessHealth(obj, custom === undefined ? {} : { custom });
   return { health: result?.status ?? 'None', ...(result?.message === undefined ? {} : { message: result.message }) };
@@ -568,6 +578,8 @@ export async function stepOperation(input: OperationRecord, app: Pick<SyncApp, '
     plan,
     unresolvedSince: kawa.unresolvedSince,
     kindWaitMs: settings.kindWaitMs,
+    ...(kawa.app.ignoreDifferences === undefined ? {} : { ignoreDifferences: kawa.app.ignoreDifferences }),
+    ...(settings.jq === undefined ? {} : { jq: settings.jq }),
   };
 
   if (unseen.length > 0) {

@@ -161,13 +161,26 @@ export async function create(rest: KubeRest, resource: ApiResource, obj: KubeObj
 export async function replace(rest: KubeRest, resource: ApiResource, obj: KubeObject, options: WriteOptions): Promise<KubeObject> {
   const ref = refOfObject(obj, resource);
   const path = pathFor(resource, obj, true);
+  const put = async (body: KubeObject): Promise<KubeObject> => asObject(await rest.request('PUT', path, { query: writeQuery(options), body: JSON.stringify(body) }), 'replace', ref);
   try {
-    return asObject(await rest.request('PUT', path, { query: writeQuery(options), body: JSON.stringify(obj) }), 'replace', ref);
+    try {
+      return await put(obj);
+    } catch (err) {
+      // Custom resources refuse an update without a resourceVersion; `kubectl replace` then versions
+      // the object with the current one, and so does kawa.
+      if (!(err instanceof KubeApiError && err.statusCode === 422 && UNVERSIONED_UPDATE.test(err.serverMessage ?? err.message))) throw err;
+      const current = await rest.getJson(path);
+      const resourceVersion = isRecord(current) && isRecord(current['metadata']) ? current['metadata']['resourceVersion'] : undefined;
+      if (typeof resourceVersion !== 'string') throw err;
+      return await put({ ...obj, metadata: { ...(obj.metadata ?? {}), resourceVersion } });
+    }
   } catch (err) {
     if (err instanceof KubeApiError && err.statusCode === 404) return create(rest, resource, obj, options);
     throw err instanceof ApplyError ? err : new ApplyError('replace', ref, err);
   }
 }
+
+const UNVERSIONED_UPDATE = /resourceVersion.*must be specified for an update/i;
 
 export interface DeleteOptions {
   propagationPolicy: DeletePropagation;

@@ -131,6 +131,8 @@ export class ClusterCache {
   private readonly ownerIndex = new Map<string, Set<string>>();
   private readonly appIndex = new Map<string, Set<string>>();
   private readonly appOfKey = new Map<string, string>();
+  /** Keys of namespaced objects by namespace (orphaned-resource checks list a namespace). */
+  private readonly namespaceIndex = new Map<string, Set<string>>();
   private readonly clusterUrl: string;
   /** Serializes changes to the set of informers (discovery refreshes can overlap). */
   private typeSync: Promise<void> = Promise.resolve();
@@ -243,6 +245,19 @@ export class ClusterCache {
   /** The objects whose tracking mark names `app` (its instance name, `ns_name` for apps outside the controller namespace). */
   objectsOf(app: string): KubeObject[] {
     return this.resolveKeys(this.appIndex.get(app));
+  }
+
+  /** The cached objects of one namespace, of every watched type. */
+  objectsInNamespace(namespace: string): KubeObject[] {
+    return this.resolveKeys(this.namespaceIndex.get(namespace));
+  }
+
+  /**
+   * Objects of a namespace that nothing owns (no ownerReferences), tracked or not: the candidates for
+   * Argo CD's orphaned resources (src/engine/orphaned.ts). A Pod of a ReplicaSet is not one; its owner is.
+   */
+  topLevelInNamespace(namespace: string): KubeObject[] {
+    return this.objectsInNamespace(namespace).filter((obj) => (obj.metadata?.ownerReferences ?? []).length === 0);
   }
 
   /** Objects whose ownerReferences name `uid` (a ReplicaSet's Pods, a Deployment's ReplicaSets). */
@@ -469,6 +484,12 @@ export class ClusterCache {
   private index(key: string, obj: KubeObject): void {
     const uid = obj.metadata?.uid;
     if (uid !== undefined) this.uidIndex.set(uid, key);
+    const namespace = obj.metadata?.namespace;
+    if (namespace !== undefined && namespace !== '') {
+      let keys = this.namespaceIndex.get(namespace);
+      if (keys === undefined) this.namespaceIndex.set(namespace, (keys = new Set()));
+      keys.add(key);
+    }
     for (const owner of obj.metadata?.ownerReferences ?? []) {
       if (owner.uid === undefined) continue;
       let children = this.ownerIndex.get(owner.uid);
@@ -499,6 +520,10 @@ export class ClusterCache {
   private unindex(key: string, obj: KubeObject): void {
     const uid = obj.metadata?.uid;
     if (uid !== undefined && this.uidIndex.get(uid) === key) this.uidIndex.delete(uid);
+    const namespace = obj.metadata?.namespace;
+    const inNamespace = namespace === undefined ? undefined : this.namespaceIndex.get(namespace);
+    inNamespace?.delete(key);
+    if (inNamespace?.size === 0 && namespace !== undefined) this.namespaceIndex.delete(namespace);
     this.unindexOwners(key, obj);
     const app = this.appOfKey.get(key);
     if (app !== undefined) this.removeFromApp(app, key);

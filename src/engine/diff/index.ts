@@ -67,4 +67,5 @@ export { normalizeObject, LAST_APPLIED_ANNOTATION, type NormalizeOptions } from 
 export { decodePointer, encodePointer, type PathSegment } from './pointer.js';
 export { canonicalQuantity, formatQuantity, parseQuantity, quantityEquals, type Quantity } from './quantity.js';
 export { redactDifferences, redactSecret, SecretMasks } from './redact.js';
+export { respectIgnoreDifferences, type RespectResult } from './respect.js';
 export type { CompareResult, Difference, DifferenceKind, KubeObject, ManagedFieldsEntry } from './types.js';

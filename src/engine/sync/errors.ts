@@ -1,18 +1,14 @@
 // Validation errors of the sync planner, returned as data (the planner is pure and reports every
-// problem at once, so a user fixes all their annotations in one go). The codes are stable; they are
-// meant for the catalogue in src/errors.ts when the controller wraps them in a UserError.
+// problem at once, so a user fixes all their annotations in one go). The codes live in the catalogue
+// (src/errors.ts); this names the subset the planner uses.
+import { errorCodes } from '../../errors.js';
 
 export const syncErrorCodes = {
-  /** An Argo CD or Helm annotation on a managed object has a value kawa cannot use. */
-  ANNOTATION_INVALID: 'KAWA_SYNC_ANNOTATION_INVALID',
-  /** A sync option (Application, operation or resource annotation) has an invalid value. */
-  SYNC_OPTION_INVALID: 'KAWA_SYNC_OPTION_INVALID',
-  /** An object has neither `name` nor (for hooks) `generateName`, or `generateName` on a non-hook. */
-  NAME_INVALID: 'KAWA_SYNC_NAME_INVALID',
-  /** The same object appears twice among the desired objects. */
-  DUPLICATE_RESOURCE: 'KAWA_SYNC_DUPLICATE_RESOURCE',
-  /** `FailOnSharedResource=true` and another Application already tracks the object. */
-  SHARED_RESOURCE: 'KAWA_SYNC_SHARED_RESOURCE',
+  ANNOTATION_INVALID: errorCodes.SYNC_ANNOTATION_INVALID,
+  SYNC_OPTION_INVALID: errorCodes.SYNC_OPTION_INVALID,
+  NAME_INVALID: errorCodes.SYNC_NAME_INVALID,
+  DUPLICATE_RESOURCE: errorCodes.SYNC_DUPLICATE_RESOURCE,
+  SHARED_RESOURCE: errorCodes.SYNC_SHARED_RESOURCE,
 } as const;
 
 export type SyncErrorCode = (typeof syncErrorCodes)[keyof typeof syncErrorCodes];
