@@ -1,10 +1,11 @@
 // `npm run bench`: runs every benchmark and prints its figure, target and ratio.
+import { controllerBenchmarks } from './controller.bench.js';
 import { engineBenchmarks } from './engine.bench.js';
 import { engineSyncBenchmarks } from './engine-sync.bench.js';
 import { report, type BenchResult, type Benchmark } from './harness.js';
 import { renderBenchmarks } from './render.js';
 
-const benchmarks: Benchmark[] = [engineBenchmarks, engineSyncBenchmarks, renderBenchmarks];
+const benchmarks: Benchmark[] = [engineBenchmarks, engineSyncBenchmarks, renderBenchmarks, controllerBenchmarks];
 const only = process.argv.slice(2);
 const results: BenchResult[] = [];
 for (const bench of benchmarks) {
