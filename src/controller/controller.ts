@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { isTerminal, isoTime, type AppComparison, type OperationRecord, type SyncApp } from '../engine/index.js';
+import type { HealthCheck } from '../engine/health/index.js';
+import { LuaHealthRuntime, luaHealthCheck, parseHealthCustomizations } from '../engine/health/lua/index.js';
 import { messageOf } from '../errors.js';
 import { credentialsFor, type GitCredentials, type RepoCredsTemplate } from '../git/credentials.js';
 import {
@@ -161,6 +163,8 @@ export class ApplicationController {
   private readonly states = new Map<string, AppState>();
   private settings: ArgoCdSettings = defaultSettings();
   private settingsKey = '';
+  /** Runs argocd-cm's `resource.customizations.health.*` Lua scripts (created by start()). */
+  private luaRuntime: LuaHealthRuntime | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
   private stopped = false;
@@ -278,6 +282,7 @@ export class ApplicationController {
     this.secretInformer.start();
     this.projectInformer.start();
     await Promise.all([this.configInformer.synced, this.secretInformer.synced, this.projectInformer.synced]);
+    this.luaRuntime ??= await LuaHealthRuntime.create();
     this.reloadSettings();
     this.reloadSecrets();
     await this.shards?.start();
@@ -299,6 +304,8 @@ export class ApplicationController {
     // Running operations stop at their next step boundary and stay Running in status: the next start resumes them.
     await Promise.allSettled([...this.runners]);
     await this.registry.stop();
+    this.luaRuntime?.close();
+    this.luaRuntime = undefined;
     this.rest.close();
   }
 
@@ -364,8 +371,11 @@ export class ApplicationController {
 
   // ---- configuration ----------------------------------------------------------------------------------
 
-  private clusterSettings(): { tracking: TrackingOptions; resourceFilter: ResourceFilter; engine: { waveDelayMs?: number; timeoutMs?: number } } {
+  private clusterSettings(): { tracking: TrackingOptions; resourceFilter: ResourceFilter; engine: { waveDelayMs?: number; timeoutMs?: number; customHealth?: HealthCheck } } {
     const s = this.settings;
+    const customizations = parseHealthCustomizations(s.raw);
+    for (const problem of customizations.problems) this.options.log.warn({ problem }, 'argocd-cm: health customization ignored');
+    const customHealth = this.luaRuntime === undefined || customizations.scripts.length === 0 ? undefined : luaHealthCheck(customizations, this.luaRuntime);
     return {
       tracking: { method: s.resourceTrackingMethod, labelKey: s.instanceLabelKey },
       resourceFilter: new ResourceFilter({
@@ -375,6 +385,7 @@ export class ApplicationController {
       engine: {
         ...(this.options.waveDelayMs === undefined ? {} : { waveDelayMs: this.options.waveDelayMs }),
         ...(this.options.operationTimeoutMs === undefined ? {} : { timeoutMs: this.options.operationTimeoutMs }),
+        ...(customHealth === undefined ? {} : { customHealth }),
       },
     };
   }
@@ -384,8 +395,8 @@ export class ApplicationController {
     const { settings, errors } = parseArgoCdConfigMap(cm);
     for (const e of errors) this.options.log.warn({ problem: e }, 'argocd-cm: key ignored');
     this.settings = settings;
-    const key = JSON.stringify([settings.resourceTrackingMethod, settings.instanceLabelKey, settings.resourceExclusions, settings.resourceInclusions, settings.raw['resource.exclusions'] ?? null]);
-    if (this.settingsKey !== '' && key !== this.settingsKey) {
+    const key = JSON.stringify([settings.resourceTrackingMethod, settings.instanceLabelKey, settings.resourceExclusions, settings.resourceInclusions, settings.raw['resource.exclusions'] ?? null, Object.entries(settings.resourceCustomizations).sort(), this.luaRuntime !== undefined]);
+    if (key !== this.settingsKey) {
       this.options.log.info({}, 'argocd-cm changed what is watched or how objects are tracked: rebuilding the live caches');
       this.registry.reconfigure(this.clusterSettings());
       for (const k of this.appKeys()) this.queue.add(k, 'compare');

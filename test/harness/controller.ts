@@ -14,7 +14,7 @@ import { defaultProject, type Application } from '../../src/model/index.js';
 import { RepoService } from '../../src/reposerver/index.js';
 import { ensureCrds } from '../../src/server/index.js';
 import { createRepo, type TestRepo } from './git.js';
-import { testKubeConfig, useNamespace, waitUntil, type WaitOptions } from './kube.js';
+import { testKubeConfig, useNamespace, waitFor, waitUntil, type WaitOptions } from './kube.js';
 
 export type Json = Record<string, unknown>;
 
@@ -45,6 +45,12 @@ export interface ControllerFixture {
   stop(options?: { crash?: boolean }): Promise<void>;
   /** Starts another controller on the same namespace (a second replica); the caller stops it. */
   spawn(options?: Partial<ControllerOptions>): Promise<ApplicationController>;
+  /** Stops the git HTTP server (clones and ls-remote fail with "connection refused"). */
+  stopGit(): Promise<void>;
+  /** Serves the repository again, on the same port (the apps' repoURL stays valid). */
+  startGit(): Promise<void>;
+  /** Creates or replaces `argocd-cm` in the fixture's namespace (the controller watches it). */
+  setArgoCdCm(data: Record<string, string>): Promise<void>;
 }
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
@@ -109,6 +115,25 @@ export function useController(options: Partial<ControllerOptions> & { files?: Re
     await fx.repo.publishBare(gitRoot, 'apps');
     gitServer = await startGitHttpServer({ root: gitRoot });
     fx.repoURL = gitServer.urlFor('apps');
+    const gitPort = Number(new URL(gitServer.url).port);
+    fx.stopGit = async () => {
+      await gitServer?.close();
+      gitServer = undefined;
+    };
+    fx.startGit = async () => {
+      if (gitServer !== undefined) return;
+      // The port was ours a moment ago; another process may grab it meanwhile, so retry briefly.
+      const started = await waitFor(`git server back on port ${gitPort}`, () => startGitHttpServer({ root: gitRoot, port: gitPort }).catch(() => undefined), { timeoutMs: 10_000, intervalMs: 200 });
+      gitServer = started;
+    };
+    fx.setArgoCdCm = async (data) => {
+      const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cm', namespace: fx.ns, labels: { 'app.kubernetes.io/part-of': 'argocd' } }, data };
+      try {
+        await fx.core.replaceNamespacedConfigMap({ name: 'argocd-cm', namespace: fx.ns, body });
+      } catch {
+        await fx.core.createNamespacedConfigMap({ namespace: fx.ns, body });
+      }
+    };
     fx.push = async (message, files, remove = []) => {
       if (remove.length > 0) await fx.repo.removeFiles(remove);
       const sha = await fx.repo.commit(message, { files });
