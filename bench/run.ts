@@ -4,8 +4,9 @@ import { engineBenchmarks } from './engine.bench.js';
 import { engineSyncBenchmarks } from './engine-sync.bench.js';
 import { report, type BenchResult, type Benchmark } from './harness.js';
 import { renderBenchmarks } from './render.js';
+import { serverBenchmarks } from './server.js';
 
-const benchmarks: Benchmark[] = [engineBenchmarks, engineSyncBenchmarks, renderBenchmarks, controllerBenchmarks];
+const benchmarks: Benchmark[] = [engineBenchmarks, engineSyncBenchmarks, renderBenchmarks, controllerBenchmarks, serverBenchmarks];
 const only = process.argv.slice(2);
 const results: BenchResult[] = [];
 for (const bench of benchmarks) {

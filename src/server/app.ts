@@ -12,7 +12,7 @@ import { KAWA_VERSION } from '../version.js';
 import { Auditor } from './audit.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GitMirrorCache } from '../git/mirror.js';
-import type { AccountStore, LoginService, SessionManager } from './auth/index.js';
+import { OidcService, type AccountStore, type LoginService, type SessionManager } from './auth/index.js';
 import { authenticationHook, rbacSafetyNet, trackRoutes, type RouteInfo } from './guard.js';
 import { answerFor, grpcCodes, problemsOf, RequestValidationError } from './http-errors.js';
 import { ServerMetrics } from './metrics.js';
@@ -23,10 +23,13 @@ import { applicationRoutes } from './routes/applications.js';
 import { projectRoutes } from './routes/projects.js';
 import { clusterRoutes, repositoryRoutes } from './routes/repositories.js';
 import { sessionRoutes } from './routes/session.js';
+import { ssoRoutes } from './routes/sso.js';
 import { systemRoutes } from './routes/system.js';
 import type { ZodApp } from './routes/types.js';
 import { schemaRegistry } from './schemas.js';
 import { streamRoutes } from './streams/route.js';
+import { namespacedAppListWatch } from './streams/app-watch.js';
+import { AppCache, PreSerialized } from './services/app-cache.js';
 import { ApplicationService } from './services/applications.js';
 import { ClusterService, restClusterProbe, type ClusterProbe } from './services/clusters.js';
 import { ProjectService } from './services/projects.js';
@@ -51,6 +54,8 @@ export interface ServerDeps {
   readonly sessions: SessionManager;
   readonly login: LoginService;
   readonly rbac: RbacService;
+  /** SSO (default: one reading argocd-cm/argocd-secret through `core`; give SessionManager the same one as `federated`). */
+  readonly oidc?: OidcService;
   /** Logged-out sessions; give the same one to the SessionManager's `isRevoked`. */
   readonly revocations?: SessionRevocations;
   /** The control-plane namespace (default `argocd`). */
@@ -83,6 +88,8 @@ export interface ServerDeps {
   readonly clusterProbe?: ClusterProbe;
   /** Live state of destination clusters and rendered desired state (the controller's, or assembleServer's default). */
   readonly liveState?: LiveStateSource;
+  /** Serve Application reads from a watch cache (default true when `streams` says how to watch). */
+  readonly cacheApplications?: boolean;
   /** Close `liveState` with the server (it was built for this server alone). */
   readonly closeLiveState?: boolean;
 }
@@ -100,18 +107,33 @@ function serializerFor(validate: boolean) {
   return ({ schema, method, url }: { schema: unknown; method: string; url: string }) => {
     const zod = schema instanceof z.ZodType ? schema : undefined;
     return (data: unknown): string => {
+      const value = data instanceof PreSerialized ? data.value : data;
       if (validate && zod !== undefined) {
-        const result = zod.safeParse(data, { reportInput: true });
+        const result = zod.safeParse(value, { reportInput: true });
         if (!result.success) {
           throw new BugError(`the response of ${method} ${url} does not match its schema: ${problemsOf(result.error.issues).map((p) => `${p.path}: ${p.message}`).join('; ')}`);
         }
       }
-      return JSON.stringify(data);
+      return data instanceof PreSerialized ? data.json() : JSON.stringify(data);
     };
   };
 }
 
 const PART_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'path parameter', headers: 'headers' };
+
+/**
+ * The Application watch cache, when there is something to watch with: the streams' kubeconfig (every
+ * namespace) or their injected list+watch (the control-plane namespace only). Off with `cacheApplications: false`.
+ */
+function appCacheFor(deps: ServerDeps, namespace: string, log: FastifyBaseLogger): AppCache | undefined {
+  const settings = deps.streams ?? {};
+  if (deps.cacheApplications === false || (settings.kubeConfig === undefined && settings.listWatch === undefined)) return undefined;
+  return new AppCache({
+    listWatchFor: (ns) => (ns === namespace && settings.listWatch !== undefined ? settings.listWatch : settings.kubeConfig === undefined ? undefined : namespacedAppListWatch(settings.kubeConfig, ns)),
+    ...(settings.ringSize === undefined ? {} : { ringSize: settings.ringSize }),
+    log,
+  });
+}
 
 export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
   const namespace = deps.namespace ?? DEFAULT_NAMESPACE;
@@ -175,8 +197,12 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/swagger-ui' });
 
-  const store = new ArgoStore(deps.custom, deps.core);
+  const appCache = appCacheFor(deps, namespace, app.log);
+  const store = new ArgoStore(deps.custom, deps.core, (plural, ns, name, result, deleted) => {
+    if (plural === 'applications') appCache?.noteWrite(ns, name, result, deleted);
+  });
   const ctx = {
+    appCache,
     store,
     audit: new Auditor(deps.core, now, app.log),
     namespace,
@@ -192,6 +218,7 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
   app.addHook('preClose', async () => {
     for (const writer of liveWriters) writer.end();
     if (deps.closeLiveState === true) await deps.liveState?.close();
+    await appCache?.stop();
   });
   const routeDeps = {
     applications: new ApplicationService(ctx),
@@ -202,6 +229,7 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
     live: new LiveService(deps.liveState, deps.core),
     liveSource: deps.liveState,
     streamSettings: deps.streams ?? {},
+    appCache,
     onStreamOpened: (writer: SseWriter) => {
       liveWriters.add(writer);
       writer.onClosed(() => liveWriters.delete(writer));
@@ -209,6 +237,7 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
     rbac: deps.rbac,
     sessions: deps.sessions,
     login: deps.login,
+    oidc: deps.oidc ?? new OidcService({ core: deps.core, namespace }),
     revocations: deps.revocations ?? new SessionRevocations(),
     metrics,
     secureCookies: deps.secureCookies === true,
@@ -226,6 +255,7 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
   });
   systemRoutes(app, routeDeps);
   sessionRoutes(app, routeDeps);
+  ssoRoutes(app, routeDeps, namespace);
   applicationRoutes(app, routeDeps);
   projectRoutes(app, routeDeps);
   repositoryRoutes(app, routeDeps);

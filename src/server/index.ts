@@ -10,7 +10,7 @@
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
-import { AccountStore, LoginService, SessionManager, bootstrapAuth } from './auth/index.js';
+import { AccountStore, LoginService, OidcService, SessionManager, bootstrapAuth, federatedTokens } from './auth/index.js';
 import { buildServer, DEFAULT_NAMESPACE, type KawaServer } from './app.js';
 import { ensureCrds, ensureDefaultProject } from './bootstrap.js';
 import { RbacService, loadProjectRoles } from './rbac/index.js';
@@ -68,6 +68,8 @@ export interface AssembleOptions extends Omit<StartOptions, 'host' | 'port' | 'r
    * (as `in-cluster`) and a RepoService of the server's own.
    */
   readonly liveState?: LiveStateSource;
+  /** Serve Application reads from a watch cache (default true); false: a LIST/GET per request (benchmarks compare the two). */
+  readonly cacheApplications?: boolean;
   /** Where the default live-state source keeps git mirrors (default ~/.cache/kawa/repos; checkouts go to its sibling `work`). */
   readonly repoCacheRoot?: string;
 }
@@ -102,8 +104,12 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
   for (const problem of (await accounts.load()).problems) logger.warn(problem);
 
   const revocations = new SessionRevocations();
+  const rbac = await RbacService.create();
+  const oidc = new OidcService({ core, namespace });
   const sessions = new SessionManager({
     settings: accounts,
+    // Group claims are read with argocd-rbac-cm `scopes` as they are when the token is checked.
+    federated: federatedTokens(oidc, () => rbac.enforcer.scopes),
     isRevoked: (id) => revocations.isRevoked(id),
     projectRole: async (project, role) => {
       const obj = await store.get('appprojects', namespace, project);
@@ -111,7 +117,6 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
     },
   });
   const login = await LoginService.create({ settings: accounts, sessions });
-  const rbac = await RbacService.create();
   const sources: RbacSources = { rbac, core, store, namespace, log: logger };
   await reloadRbac(sources);
 
@@ -135,6 +140,7 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
     sessions,
     login,
     rbac,
+    oidc,
     revocations,
     namespace,
     logger,
@@ -144,6 +150,7 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
     ...(options.applicationNamespaces === undefined ? {} : { applicationNamespaces: options.applicationNamespaces }),
     ...(options.validateResponses === undefined ? {} : { validateResponses: options.validateResponses }),
     ...(options.refreshWaitMs === undefined ? {} : { refreshWaitMs: options.refreshWaitMs }),
+    ...(options.cacheApplications === undefined ? {} : { cacheApplications: options.cacheApplications }),
     onProjectsChanged: () => reloadProjectRoles(sources),
     accounts,
     kubeConfig: kc,

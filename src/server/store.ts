@@ -91,11 +91,20 @@ export function kubeFailure(err: unknown, what: string): KubeFailure {
 
 type Plural = 'applications' | 'appprojects';
 
+/** Told about every write that succeeded: what the API server answered (the AppCache's read-your-writes). */
+export type WriteObserver = (plural: Plural, namespace: string, name: string, result: unknown, deleted: boolean) => void;
+
 export class ArgoStore {
   constructor(
     private readonly custom: CustomObjectsClient,
     private readonly core: CoreClient,
+    private readonly onWrite: WriteObserver = () => undefined,
   ) {}
+
+  private wrote<T>(plural: Plural, namespace: string, name: string, result: T, deleted = false): T {
+    this.onWrite(plural, namespace, name, result, deleted);
+    return result;
+  }
 
   private ref(plural: Plural, namespace: string): { group: string; version: string; plural: Plural; namespace: string } {
     return { group: ARGOPROJ_GROUP, version: ARGOPROJ_VERSION, plural, namespace };
@@ -126,7 +135,7 @@ export class ArgoStore {
 
   async create(plural: Plural, namespace: string, body: KubeJson): Promise<KubeJson> {
     try {
-      return asObject(await this.custom.createNamespacedCustomObject({ ...this.ref(plural, namespace), body, fieldManager: FIELD_MANAGER }));
+      return this.wrote(plural, namespace, nameOf(body), asObject(await this.custom.createNamespacedCustomObject({ ...this.ref(plural, namespace), body, fieldManager: FIELD_MANAGER })));
     } catch (err) {
       throw kubeFailure(err, `creating ${plural} ${namespace}/${nameOf(body)}`);
     }
@@ -135,7 +144,7 @@ export class ArgoStore {
   /** A full update; the body's resourceVersion makes it conditional (409 when someone wrote in between). */
   async replace(plural: Plural, namespace: string, body: KubeJson): Promise<KubeJson> {
     try {
-      return asObject(await this.custom.replaceNamespacedCustomObject({ ...this.ref(plural, namespace), name: nameOf(body), body, fieldManager: FIELD_MANAGER }));
+      return this.wrote(plural, namespace, nameOf(body), asObject(await this.custom.replaceNamespacedCustomObject({ ...this.ref(plural, namespace), name: nameOf(body), body, fieldManager: FIELD_MANAGER })));
     } catch (err) {
       throw kubeFailure(err, `updating ${plural} ${namespace}/${nameOf(body)}`);
     }
@@ -144,8 +153,11 @@ export class ArgoStore {
   /** Write the status subresource (Applications have one; see model/crds.ts). */
   async replaceStatus(plural: Plural, namespace: string, body: KubeJson): Promise<KubeJson> {
     try {
-      return asObject(
-        await this.custom.replaceNamespacedCustomObjectStatus({ ...this.ref(plural, namespace), name: nameOf(body), body, fieldManager: FIELD_MANAGER }),
+      return this.wrote(
+        plural,
+        namespace,
+        nameOf(body),
+        asObject(await this.custom.replaceNamespacedCustomObjectStatus({ ...this.ref(plural, namespace), name: nameOf(body), body, fieldManager: FIELD_MANAGER })),
       );
     } catch (err) {
       throw kubeFailure(err, `updating the status of ${plural} ${namespace}/${nameOf(body)}`);
@@ -154,7 +166,8 @@ export class ArgoStore {
 
   async delete(plural: Plural, namespace: string, name: string): Promise<void> {
     try {
-      await this.custom.deleteNamespacedCustomObject({ ...this.ref(plural, namespace), name });
+      // The answer is the object (finalizers keep it, with a deletionTimestamp) or a Status (it is gone).
+      this.wrote(plural, namespace, name, (await this.custom.deleteNamespacedCustomObject({ ...this.ref(plural, namespace), name })) as unknown, true);
     } catch (err) {
       throw kubeFailure(err, `deleting ${plural} ${namespace}/${name}`);
     }

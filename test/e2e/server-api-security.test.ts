@@ -108,7 +108,7 @@ describe('every protected route', () => {
     expect(protectedRoutes.sort()).toEqual(Object.keys(SAMPLES).sort());
     const publicRoutes = routes.filter((r) => r.auth.kind === 'public').map((r) => `${r.method} ${r.url}`);
     for (const route of publicRoutes) {
-      expect(route).toMatch(/^(GET|HEAD) (\/api\/version|\/healthz|\/metrics|\/swagger\.json|\/swagger-ui.*|\/|\/\*|\/assets\/\*)$|^POST \/api\/v1\/session$|^POST \/api\/webhook$/);
+      expect(route).toMatch(/^(GET|HEAD) (\/api\/version|\/api\/v1\/settings|\/auth\/(login|callback|logout)|\/healthz|\/metrics|\/swagger\.json|\/swagger-ui.*|\/|\/\*|\/assets\/\*)$|^POST \/api\/v1\/session$|^POST \/api\/webhook$/);
     }
   });
 

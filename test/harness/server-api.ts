@@ -29,6 +29,8 @@ export interface ApiFixture {
   accounts: AccountStore;
   sessions: SessionManager;
   app: KawaServer;
+  /** Re-read argocd-rbac-cm and the project roles now (the server also does it after project changes). */
+  reloadRbac(): Promise<void>;
   adminPassword: string;
   adminToken: string;
   /** Bearer headers for a token. */
@@ -45,7 +47,16 @@ const group = 'argoproj.io';
 const version = 'v1alpha1';
 
 /** Call at the top of a test file; the fields are filled in by its beforeAll. */
-export function useApiServer(prefix: string, options: { bodyLimit?: number; assemble?: () => Partial<AssembleOptions> } = {}): ApiFixture {
+export interface ApiServerOptions {
+  bodyLimit?: number;
+  assemble?: () => Partial<AssembleOptions>;
+  /** More argocd-cm data (read when the fixture starts, so it may use values of earlier beforeAll hooks). */
+  configMap?: () => Record<string, string>;
+  /** Lines appended to the fixture's policy.csv. */
+  rbacPolicy?: string;
+}
+
+export function useApiServer(prefix: string, options: ApiServerOptions = {}): ApiFixture {
   const namespace = useNamespace(prefix);
   // Filled in by beforeAll below; tests only read it from inside their own hooks and cases.
   const fixture = {} as ApiFixture;
@@ -60,10 +71,10 @@ export function useApiServer(prefix: string, options: { bodyLimit?: number; asse
     await ensureCrds(kc.makeApiClient(ApiextensionsV1Api));
     await core.createNamespacedConfigMap({
       namespace: ns,
-      body: { metadata: { name: 'argocd-cm' }, data: Object.fromEntries(ACCOUNTS.map((a) => [`accounts.${a}`, 'login, apiKey'])) },
+      body: { metadata: { name: 'argocd-cm' }, data: { ...Object.fromEntries(ACCOUNTS.map((a) => [`accounts.${a}`, 'login, apiKey'])), ...options.configMap?.() } },
     });
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'argocd-rbac-cm' }, data: { 'policy.csv': RBAC_POLICY } } });
-    const { app, accounts, sessions } = await assembleServer({
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'argocd-rbac-cm' }, data: { 'policy.csv': `${RBAC_POLICY}${options.rbacPolicy ?? ''}` } } });
+    const { app, accounts, sessions, reloadRbac } = await assembleServer({
       kubeConfig: kc,
       namespace: ns,
       logger: pino({ level: 'silent' }),
@@ -76,7 +87,7 @@ export function useApiServer(prefix: string, options: { bodyLimit?: number; asse
     const initial = await core.readNamespacedSecret({ name: INITIAL_ADMIN_SECRET, namespace: ns });
     const adminPassword = Buffer.from(initial.data?.['password'] ?? '', 'base64').toString('utf8');
 
-    Object.assign(fixture, { kc, custom, core, accounts, sessions, app, adminPassword });
+    Object.assign(fixture, { kc, custom, core, accounts, sessions, app, adminPassword, reloadRbac });
     fixture.loginAs = async (username, password = PASSWORD) => {
       const res = await app.inject({ method: 'POST', url: '/api/v1/session', payload: { username, password } });
       if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.statusCode} ${res.body}`);

@@ -40,8 +40,26 @@ export {
   rbacSubjectOf,
   revokeApiKey,
   type IssueOptions,
+  type FederatedTokens,
   type SessionManagerOptions,
+  type SsoIdentity,
   type TokenKind,
   type VerifiedToken,
 } from './sessions.js';
 export { LoginThrottle, LoginThrottledError, constantTimeEqual, type ThrottleOptions } from './throttle.js';
+export {
+  CALLBACK_PATH,
+  CLI_REDIRECT_URL,
+  DEFAULT_OIDC_SCOPES,
+  OidcService,
+  STATE_COOKIE,
+  federatedTokens,
+  identityOf,
+  parseOidcConfig,
+  safeReturnUrl,
+  stateCookie,
+  type IdTokenClaims,
+  type OidcConfig,
+  type OidcServiceOptions,
+  type SsoSettings,
+} from './oidc.js';

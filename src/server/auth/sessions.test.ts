@@ -262,3 +262,65 @@ describe('rbacSubjectOf', () => {
     expect(rbacSubjectOf({ kind: 'session', user: 'bob', groups: [], id: 'x', issuedAt: new Date(T0), expiresAt: undefined })).toEqual({ user: 'bob', groups: [] });
   });
 });
+
+describe('SSO sessions', () => {
+  const IDP = 'https://idp.example.com';
+  let trusted: Set<string>;
+  let federatedSeen: string[];
+  let sso: SessionManager;
+
+  beforeEach(() => {
+    trusted = new Set([IDP]);
+    federatedSeen = [];
+    sso = new SessionManager({
+      settings,
+      now: () => clock,
+      isRevoked: (id) => loggedOut.has(id),
+      federated: {
+        isTrustedIssuer: (iss) => Promise.resolve(trusted.has(iss)),
+        verify: (token) => {
+          federatedSeen.push(token);
+          return Promise.resolve({ kind: 'sso', user: 'from-idp', groups: ['g'], issuer: IDP, id: undefined, issuedAt: new Date(clock), expiresAt: undefined });
+        },
+      },
+    });
+  });
+
+  it('issues a session for the provider subject with its groups and email', async () => {
+    const token = await sso.issueSsoSession({ sub: 'CgNib2I', issuer: IDP, groups: ['devs', 'ops'], email: 'bob@example.com' });
+    expect(decodeJwt(token)).toMatchObject({ iss: 'argocd', sub: 'CgNib2I', sso: IDP, groups: ['devs', 'ops'], email: 'bob@example.com', exp: nowSec() + 24 * 3600 });
+    const verified = await sso.verifyToken(token);
+    expect(verified).toMatchObject({ kind: 'sso', user: 'CgNib2I', groups: ['devs', 'ops'], issuer: IDP, email: 'bob@example.com' });
+    expect(rbacSubjectOf(verified)).toEqual({ user: 'CgNib2I', groups: ['devs', 'ops'] });
+  });
+
+  it('refuses a subject that names a local account, at issue and at verification', async () => {
+    await expect(sso.issueSsoSession({ sub: 'alice', issuer: IDP, groups: [] })).rejects.toMatchObject({ code: errorCodes.AUTH_INVALID_TOKEN });
+    const token = await sso.issueSsoSession({ sub: 'carol', issuer: IDP, groups: [] });
+    settings.cm['accounts.carol'] = 'login';
+    await expect(sso.verifyToken(token)).rejects.toThrow(/local account/);
+    await expect(sso.verifyToken(token)).rejects.toMatchObject({ code: errorCodes.AUTH_INVALID_TOKEN });
+  });
+
+  it('stops accepting sessions once their provider is no longer configured', async () => {
+    const token = await sso.issueSsoSession({ sub: 'u', issuer: IDP, groups: [] });
+    trusted.clear();
+    await expect(sso.verifyToken(token)).rejects.toThrow(/no longer configured/);
+    await expect(sso.verifyToken(token)).rejects.toMatchObject({ code: errorCodes.AUTH_INVALID_TOKEN });
+  });
+
+  it('honours logout', async () => {
+    const token = await sso.issueSsoSession({ sub: 'u', issuer: IDP, groups: [] });
+    loggedOut.add(String(decodeJwt(token).jti));
+    await expect(sso.verifyToken(token)).rejects.toMatchObject({ code: errorCodes.AUTH_REVOKED });
+  });
+
+  it("hands tokens of the provider's issuer to the provider, and no others", async () => {
+    const fromIdp = await sign({ iss: IDP, sub: 'x' }, 'whatever');
+    expect(await sso.verifyToken(fromIdp)).toMatchObject({ kind: 'sso', user: 'from-idp' });
+    expect(federatedSeen).toEqual([fromIdp]);
+    const foreign = await sign({ iss: 'https://other', sub: 'x' }, 'whatever');
+    await expect(sso.verifyToken(foreign)).rejects.toMatchObject({ code: errorCodes.AUTH_INVALID_TOKEN });
+    expect(federatedSeen).toEqual([fromIdp]);
+  });
+});

@@ -3,6 +3,12 @@
 //   session      iss=argocd  sub=<account>:login     iat, nbf, exp = iat + users.session.duration, jti
 //   API key      iss=argocd  sub=<account>:apiKey    iat, nbf, [exp], jti = the id in accounts.<account>.tokens
 //   project role iss=argocd  sub=proj:<project>:<role>  iat, nbf, [exp], jti = the id in the role's jwtTokens
+//   SSO session  iss=argocd  sub=<the provider's sub>    iat, nbf, exp, jti, sso = <provider issuer>, groups, email
+//
+// An SSO session is kawa's own JWT issued after an OIDC login (oidc.ts): it is valid while that provider
+// is still the configured one, and its subject may not be the name of a local account (an IdP user called
+// `admin` must not inherit `g, admin, role:admin`). A token whose `iss` is the configured provider is an
+// id_token from the provider itself (the CLI's PKCE flow) and is verified by the provider's JWKS instead.
 //
 // `sub` carries the capability after a `:` (as Argo CD's local-user tokens do) so a session can never pass
 // for an API key or the reverse; account names cannot contain `:`, and a bare `sub` (tokens from Argo CD
@@ -14,7 +20,7 @@
 // with milliseconds, so a password change voids a session issued earlier in the same second while a
 // login right after the change stays valid.
 import { randomUUID } from 'node:crypto';
-import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { SignJWT, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { UserError, errorCodes, messageOf } from '../../errors.js';
 import type { RbacSubject } from '../rbac/enforcer.js';
 import { parseProjectRoleSubject, projectRoleSubject, type ProjectRole } from '../rbac/projects.js';
@@ -25,14 +31,17 @@ const ALGORITHM = 'HS256';
 /** Longer than any token kawa issues by far; bounds the work a garbage header can cause. */
 const MAX_TOKEN_LENGTH = 8192;
 
-export type TokenKind = 'session' | 'apiKey' | 'projectRole';
+export type TokenKind = 'session' | 'apiKey' | 'projectRole' | 'sso';
 
 export interface VerifiedToken {
   readonly kind: TokenKind;
   /** The account name, or `proj:<project>:<role>`. */
   readonly user: string;
-  /** Local accounts and project tokens have none; SSO tokens (later) carry theirs. */
+  /** Local accounts and project tokens have none; SSO tokens carry theirs. */
   readonly groups: readonly string[];
+  /** SSO: the provider's issuer, which userinfo reports as `iss` (so the UI knows this is no local user). */
+  readonly issuer?: string;
+  readonly email?: string;
   readonly project?: string;
   readonly role?: string;
   /** The `jti`. */
@@ -51,6 +60,24 @@ export interface SessionManagerOptions {
   readonly now?: () => number;
   /** Allowed clock skew, in seconds, for a token's `iat` lying in the future (several server replicas). */
   readonly futureIatToleranceSec?: number;
+  /** The SSO provider: says which issuers it owns and verifies their tokens (bearer id_tokens). */
+  readonly federated?: FederatedTokens;
+}
+
+/** What SessionManager needs from SSO (OidcService via ssoTokens()). */
+export interface FederatedTokens {
+  /** Whether `issuer` is the configured provider. */
+  isTrustedIssuer(issuer: string): Promise<boolean>;
+  /** Verify a token the provider signed and say who it is. */
+  verify(token: string): Promise<VerifiedToken>;
+}
+
+/** Who an SSO login established (from the id_token's claims). */
+export interface SsoIdentity {
+  readonly sub: string;
+  readonly issuer: string;
+  readonly groups: readonly string[];
+  readonly email?: string | undefined;
 }
 
 export interface IssueOptions {
@@ -104,6 +131,27 @@ export class SessionManager {
     });
   }
 
+  /**
+   * A session for a user the SSO provider vouched for. Refused when `sub` names a local account, so an
+   * IdP user can never take over a local account's RBAC grants.
+   */
+  async issueSsoSession(identity: SsoIdentity): Promise<string> {
+    const settings = await this.settings.load();
+    if (settings.accounts.has(identity.sub)) throw invalid(`the SSO subject ${JSON.stringify(identity.sub)} is the name of a local account`);
+    const nowMs = this.now();
+    const seconds = Math.floor(nowMs / 1000);
+    return this.sign(settings, {
+      sub: identity.sub,
+      iat: nowMs / 1000,
+      nbf: seconds,
+      exp: seconds + Math.max(1, Math.round(settings.sessionDurationMs / 1000)),
+      jti: randomUUID(),
+      sso: identity.issuer,
+      groups: [...identity.groups],
+      ...(identity.email === undefined ? {} : { email: identity.email }),
+    });
+  }
+
   /** An API key for `account` and its list entry; it is only valid once the entry is stored (see createApiKey). */
   async issueApiKey(account: string, options: IssueOptions = {}): Promise<{ token: string; entry: TokenEntry }> {
     const settings = await this.settings.load();
@@ -129,6 +177,13 @@ export class SessionManager {
    */
   async verifyToken(token: string): Promise<VerifiedToken> {
     if (token === '' || token.length > MAX_TOKEN_LENGTH) throw invalid('it is empty or too long');
+    const federated = await this.federatedIssuer(token);
+    if (federated !== undefined) {
+      const verified = await federated.verify(token);
+      const current = await this.settings.load();
+      if (current.accounts.has(verified.user)) throw invalid(`the SSO subject ${JSON.stringify(verified.user)} is the name of a local account`);
+      return verified;
+    }
     let alg: unknown;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -163,6 +218,9 @@ export class SessionManager {
     if (iat > nowMs / 1000 + (this.options.futureIatToleranceSec ?? 60)) throw invalid('it was issued in the future');
     const base = { id: jti, issuedAt: new Date(Math.round(iat * 1000)), expiresAt: exp === undefined ? undefined : new Date(exp * 1000) };
 
+    const sso = payload['sso'];
+    if (sso !== undefined) return this.checkSsoSession(settings, sub, sso, payload, base);
+
     const projectRole = parseProjectRoleSubject(sub);
     if (projectRole !== undefined) {
       await this.checkProjectToken(projectRole.project, projectRole.role, iat, jti, nowMs);
@@ -184,6 +242,38 @@ export class SessionManager {
     }
     if (jti !== undefined && (await this.options.isRevoked?.(jti)) === true) throw revoked('the session was logged out');
     return { kind: 'session', user: account.name, groups: [], ...base };
+  }
+
+  /** The SSO provider when `token` claims to come from it (its `iss`); undefined for kawa's own tokens. */
+  private async federatedIssuer(token: string): Promise<FederatedTokens | undefined> {
+    const federated = this.options.federated;
+    if (federated === undefined) return undefined;
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+    } catch {
+      return undefined;
+    }
+    return typeof iss === 'string' && iss !== TOKEN_ISSUER && (await federated.isTrustedIssuer(iss)) ? federated : undefined;
+  }
+
+  private async checkSsoSession(
+    settings: AuthSettings,
+    sub: string,
+    sso: unknown,
+    payload: JWTPayload,
+    base: Pick<VerifiedToken, 'id' | 'issuedAt' | 'expiresAt'>,
+  ): Promise<VerifiedToken> {
+    if (typeof sso !== 'string' || sso === '') throw invalid('its sso claim is not an issuer');
+    if (this.options.federated === undefined || !(await this.options.federated.isTrustedIssuer(sso))) throw invalid(`SSO with ${sso} is no longer configured`);
+    if (settings.accounts.has(sub)) throw invalid(`the SSO subject ${JSON.stringify(sub)} is the name of a local account`);
+    if (payload.exp === undefined) throw invalid('an SSO session must expire');
+    const groups = payload['groups'];
+    if (groups !== undefined && !(Array.isArray(groups) && groups.every((g) => typeof g === 'string'))) throw invalid('its groups claim is not a list of strings');
+    if (base.id !== undefined && (await this.options.isRevoked?.(base.id)) === true) throw revoked('the session was logged out');
+    const email = payload['email'];
+    const groupList = Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [];
+    return { kind: 'sso', user: sub, groups: groupList, issuer: sso, ...(typeof email === 'string' ? { email } : {}), ...base };
   }
 
   private checkApiKey(account: Account, jti: string | undefined, nowMs: number): void {

@@ -20,6 +20,7 @@ import {
   nameParamsSchema,
   updateQuerySchema,
 } from '../schemas.js';
+import { PreSerialized, jsonOf } from '../services/app-cache.js';
 import { passThrough, type RouteDeps, type ZodApp } from './types.js';
 
 const tags = ['ApplicationService'];
@@ -43,7 +44,10 @@ export function applicationRoutes(app: ZodApp, deps: RouteDeps): void {
         repo: q.repo,
         appNamespace: q.appNamespace,
       });
-      return { metadata: list.resourceVersion === undefined ? {} : { resourceVersion: list.resourceVersion }, items: passThrough<AppResponse[]>(list.items) };
+      const metadata = list.resourceVersion === undefined ? {} : { resourceVersion: list.resourceVersion };
+      const answer = { metadata, items: passThrough<AppResponse[]>(list.items) };
+      // Each app's JSON is made once per version of it (see PreSerialized).
+      return passThrough<typeof answer>(new PreSerialized(answer, () => `{"metadata":${JSON.stringify(metadata)},"items":[${list.items.map(jsonOf).join(',')}]}`));
     },
   });
 

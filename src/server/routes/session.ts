@@ -61,7 +61,7 @@ export function sessionRoutes(app: ZodApp, deps: RouteDeps): void {
     handler: (request, reply) => {
       const caller = request.caller;
       // Only login sessions can be logged out; API keys and project tokens are revoked by deleting their id.
-      if (caller?.token.kind === 'session' && caller.token.id !== undefined) deps.revocations.revoke(caller.token.id, caller.token.expiresAt);
+      if ((caller?.token.kind === 'session' || caller?.token.kind === 'sso') && caller.token.id !== undefined) deps.revocations.revoke(caller.token.id, caller.token.expiresAt);
       reply.header('set-cookie', sessionCookie('', { secure: deps.secureCookies }));
       return {};
     },
@@ -74,7 +74,8 @@ export function sessionRoutes(app: ZodApp, deps: RouteDeps): void {
     config: { auth: { kind: 'authenticated' } },
     handler: (request) => {
       const caller = request.caller;
-      return caller === undefined ? { loggedIn: false } : { loggedIn: true, username: caller.user, iss: TOKEN_ISSUER, groups: [...caller.token.groups] };
+      // SSO users report their provider as `iss`: Argo CD's UI offers a password change only for iss=argocd.
+      return caller === undefined ? { loggedIn: false } : { loggedIn: true, username: caller.user, iss: caller.token.issuer ?? TOKEN_ISSUER, groups: [...caller.token.groups] };
     },
   });
 }

@@ -1,10 +1,11 @@
 // What route modules get: the fastify instance with zod typing, and the services.
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { AccountStore, LoginService, SessionManager } from '../auth/index.js';
+import type { AccountStore, LoginService, OidcService, SessionManager } from '../auth/index.js';
 import type { RbacService } from '../rbac/index.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { SessionRevocations } from '../revocations.js';
+import type { AppCache } from '../services/app-cache.js';
 import type { ApplicationService } from '../services/applications.js';
 import type { ClusterService } from '../services/clusters.js';
 import type { ProjectService } from '../services/projects.js';
@@ -26,11 +27,15 @@ export interface RouteDeps {
   /** Undefined: the live-state routes answer 503. */
   readonly liveSource: LiveStateSource | undefined;
   readonly streamSettings: SseOptions;
+  /** Applications from watches (lists, gets, the SSE stream); undefined without a Kubernetes client to watch with. */
+  readonly appCache: AppCache | undefined;
   /** Registers an open stream so server.close() can end it. */
   readonly onStreamOpened: (writer: SseWriter) => void;
   readonly rbac: RbacService;
   readonly sessions: SessionManager;
   readonly login: LoginService;
+  /** SSO settings, the provider, id_token checks. */
+  readonly oidc: OidcService;
   readonly revocations: SessionRevocations;
   readonly metrics: ServerMetrics;
   /** Mark the session cookie `Secure` (serve over TLS, or behind a TLS-terminating proxy). */

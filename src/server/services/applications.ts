@@ -27,6 +27,8 @@ import {
   type applicationSyncRequestSchema,
 } from '../schemas.js';
 import { KubeFailure, type KubeJson } from '../store.js';
+import { matchesLabels, parseLabelSelector } from '../streams/selector.js';
+import { listFrom } from './app-cache.js';
 import { MAX_CONFLICT_RETRIES, type ServiceContext } from './context.js';
 import { asApplication, projectFor, projectViolations } from './permissions.js';
 
@@ -80,11 +82,14 @@ export class ApplicationService {
    * Read an app for `action`, with Argo CD's rules about what a refusal may reveal (see the file header).
    * Marks the request authorized on success.
    */
-  async getFor(actor: Actor, action: string, name: string, scope: Scope): Promise<KubeJson> {
+  async getFor(actor: Actor, action: string, name: string, scope: Scope, options: { cached?: boolean } = {}): Promise<KubeJson> {
     const namespace = this.namespaceFor(scope.appNamespace);
     const project = scope.project !== undefined && scope.project !== '' ? scope.project : undefined;
     if (project !== undefined) actor.authorize(RESOURCE, action, this.rbacName(project, namespace, name));
-    const app = await this.ctx.store.get('applications', namespace, name);
+    // Reads may come from the watch cache; an app it does not hold (yet) is still looked up, and writes
+    // always start from the API server's copy (their resourceVersion must be current).
+    const cached = options.cached === true ? (await this.ctx.appCache?.view(namespace))?.get(name) : undefined;
+    const app = cached ?? (await this.ctx.store.get('applications', namespace, name));
     if (app === undefined) {
       if (project !== undefined) throw notFound(`applications.argoproj.io "${name}" not found`);
       throw permissionDenied();
@@ -98,10 +103,13 @@ export class ApplicationService {
     const namespaces = query.appNamespace !== undefined && query.appNamespace !== '' ? [this.namespaceFor(query.appNamespace)] : [this.ctx.namespace, ...this.ctx.appNamespaces];
     let resourceVersion: string | undefined;
     const items: KubeJson[] = [];
+    const selector = query.selector === undefined || query.selector === '' ? undefined : parseLabelSelector(query.selector);
     for (const namespace of namespaces) {
-      const list = await this.ctx.store.list('applications', namespace, query.selector);
+      const view = await this.ctx.appCache?.view(namespace);
+      const list = view === undefined ? await this.ctx.store.list('applications', namespace, query.selector) : listFrom(view);
       resourceVersion ??= list.resourceVersion;
-      items.push(...list.items);
+      // The API server applied the selector to a LIST; the cache holds every app.
+      items.push(...(view === undefined || selector === undefined ? list.items : list.items.filter((app) => matchesLabels(selector, labelsOf(app)))));
     }
     const repo = query.repo === undefined || query.repo === '' ? undefined : normalizeRepoUrl(query.repo);
     const visible = items.filter((app) => {
@@ -116,7 +124,7 @@ export class ApplicationService {
 
   /** GET, optionally asking the controller to refresh first (and waiting, boundedly, until it has). */
   async get(actor: Actor, name: string, scope: Scope & { refresh?: 'normal' | 'hard' | undefined }): Promise<KubeJson> {
-    const app = await this.getFor(actor, 'get', name, scope);
+    const app = await this.getFor(actor, 'get', name, scope, { cached: scope.refresh === undefined });
     if (scope.refresh === undefined) return app;
     const namespace = metaString(app, 'namespace') ?? this.ctx.namespace;
     const refresh = scope.refresh;

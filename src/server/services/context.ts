@@ -1,6 +1,7 @@
 // What the API's services share: the store, the audit trail, the namespaces and the clock.
 import type { Auditor } from '../audit.js';
 import type { ArgoStore } from '../store.js';
+import type { AppCache } from './app-cache.js';
 
 export interface ServiceContext {
   readonly store: ArgoStore;
@@ -13,6 +14,8 @@ export interface ServiceContext {
   readonly sleep: (ms: number) => Promise<void>;
   /** How long `GET …?refresh=` waits for the controller to finish the refresh. */
   readonly refreshWaitMs: number;
+  /** Applications from a watch instead of a LIST per request; absent: always ask the API server. */
+  readonly appCache?: AppCache | undefined;
   /** Called after a project changed, so project roles reach RBAC at once. */
   readonly onProjectsChanged: () => Promise<void>;
 }

@@ -79,16 +79,45 @@ export class AppWatch {
 
   /** Starts the watch (once) and waits up to `timeoutMs` for the first list; false if it did not come. */
   async ready(timeoutMs: number): Promise<boolean> {
-    if (!this.started) {
-      this.started = true;
-      this.informer.start();
-    }
+    this.start();
     if (this.informer.isSynced) return true;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     await Promise.race([this.informer.settled, timeout]);
     clearTimeout(timer);
     return this.informer.isSynced;
+  }
+
+  /** Starts the watch (once) without waiting for it. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.informer.start();
+  }
+
+  /** Whether the first list is in: from then on the cache follows the cluster. */
+  get isSynced(): boolean {
+    return this.informer.isSynced;
+  }
+
+  /** The Application called `name`, as last seen (shared: never mutate it). */
+  get(name: string): KubeJson | undefined {
+    return this.informer.get(name);
+  }
+
+  /** Every Application, as last seen (shared: never mutate them). */
+  values(): IterableIterator<KubeJson> {
+    return this.informer.values();
+  }
+
+  /**
+   * Whether the cache has reached resourceVersion `rv` (it has seen every change up to it). False for a
+   * version that is not a number, which real API servers never give.
+   */
+  reached(rv: string): boolean {
+    const want = versionOf(rv);
+    const now = versionOf(this.position);
+    return want !== undefined && now !== undefined && this.informer.isSynced && now >= want;
   }
 
   /** The current position: the informer's resourceVersion. */

@@ -24,7 +24,8 @@ import { labelsOf, metaString, projectOf } from '../objects.js';
 import { errorResponses, queryList } from '../schemas.js';
 import type { KubeJson } from '../store.js';
 import type { RouteDeps, ZodApp } from '../routes/types.js';
-import { AppWatch, namespacedAppListWatch, type AppEvent } from './app-watch.js';
+import { jsonOf } from '../services/app-cache.js';
+import type { AppWatch, AppEvent } from './app-watch.js';
 import { matchesLabels, parseLabelSelector } from './selector.js';
 import { SseWriter, type SseOptions } from './sse.js';
 
@@ -58,37 +59,22 @@ const streamQuerySchema = z.strictObject({
 
 const unavailable = (message: string): ApiError => new ApiError(errorCodes.KUBE_API_FAILED, 503, grpcCodes.Unavailable, message);
 
-/** JSON of each Application object, once: the informer never mutates stored objects, so it can be shared by all clients. */
-const appJson = new WeakMap<KubeJson, string>();
-
+/** The informer never mutates stored objects, so each one's JSON is shared by all clients (and the list route). */
 function eventData(event: AppEvent): string {
-  let json = appJson.get(event.app);
-  if (json === undefined) {
-    json = JSON.stringify(event.app);
-    appJson.set(event.app, json);
-  }
-  return `{"result":{"type":"${event.type}","application":${json}}}`;
+  return `{"result":{"type":"${event.type}","application":${jsonOf(event.app)}}}`;
 }
 
 export function streamRoutes(app: ZodApp, deps: RouteDeps, server: Pick<ServerDeps, 'custom' | 'streams'>, namespace: string): void {
   const settings = server.streams ?? {};
-  let hub: AppWatch | undefined;
   const writers = new Set<SseWriter>();
 
-  /** The shared watch, started by the first subscriber (building the server opens no connection). */
-  const hubFor = (): AppWatch | undefined => {
-    if (hub !== undefined) return hub;
-    const kubeConfig = settings.kubeConfig;
-    const listWatch = settings.listWatch ?? (kubeConfig === undefined ? undefined : namespacedAppListWatch(kubeConfig, namespace));
-    if (listWatch === undefined) return undefined;
-    hub = new AppWatch({ listWatch, ...(settings.ringSize === undefined ? {} : { ringSize: settings.ringSize }), log: app.log });
-    return hub;
-  };
+  /** The shared watch (the list routes' cache), started by the first subscriber or read. */
+  const hubFor = (): AppWatch | undefined => deps.appCache?.watch(namespace);
 
-  // Open streams would keep server.close() waiting for ever: end them first.
-  app.addHook('preClose', async () => {
+  // Open streams would keep server.close() waiting for ever: end them first (app.ts stops the cache).
+  app.addHook('preClose', () => {
     for (const writer of writers) writer.end();
-    await hub?.stop();
+    return Promise.resolve();
   });
 
   app.route({
