@@ -79,7 +79,7 @@ export const controllerBenchmarks: Benchmark = {
     const tmp = await mkdtemp(path.join(tmpdir(), 'kawa-bench-ctl-'));
     const results: BenchResult[] = [];
     let controller: ApplicationController | undefined;
-    const git = { close: async (): Promise<void> => undefined };
+    const git = { close: (): Promise<void> => Promise.resolve() };
     try {
       for (const name of [ns, dest]) await rest.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
       for (const crd of [applicationCrd(), appProjectCrd()]) {
