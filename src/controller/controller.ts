@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { isTerminal, isoTime, type AppComparison, type OperationRecord, type SyncApp } from '../engine/index.js';
+import { deletionPropagation, isTerminal, isoTime, type AppComparison, type DeletionApp, type DeletionPropagation, type DeletionRecord, type OperationRecord, type SyncApp } from '../engine/index.js';
 import type { HealthCheck } from '../engine/health/index.js';
 import { LuaHealthRuntime, luaHealthCheck, parseHealthCustomizations } from '../engine/health/lua/index.js';
 import { messageOf } from '../errors.js';
@@ -114,6 +114,8 @@ interface AppState {
   };
   renderError?: string;
   running?: { terminate: boolean };
+  /** A deletion runner is in flight. */
+  deleting?: boolean;
   selfHeal: { attempts: number; lastAt: number; revision: string };
   nextRefreshScheduled: boolean;
   lastHealth?: string;
@@ -1027,57 +1029,91 @@ export class ApplicationController {
 
   private async reconcileDeletion(key: string, app: Application, raw: KubeObject): Promise<void> {
     const finalizers = Array.isArray(raw.metadata?.['finalizers']) ? (raw.metadata['finalizers'] as unknown[]).filter((f): f is string => typeof f === 'string') : [];
-    const cascade = finalizers.find((f) => CASCADE_FINALIZERS.includes(f));
-    if (cascade === undefined) return; // no finalizer of ours: Kubernetes deletes it, objects are orphaned
+    const propagation = deletionPropagation(finalizers);
+    if (propagation === undefined) return; // no finalizer of ours: Kubernetes deletes it, its objects are orphaned
+    const st = this.state(key);
+    if (st.deleting) return;
     const cluster = this.registry.find(app.spec.destination);
     const handle = cluster === undefined ? undefined : this.registry.get(cluster.server);
-    if (handle !== undefined) {
-      await handle.ready;
-      if (handle.connection === 'Failed') {
-        await this.writeDeletionError(app, `cannot delete resources: cluster ${handle.server} is unreachable: ${handle.error ?? ''}`);
-        this.queue.add(key, 'compare', 10_000, this.now());
-        return;
-      }
-      const instance = this.instanceName(app);
-      const remaining = handle.cache.objectsOf(instance).filter((obj) => {
-        const opts = obj.metadata?.annotations?.['argocd.argoproj.io/sync-options'] ?? '';
-        return !opts.split(',').map((s) => s.trim()).includes('Delete=false') && obj.metadata?.annotations?.['helm.sh/resource-policy'] !== 'keep';
-      });
-      const live = remaining.filter((obj) => obj.metadata?.deletionTimestamp === undefined);
-      const propagation = cascade === BACKGROUND_FINALIZER ? 'Background' : 'Foreground';
-      const failures: string[] = [];
-      await Promise.all(
-        live.map(async (obj) => {
-          const resource = handle.cache.lookupResource({ group: obj.apiVersion?.includes('/') === true ? (obj.apiVersion.split('/')[0] ?? '') : '', kind: obj.kind ?? '' });
-          if (resource === undefined) return;
-          const ns = resource.namespaced ? `/namespaces/${encodeURIComponent(obj.metadata?.namespace ?? '')}` : '';
-          const base = resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`;
-          try {
-            await handle.rest.request('DELETE', `${base}${ns}/${resource.resource}/${encodeURIComponent(obj.metadata?.name ?? '')}`, {
-              body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: propagation, ...(obj.metadata?.uid === undefined ? {} : { preconditions: { uid: obj.metadata.uid } }) },
-            });
-          } catch (err) {
-            const code = statusCodeOf(err);
-            if (code !== 404 && code !== 409) failures.push(`${obj.kind ?? ''}/${obj.metadata?.name ?? ''}: ${messageOf(err)}`);
-          }
-        }),
-      );
-      if (failures.length > 0) {
-        await this.writeDeletionError(app, `failed to delete resources: ${failures.join('; ')}`);
-        this.queue.add(key, 'compare', 5_000, this.now());
-        return;
-      }
-      if (remaining.length > 0) {
-        // Waiting for the objects to go: the cache's DELETED events re-queue the app; a periodic look names a stuck one.
-        const deletionStarted = Date.parse((raw.metadata as { deletionTimestamp?: string } | undefined)?.deletionTimestamp ?? '') || this.now();
-        if (this.now() - deletionStarted > 120_000) {
-          const stuck = remaining[0];
-          await this.writeDeletionError(app, `waiting for deletion of ${stuck?.kind ?? ''}/${stuck?.metadata?.namespace ?? ''}/${stuck?.metadata?.name ?? ''} (it has finalizers: ${(Array.isArray(stuck?.metadata?.['finalizers']) ? (stuck.metadata['finalizers'] as unknown[]).map(String) : []).join(', ') || 'none'})`);
-        }
-        this.queue.add(key, 'compare', 2_000, this.now());
-        return;
-      }
+    if (handle === undefined) {
+      // The destination is gone from kawa's configuration: nothing can be deleted there; the finalizer goes.
+      await this.removeCascadeFinalizers(key, app, finalizers);
+      return;
     }
+    await handle.ready;
+    if (handle.connection === 'Failed') {
+      await this.writeDeletionError(app, `cannot delete resources: cluster ${handle.server} is unreachable: ${handle.error ?? 'no answer'}`);
+      this.queue.add(key, 'compare', 10_000, this.now());
+      return;
+    }
+    const stored = (app.status as { deletionState?: DeletionRecord } | undefined)?.deletionState;
+    const resumable = stored !== undefined && typeof stored.kawa === 'object' && !isTerminal(stored.phase) ? stored : undefined;
+    if (stored !== undefined && stored.phase === 'Failed' && app.metadata.annotations?.[REFRESH_ANNOTATION] === undefined) {
+      // A failed deletion (a PreDelete hook failed) is tried again when a refresh is asked, not in a loop.
+      await this.writeDeletionError(app, stored.message);
+      return;
+    }
+    st.deleting = true;
+    const run = this.runDeletion(key, app, handle, propagation, resumable)
+      .catch((err: unknown) => {
+        this.options.log.error({ app: key, err: messageOf(err) }, 'deletion failed unexpectedly');
+      })
+      .finally(() => {
+        st.deleting = false;
+        this.runners.delete(run);
+        if (!this.stopped) this.queue.add(key, 'compare', 1_000, this.now());
+      });
+    this.runners.add(run);
+  }
+
+  private async runDeletion(key: string, app: Application, handle: ClusterHandle, propagation: DeletionPropagation, existing: DeletionRecord | undefined): Promise<void> {
+    const persist = async (record: DeletionRecord): Promise<void> => {
+      const current = this.latestApp(key) ?? app;
+      await this.patchStatus(current, [{ op: 'add', path: '/status/deletionState', value: record }], { deletionState: record });
+    };
+    let desired: KubeObject[] = [];
+    let renderFailed: string | undefined;
+    try {
+      desired = (await this.renderApp(app, sourcesOf(app.spec), undefined, handle, false)).objects;
+    } catch (err) {
+      renderFailed = messageOf(err);
+    }
+    const syncOptions = app.spec.syncPolicy?.syncOptions;
+    const deletionApp: DeletionApp & { desired: KubeObject[] } = {
+      name: this.instanceName(app),
+      ...(app.spec.destination.namespace === undefined ? {} : { destinationNamespace: app.spec.destination.namespace }),
+      ...(syncOptions === undefined ? {} : { syncOptions }),
+      desired,
+      ...(renderFailed === undefined ? {} : { renderFailed }),
+    };
+    let record = existing ?? (await handle.engine.startDeletion({ app: deletionApp, persist, propagation }));
+    if (existing === undefined) void this.events.record(this.appRef(app), 'DeletionStarted', `deleting the application's resources (${propagation})`);
+    const control = { terminate: false };
+    let reportedStuck = '';
+    while (!isTerminal(record.phase)) {
+      if (this.stopped || !this.isMine(app)) return;
+      const result = await handle.engine.stepDeletion({ record, app: deletionApp, persist });
+      record = result.record;
+      const stuck = result.stuck.map((o) => `${o.kind}/${o.namespace === '' ? '' : `${o.namespace}/`}${o.name}${o.finalizers.length > 0 ? ` (finalizers: ${o.finalizers.join(', ')})` : ''}`).join('; ');
+      if (stuck !== reportedStuck) {
+        reportedStuck = stuck;
+        if (stuck !== '') await this.writeDeletionError(this.latestApp(key) ?? app, `waiting for deletion of ${stuck}`);
+      }
+      if (result.idle && !result.done) await this.waitForCluster(handle, deletionApp.name, control);
+    }
+    const latest = this.latestApp(key) ?? app;
+    if (record.phase === 'Succeeded') {
+      const finalizers = (latest.metadata.finalizers ?? []).filter((f): f is string => typeof f === 'string');
+      await this.removeCascadeFinalizers(key, latest, finalizers);
+      void this.events.record(this.appRef(latest), 'ResourceDeleted', 'deleted the application and its resources');
+    } else {
+      await this.writeDeletionError(latest, record.message);
+      await this.clearRefreshAnnotation(latest, latest.metadata.annotations?.[REFRESH_ANNOTATION]);
+      void this.events.record(this.appRef(latest), 'DeletionFailed', record.message, 'Warning');
+    }
+  }
+
+  private async removeCascadeFinalizers(key: string, app: Application, finalizers: readonly string[]): Promise<void> {
     const kept = finalizers.filter((f) => !CASCADE_FINALIZERS.includes(f));
     try {
       await this.rest.request('PATCH', this.appPath(app), {
@@ -1087,7 +1123,6 @@ export class ApplicationController {
         ],
         contentType: 'application/json-patch+json',
       });
-      void this.events.record(this.appRef(app), 'ResourceDeleted', 'deleted the application and its resources');
     } catch (err) {
       const code = statusCodeOf(err);
       if (code === 422 || code === 409) this.queue.add(key, 'compare');

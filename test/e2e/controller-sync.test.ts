@@ -1,6 +1,6 @@
 // The controller on the real API server with a real git repository: refresh, manual and automated sync,
 // history, rollback, self-heal, render failure keeping the last state, invalid specs, deletion cascade.
-import { AppsV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { RESOURCES_FINALIZER } from '../../src/controller/index.js';
 import { appSpec, healthOf, syncOf, useController } from '../harness/controller.js';
@@ -121,7 +121,20 @@ describe('controller: sync, history, rollback', () => {
   });
 
   it('deletes the managed objects with the resources finalizer, and orphans them without it', async () => {
-    await fx.push('deletion apps', { 'del/cm.yaml': configMap('to-delete', 'x'), 'keep/cm.yaml': configMap('to-keep', 'y') });
+    const preDelete = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: pre-delete
+  annotations:
+    argocd.argoproj.io/hook: PreDelete
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: main, image: registry.kawa.example/cleanup:1}]
+`;
+    await fx.push('deletion apps', { 'del/cm.yaml': configMap('to-delete', 'x'), 'del/hook.yaml': preDelete, 'keep/cm.yaml': configMap('to-keep', 'y') });
     await fx.createApp('cascade', appSpec(fx.repoURL, fx.dest, 'del', { syncPolicy: { automated: {} } }), { finalizers: [RESOURCES_FINALIZER] });
     await fx.createApp('orphan', appSpec(fx.repoURL, fx.dest, 'keep', { syncPolicy: { automated: {} } }));
     await fx.waitApp('cascade', 'synced', (a) => syncOf(a) === 'Synced');
@@ -129,6 +142,10 @@ describe('controller: sync, history, rollback', () => {
     const plural = { group: 'argoproj.io', version: 'v1alpha1', plural: 'applications', namespace: fx.ns };
     await fx.custom.deleteNamespacedCustomObject({ ...plural, name: 'cascade' });
     await fx.custom.deleteNamespacedCustomObject({ ...plural, name: 'orphan' });
+    // The PreDelete hook runs first (a Job the cluster completes), while the app's ConfigMap is still there.
+    const batch = fx.kc.makeApiClient(BatchV1Api);
+    await waitFor('the PreDelete hook Job', async () => (await batch.listNamespacedJob({ namespace: fx.dest })).items.find((j) => j.metadata?.name?.startsWith('pre-delete') === true), { intervalMs: 50 });
+    expect((await fx.core.readNamespacedConfigMap({ name: 'to-delete', namespace: fx.dest })).data?.['value']).toBe('x');
     await waitUntil('cascade app gone', () => fx.getApp('cascade').then(() => true, () => false), (exists) => !exists);
     await waitUntil('its ConfigMap gone', () => fx.core.readNamespacedConfigMap({ name: 'to-delete', namespace: fx.dest }).then(() => true, () => false), (exists) => !exists);
     expect((await fx.core.readNamespacedConfigMap({ name: 'to-keep', namespace: fx.dest })).data?.['value']).toBe('y');
