@@ -58,6 +58,7 @@ import { ClusterRegistry, type ClusterHandle } from './clusters.js';
 import { EventRecorder } from './events.js';
 import type { ControllerMetrics } from './metrics.js';
 import { ShardManager, shardOf } from './shards.js';
+import { SYNC_BLOCKED_MESSAGE, syncAllowed, type SyncDecision } from './windows.js';
 import { WorkQueue, strongerLevel, type RefreshLevel } from './queue.js';
 import { appendHistory, buildStatus, statusChanged } from './status.js';
 
@@ -613,7 +614,12 @@ export class ApplicationController {
         now: this.now(),
         ...(this.options.selfHealBackoffMs === undefined ? {} : { selfHealBackoffMs: this.options.selfHealBackoffMs }),
       });
-      if (decision.kind === 'sync') {
+      const windows = decision.kind === 'sync' ? this.windowDecision(app, false) : undefined;
+      if (decision.kind === 'sync' && windows?.allowed === false) {
+        // Argo CD's words; the app stays OutOfSync until the window allows it.
+        this.options.log.info({ app: key, reason: windows.reason }, 'Sync prevented by sync window');
+        this.queue.add(key, 'compare', Math.max(1_000, (windows.nextChangeAt ?? this.now() + 60_000) - this.now()), this.now());
+      } else if (decision.kind === 'sync') {
         if (decision.selfHeal) st.selfHeal = { attempts: (st.selfHeal.revision === st.desired.revision ? st.selfHeal.attempts : 0) + 1, lastAt: this.now(), revision: st.desired.revision };
         await this.setOperation(app, decision.operation);
         this.options.log.info({ app: key, revision: st.desired.revision, selfHeal: decision.selfHeal }, 'automated sync initiated');
@@ -658,6 +664,23 @@ export class ApplicationController {
       healthStatus: status.health?.status ?? 'Unknown',
       operation: app.operation === undefined ? '' : 'sync',
       conditions: [...new Set((status.conditions ?? []).map((c) => c.type))],
+    });
+  }
+
+  /** The project's sync windows' verdict for this app now. */
+  private windowDecision(app: Application, manual: boolean, operationStartedAt?: number): SyncDecision {
+    const cluster = this.registry.find(app.spec.destination);
+    return syncAllowed({
+      windows: this.projectOf(app)?.spec.syncWindows,
+      app: {
+        name: app.metadata.name,
+        namespace: app.spec.destination.namespace ?? '',
+        destinationServer: cluster?.server ?? app.spec.destination.server ?? '',
+        destinationName: cluster?.name ?? app.spec.destination.name ?? '',
+      },
+      now: this.now(),
+      manual,
+      ...(operationStartedAt === undefined ? {} : { operationStartedAt }),
     });
   }
 
@@ -833,7 +856,32 @@ export class ApplicationController {
       desired,
     };
 
+    const manual = operation.initiatedBy?.automated !== true;
+    const blockedBy = (startedAt?: number): SyncDecision | undefined => {
+      const decision = this.windowDecision(app, manual, startedAt);
+      return decision.allowed ? undefined : decision;
+    };
+    const waitForWindow = async (decision: SyncDecision, current: OperationRecord | undefined): Promise<void> => {
+      // As Argo CD: the operation stays Running, blocked, and goes on once the window allows it.
+      const message = `${SYNC_BLOCKED_MESSAGE}${decision.reason === undefined ? '' : `: ${decision.reason}`}`;
+      const previous = app.status?.operationState;
+      const since = previous?.phase === 'Running' && previous.message?.startsWith(SYNC_BLOCKED_MESSAGE) === true ? previous.startedAt : isoTime(this.now());
+      const blocked = current === undefined ? { operation, phase: 'Running' as const, message, startedAt: since } : { ...current, message };
+      if (previous?.message === message && current === undefined) {
+        this.queue.add(key, 'compare', Math.max(1_000, (decision.nextChangeAt ?? this.now() + 10_000) - this.now()), this.now());
+        return;
+      }
+      await this.patchStatus(this.latestApp(key) ?? app, [{ op: 'add', path: '/status/operationState', value: blocked }], { operationState: blocked });
+      this.queue.add(key, 'compare', Math.max(1_000, (decision.nextChangeAt ?? this.now() + 10_000) - this.now()), this.now());
+    };
     let record: OperationRecord;
+    if (existing === undefined) {
+      const blocked = blockedBy();
+      if (blocked !== undefined) {
+        await waitForWindow(blocked, undefined);
+        return;
+      }
+    }
     if (existing !== undefined) {
       record = existing;
       this.options.log.info({ app: key, phase: record.phase }, 'resuming operation');
@@ -856,6 +904,11 @@ export class ApplicationController {
       // Stopped, or the shard moved to another replica: leave it Running; its next owner resumes it.
       if (this.stopped || !this.isMine(app)) return;
       if (control.terminate && record.kawa.terminating !== true) record = handle.engine.terminate(record);
+      const blocked = record.kawa.terminating === true ? undefined : blockedBy(Date.parse(record.startedAt));
+      if (blocked !== undefined) {
+        await waitForWindow(blocked, record);
+        return;
+      }
       const result = await handle.engine.step({ record, app: syncApp, persist });
       record = result.record;
       if (result.idle && !result.done) await this.waitForCluster(handle, instance, control);

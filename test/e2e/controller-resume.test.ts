@@ -95,4 +95,40 @@ describe('controller: resume, retry, project rules', () => {
     const created = await fx.kc.makeApiClient(RbacAuthorizationV1Api).readClusterRole({ name: 'kawa-e2e-forbidden' }).then(() => true, () => false);
     expect(created).toBe(false);
   });
+
+  it('sync windows: a deny window blocks automated and manual syncs; manualSync lets a manual one through', async () => {
+    const window = (manualSync: boolean): Record<string, unknown> => ({ kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['windowed'], manualSync });
+    await fx.custom.createNamespacedCustomObject({
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      namespace: fx.ns,
+      plural: 'appprojects',
+      body: {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: 'frozen', namespace: fx.ns },
+        spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }], syncWindows: [window(false)] },
+      },
+    });
+    await fx.createApp('windowed', { ...appSpec(fx.repoURL, fx.dest, 'waves'), project: 'frozen', syncPolicy: { automated: {} } });
+    const outOfSync = await fx.waitApp('windowed', 'OutOfSync', (a) => syncOf(a) === 'OutOfSync');
+    expect(outOfSync.operation).toBeUndefined();
+    expect(outOfSync.status?.operationState).toBeUndefined();
+
+    await fx.patchApp('windowed', { operation: { sync: {}, initiatedBy: { username: 'admin' } } });
+    const blocked = await fx.waitApp('windowed', 'manual sync blocked', (a) => a.status?.operationState?.message?.startsWith('Sync operation blocked by sync window') === true);
+    expect(blocked.status?.operationState?.phase).toBe('Running');
+    const tracked = (await fx.core.listNamespacedConfigMap({ namespace: fx.dest })).items.filter((cm) => cm.metadata?.annotations?.['argocd.argoproj.io/tracking-id']?.startsWith('windowed:') === true);
+    expect(tracked).toEqual([]);
+
+    await fx.custom.patchNamespacedCustomObject({
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      namespace: fx.ns,
+      plural: 'appprojects',
+      name: 'frozen',
+      body: [{ op: 'replace', path: '/spec/syncWindows', value: [window(true)] }],
+    });
+    await fx.waitApp('windowed', 'manual sync let through', (a) => a.status?.operationState?.phase === 'Succeeded', { timeoutMs: 60_000 });
+  });
 });
