@@ -5,8 +5,9 @@ import { engineSyncBenchmarks } from './engine-sync.bench.js';
 import { report, type BenchResult, type Benchmark } from './harness.js';
 import { renderBenchmarks } from './render.js';
 import { serverBenchmarks } from './server.js';
+import { uiBenchmarks } from './ui.js';
 
-const benchmarks: Benchmark[] = [engineBenchmarks, engineSyncBenchmarks, renderBenchmarks, controllerBenchmarks, serverBenchmarks];
+const benchmarks: Benchmark[] = [engineBenchmarks, engineSyncBenchmarks, renderBenchmarks, controllerBenchmarks, serverBenchmarks, uiBenchmarks];
 const only = process.argv.slice(2);
 const results: BenchResult[] = [];
 for (const bench of benchmarks) {

@@ -6,35 +6,19 @@
 // forwards /api/ and /auth/ to the kawa server byte for byte (so cookies, the CSRF header and the SSE
 // stream behave exactly as they do from one origin). Once kawa serves `/` itself, its address is used.
 import Fastify, { type FastifyInstance } from 'fastify';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request as httpRequest } from 'node:http';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { uiPlugin } from '../../src/server/ui.js';
 import { useApiServer, type ApiFixture, type Json } from '../harness/server-api.js';
+import { ensureUiBuilt, ROOT, UI_DIST } from './build.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const UI_DIST = join(ROOT, 'ui/dist');
+export { ensureUiBuilt };
+
 export const ARTIFACTS = process.env['KAWA_UI_ARTIFACTS'] ?? join(ROOT, '.kawa/ui-artifacts');
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds ui/dist when it is missing or older than the UI's sources. */
-export function ensureUiBuilt(): void {
-  const index = join(UI_DIST, 'index.html');
-  const sources = Math.max(newestMtime(join(ROOT, 'ui/src')), statSync(join(ROOT, 'ui/index.html')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync('npx', ['vite', 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-}
 
 /** A same-origin front: the UI from ui/dist, everything under /api/ and /auth/ piped to `target`. */
 async function frontServer(target: URL): Promise<FastifyInstance> {
@@ -83,7 +67,9 @@ const group = 'argoproj.io';
 const version = 'v1alpha1';
 
 export function useUi(prefix: string): UiFixture {
-  const api = useApiServer(prefix);
+  // The server's live-state source keeps its git mirrors and checkouts here, not in ~/.cache/kawa.
+  const cacheRoot = mkdtempSync(join(tmpdir(), `kawa-${prefix}-cache-`));
+  const api = useApiServer(prefix, { assemble: () => ({ repoCacheRoot: join(cacheRoot, 'repos') }) });
   const fixture = { api } as UiFixture;
   let front: FastifyInstance | undefined;
 
@@ -136,6 +122,7 @@ export function useUi(prefix: string): UiFixture {
   afterAll(async () => {
     await fixture.browser.close();
     await front?.close();
+    rmSync(cacheRoot, { recursive: true, force: true });
   });
   return fixture;
 }
@@ -149,4 +136,19 @@ export async function axeViolations(page: Page): Promise<{ id: string; impact: s
   const result = await page.evaluate<{ id: string; impact: string; help: string; nodes: string[] }[]>(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
     r.violations.map((v) => ({ id: v.id, impact: v.impact ?? '', help: v.help, nodes: v.nodes.slice(0, 5).map((n) => JSON.stringify(n.target) + ' ' + (n.failureSummary ?? '')) })))`);
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Logs in through the login page (which must be showing). */
+export async function login(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Opens `path` logged in as admin (through the login page the app redirects to). */
+export async function openAsAdmin(ui: UiFixture, page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await page.waitForURL(/\/login/);
+  await login(page, 'admin', ui.api.adminPassword);
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
 }

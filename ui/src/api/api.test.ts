@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLogLines } from './applications';
 import { buildUrl, errorKindOf, messageOf } from './http';
 import { ssoConfigured } from './settings';
-import { parseWatchMessage } from './stream';
+import { parseTreeMessage, parseWatchMessage } from './stream';
 
 describe('http helpers', () => {
   it('builds query strings, leaving out empty values and repeating lists', () => {
@@ -26,6 +26,19 @@ describe('stream and logs parsing', () => {
     expect(parseWatchMessage(msg)?.type).toBe('MODIFIED');
     expect(parseWatchMessage('{"result":{"type":"BOOKMARK","application":{}}}')).toBeUndefined();
     expect(parseWatchMessage('not json')).toBeUndefined();
+  });
+  it('parses a resource-tree stream message, dropping malformed nodes', () => {
+    const msg = JSON.stringify({
+      result: {
+        nodes: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'gb', name: 'web', uid: 'u1' }, { kind: 7 }, null],
+        orphanedNodes: [],
+      },
+    });
+    expect(parseTreeMessage(msg)).toEqual({ nodes: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'gb', name: 'web', uid: 'u1' }], orphanedNodes: [] });
+    expect(parseTreeMessage('{"result":{"nodes":[]}}')).toEqual({ nodes: [], orphanedNodes: [] });
+    expect(parseTreeMessage('{"result":{}}')).toBeUndefined();
+    expect(parseTreeMessage('{"error":{"message":"x"}}')).toBeUndefined();
+    expect(parseTreeMessage('nope')).toBeUndefined();
   });
   it('parses newline-delimited log entries', () => {
     const text = '{"result":{"content":"hello","podName":"p"}}\n{"result":{"content":"world","podName":"p"}}\n{"result":{"content":"","last":true}}\n';

@@ -6,7 +6,7 @@ import '@xyflow/react/dist/style.css';
 import ELK from 'elkjs/lib/elk-api.js';
 // elk runs in a Web Worker: layout of big trees never blocks the page, and the graph's chunk stays small.
 import elkWorkerUrl from 'elkjs/lib/elk-worker.min.js?url';
-import { memo, useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { Application } from '../api/types';
 import { buildGraph, ROOT_ID, type GraphEdge, type GraphNode, type GraphNodeData, type TreeResource } from '../state/tree';
 import { HealthBadge, SyncBadge } from './ui';
@@ -150,23 +150,45 @@ export function ResourceGraph({ app, resources, onSelect }: { app: Application; 
     [app, resources, expanded, query, threshold],
   );
   const shape = useMemo(() => `${graph.nodes.map((n) => n.id).join('|')}#${graph.edges.length}`, [graph]);
-  const [positions, setPositions] = useState<{ shape: string; pos: Positions }>({ shape: '', pos: new Map() });
+  const [positions, setPositions] = useState<{ shape: string; pos: Positions; kind: 'quick' | 'elk'; ms: number; done: boolean }>({ shape: '', pos: new Map(), kind: 'quick', ms: 0, done: false });
+  const graphRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     let cancelled = false;
-    setPositions({ shape, pos: quickLayout(graph.nodes, graph.edges) });
-    if (graph.nodes.length <= ELK_LIMIT) {
+    const started = performance.now();
+    const quick = quickLayout(graph.nodes, graph.edges);
+    const useElk = graph.nodes.length <= ELK_LIMIT;
+    setPositions({ shape, pos: quick, kind: 'quick', ms: performance.now() - started, done: !useElk });
+    if (useElk) {
+      const elkStarted = performance.now();
       elkLayout(graph.nodes, graph.edges)
         .then((pos) => {
-          if (!cancelled) setPositions({ shape: `${shape}#elk`, pos });
+          if (!cancelled) setPositions({ shape: `${shape}#elk`, pos, kind: 'elk', ms: performance.now() - elkStarted, done: true });
         })
-        .catch(() => undefined);
+        .catch(() => {
+          // The quick layout stays.
+          if (!cancelled) setPositions((p) => ({ ...p, done: true }));
+        });
     }
     return () => {
       cancelled = true;
     };
     // Layout only when the shape changes, not on every status update.
   }, [shape]);
+
+  // For measurements (test/ui/perf.ts, bench/ui.ts): what the last layout was, how long it took, and
+  // when (ms since navigation start) the graph showing it was committed.
+  useEffect(() => {
+    const el = graphRef.current;
+    if (el === null) return;
+    el.dataset['layout'] = positions.kind;
+    el.dataset['layoutMs'] = positions.ms.toFixed(1);
+    el.dataset['layoutNodes'] = String(graph.nodes.length);
+    el.dataset['layoutAt'] = performance.now().toFixed(1);
+    el.dataset['layoutState'] = positions.done ? 'done' : 'pending';
+    // The first layout committed for this graph: the first meaningful render of the tree.
+    if (el.dataset['firstLayoutAt'] === undefined && positions.shape !== '') el.dataset['firstLayoutAt'] = performance.now().toFixed(1);
+  }, [positions, graph.nodes.length]);
 
   const flowNodes: FlowNode[] = useMemo(
     () =>
@@ -217,7 +239,7 @@ export function ResourceGraph({ app, resources, onSelect }: { app: Application; 
           {resources.length} resources · {graph.nodes.length - 1} shown
         </span>
       </div>
-      <div className="graph" aria-label="Resource tree" role="region">
+      <div className="graph" aria-label="Resource tree" role="region" ref={graphRef}>
         <ReactFlow
           key={positions.shape}
           nodes={flowNodes}

@@ -2,6 +2,7 @@
 // redacted), events, and Pod logs.
 import { useMemo, useState } from 'react';
 import { applicationService } from '../api/applications';
+import { ApiError } from '../api/http';
 import type { Application, KubeEvent, LogEntry, ResourceDiff } from '../api/types';
 import { manifestsForDiff, parseManifest, sideBySide, type DiffRow } from '../state/diff';
 import { useLoad } from '../state/hooks';
@@ -234,6 +235,8 @@ function Logs({ app, r, live }: { app: Application; r: TreeResource; live: strin
     () => applicationService.logs(app.metadata.name, { namespace: r.namespace, podName: r.name, ...(chosen === '' ? {} : { container: chosen }), tailLines: 500 }),
     [app.metadata.name, r.key, chosen],
   );
+  // The server answers 400 (cannot read the logs) or 404 when the kubelet has none to give: not a failure of the UI.
+  const unavailable = error instanceof ApiError && (error.kind === 'invalid' || error.kind === 'notFound');
   return (
     <div className="logs">
       <div className="toolbar">
@@ -251,11 +254,23 @@ function Logs({ app, r, live }: { app: Application; r: TreeResource; live: strin
           Reload
         </button>
       </div>
-      <ErrorBanner error={error} />
+      {unavailable ? (
+        <div className="empty-note" role="status">
+          <p>
+            <strong>No logs are available for this Pod.</strong> The node it runs on did not provide them (Pods of simulated nodes have none, and a
+            container that has not started has none yet).
+          </p>
+          <p className="small muted">{error instanceof Error ? error.message : ''}</p>
+        </div>
+      ) : (
+        <ErrorBanner error={error} />
+      )}
       {loading && data === undefined ? <p role="status">Loading logs…</p> : null}
-      <pre className="code logs-body" tabIndex={0} aria-label="Logs">
-        {(data ?? []).map((e) => e.content ?? '').join('\n') || (loading ? '' : '(no output)')}
-      </pre>
+      {unavailable ? null : (
+        <pre className="code logs-body" tabIndex={0} aria-label="Logs">
+          {(data ?? []).map((e) => e.content ?? '').join('\n') || (loading ? '' : '(no output)')}
+        </pre>
+      )}
     </div>
   );
 }

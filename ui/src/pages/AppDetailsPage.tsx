@@ -1,16 +1,16 @@
 // One application: status header, actions (refresh, sync, rollback, delete, terminate), conditions,
 // live sync progress, the resource tree (graph or list), history, and the manifest as YAML.
-import { Suspense, lazy, useEffect, useMemo, useRef, useState } from 'react';
+import { Suspense, lazy, useEffect, useMemo, useState } from 'react';
 import { parse } from 'yaml';
 import { applicationService } from '../api/applications';
 import { ApiError } from '../api/http';
-import type { Application, ApplicationTree, RevisionMetadata } from '../api/types';
+import type { Application, RevisionMetadata } from '../api/types';
 import { Banner, EmptyState, ErrorBanner, HealthBadge, PhaseBadge, SyncBadge } from '../components/ui';
 import { ResourcePanel } from '../components/ResourcePanel';
 import { SyncDialog, DeleteDialog } from '../components/AppDialogs';
 import { Link, navigate } from '../router';
 import { toYaml } from '../state/diff';
-import { useApplication } from '../state/hooks';
+import { useApplication, useResourceTree } from '../state/hooks';
 import type { AppTab } from '../state/route';
 import { clusterOf, healthOf, isOperationInProgress, namespaceOf, shortRevision, sourceOf, syncOf, timeAgo } from '../state/status';
 import { sortResources, treeResources, type TreeResource } from '../state/tree';
@@ -25,39 +25,9 @@ const TABS: { id: AppTab; label: string }[] = [
   { id: 'yaml', label: 'Manifest' },
 ];
 
-/** The resource tree, fetched again (at most every 2 s) when the application changes. */
-function useResourceTree(app: Application | undefined): ApplicationTree | undefined {
-  const [tree, setTree] = useState<ApplicationTree | undefined>(undefined);
-  const last = useRef(0);
-  const name = app?.metadata.name;
-  const version = app?.metadata.resourceVersion;
-  useEffect(() => {
-    if (name === undefined) return;
-    let cancelled = false;
-    const wait = Math.max(0, 2000 - (Date.now() - last.current));
-    const timer = setTimeout(() => {
-      last.current = Date.now();
-      applicationService
-        .resourceTree(name)
-        .then((t) => {
-          if (!cancelled) setTree(t);
-        })
-        .catch(() => {
-          // No tree route, or no permission: the managed resources of status.resources are shown instead.
-          if (!cancelled) setTree(undefined);
-        });
-    }, wait);
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [name, version]);
-  return tree;
-}
-
 export function AppDetailsPage({ name, tab }: { name: string; tab: AppTab }) {
   const { app, error, deleted, live, setApp } = useApplication(name);
-  const tree = useResourceTree(app);
+  const tree = useResourceTree(name);
   const [actionError, setActionError] = useState<unknown>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const [syncOpen, setSyncOpen] = useState(false);
@@ -489,7 +459,7 @@ function History({ app, onError, onDone }: { app: Application; onError: (e: unkn
                     </button>
                   </span>
                 ) : (
-                  <button type="button" className="btn btn-small" onClick={() => { setConfirm(h.id); }} aria-label={`Roll back to history entry ${h.id}`}>
+                  <button type="button" className="btn btn-small" onClick={() => { setConfirm(h.id); }} aria-label={`Rollback to history entry ${h.id}`}>
                     Rollback
                   </button>
                 )}

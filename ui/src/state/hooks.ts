@@ -1,11 +1,11 @@
 // Data hooks: the applications list kept live (list, then the watch stream through appsReducer, events
 // batched per animation frame so 100 updates a second cost one render each frame), one application kept
-// live, and a generic loader for one-off requests.
+// live, its resource tree kept live (the resource-tree stream), and a generic loader for one-off requests.
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { applicationService } from '../api/applications';
 import { sessionService } from '../api/session';
-import { watchApplications } from '../api/stream';
-import type { Application, ApplicationWatchEvent } from '../api/types';
+import { watchApplications, watchResourceTree } from '../api/stream';
+import type { Application, ApplicationTree, ApplicationWatchEvent } from '../api/types';
 import { appsReducer, initialAppsState, isOlder, type AppsState } from './apps-reducer';
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting';
@@ -128,6 +128,61 @@ export function useApplication(name: string): { app: Application | undefined; er
     };
   }, [name, setApp]);
   return { app, error, deleted, live, setApp };
+}
+
+/** How long to wait before opening the tree stream again after the server refused it. */
+const TREE_RETRY_MS = 10_000;
+
+/**
+ * The app's resource tree, live from `/api/v1/stream/applications/{name}/resource-tree`: no polling, the
+ * server sends the whole tree on connect and after each change. Trees arriving faster than the screen
+ * refreshes are coalesced (the last one of a frame wins). When the server refuses the stream (no live
+ * state on this server, no permission), the tree is read once with GET and the stream tried again later;
+ * undefined means "no tree" (the page falls back to status.resources).
+ */
+export function useResourceTree(name: string | undefined): ApplicationTree | undefined {
+  const [tree, setTree] = useState<ApplicationTree | undefined>(undefined);
+  useEffect(() => {
+    setTree(undefined);
+    if (name === undefined) return;
+    let cancelled = false;
+    let stop: (() => void) | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let frame: number | undefined;
+    let pending: ApplicationTree | undefined;
+    const flush = () => {
+      frame = undefined;
+      if (!cancelled && pending !== undefined) setTree(pending);
+      pending = undefined;
+    };
+    const open = () => {
+      stop = watchResourceTree(name, {
+        onEvent: (t) => {
+          pending = t;
+          frame ??= requestAnimationFrame(flush);
+        },
+        onError: (closed) => {
+          if (!closed || cancelled) return;
+          stop?.();
+          applicationService
+            .resourceTree(name)
+            .then((t) => {
+              if (!cancelled) setTree(t);
+            })
+            .catch(() => undefined);
+          retry = setTimeout(open, TREE_RETRY_MS);
+        },
+      });
+    };
+    open();
+    return () => {
+      cancelled = true;
+      stop?.();
+      clearTimeout(retry);
+      if (frame !== undefined) cancelAnimationFrame(frame);
+    };
+  }, [name]);
+  return tree;
 }
 
 /** Runs a loader when its dependencies change; `reload` runs it again. */
