@@ -1,6 +1,7 @@
 // The live-state routes of Argo CD's ApplicationService: resource tree (and its SSE stream), managed
 // resources, manifests, events, one live resource (read, patch), Pod logs, revision metadata. RBAC:
 // `applications, get` to read; `applications, update` to patch; logs need `logs, get` as well.
+import { describeKubeError } from '../../kube/errors.js';
 import { Writable } from 'node:stream';
 import { Log } from '@kubernetes/client-node';
 import { z } from 'zod';
@@ -256,8 +257,8 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
         if (options.follow) await Promise.all(pods.map(runPod));
         else for (const pod of pods) await runPod(pod);
       } catch (err) {
-        if (!state.started) throw invalidArgument(`cannot read the logs: ${messageOf(err)}`);
-        write(JSON.stringify({ error: { message: messageOf(err) } }));
+        if (!state.started) throw invalidArgument(`cannot read the logs: ${logsFailure(err)}`);
+        write(JSON.stringify({ error: { message: logsFailure(err) } }));
       }
       write(JSON.stringify({ result: { content: '', podName: '', last: true } }));
       res.end();
@@ -305,4 +306,21 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
       send();
     },
   });
+}
+
+/**
+ * The API server's own words for a failed log read: client-node's log client rejects with its whole HTTP
+ * dump (status, body, headers); users need only the Status message in it.
+ */
+function logsFailure(err: unknown): string {
+  const text = describeKubeError(err);
+  const quoted = /"message"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text)?.[1];
+  if (quoted !== undefined) {
+    try {
+      return JSON.parse(`"${quoted}"`) as string;
+    } catch {
+      return quoted;
+    }
+  }
+  return text.split('\n')[0] ?? text;
 }

@@ -85,13 +85,16 @@ export function hideSecretData(objects: readonly (KubeObject | undefined)[]): (K
     const copy: KubeObject = { ...rest, metadata: { ...obj.metadata, annotations }, data };
     return copy;
   });
+  // Only the Secret copies made above are masked: other objects (a ConfigMap's data) are shown as they are,
+  // and never written to — they may be the live cache's own objects.
+  const secrets = copies.filter((obj, i): obj is KubeObject => obj !== undefined && obj !== objects[i]);
   const keys = new Set<string>();
-  for (const obj of copies) if (obj !== undefined && isRecord(obj['data'])) for (const key of Object.keys(obj['data'])) keys.add(key);
+  for (const obj of secrets) if (isRecord(obj['data'])) for (const key of Object.keys(obj['data'])) keys.add(key);
   for (const key of keys) {
     let next = '++++++++';
     const replacements = new Map<string, string>();
-    for (const obj of copies) {
-      if (obj === undefined || !isRecord(obj['data']) || !(key in obj['data'])) continue;
+    for (const obj of secrets) {
+      if (!isRecord(obj['data']) || !(key in obj['data'])) continue;
       const value = String(obj['data'][key]);
       let replacement = replacements.get(value);
       if (replacement === undefined) {
