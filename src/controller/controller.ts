@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { deletionPropagation, isTerminal, isoTime, type AppComparison, type DeletionApp, type DeletionPropagation, type DeletionRecord, type OperationRecord, type SyncApp } from '../engine/index.js';
+import { deletionPropagation, findOrphanedResources, isTerminal, isoTime, type AppComparison, type DeletionApp, type DeletionPropagation, type DeletionRecord, type OperationRecord, type SyncApp } from '../engine/index.js';
 import type { HealthCheck } from '../engine/health/index.js';
 import { LuaHealthRuntime, luaHealthCheck, parseHealthCustomizations } from '../engine/health/lua/index.js';
 import { messageOf } from '../errors.js';
@@ -179,6 +179,8 @@ export class ApplicationController {
     if (event.method !== 'GET') this.writeCount++;
   };
   private repositories: Repository[] = [];
+  /** Some project monitors orphaned resources: untracked objects' events matter. */
+  private orphanWatch = false;
   private repoCreds: RepoCreds[] = [];
 
   constructor(private readonly options: ControllerOptions) {
@@ -203,6 +205,8 @@ export class ApplicationController {
         for (const app of [event.app, event.previousApp]) {
           if (app !== undefined) this.enqueueInstance(server, app);
         }
+        // An untracked object may be an orphan some app's project warns about (rare: only then scan the apps).
+        if (event.app === undefined && event.previousApp === undefined && this.orphanWatch) this.enqueueOrphanWatchers(server, event.obj.metadata?.namespace);
       },
       onRequest: (server: string) => {
         const observer = options.metrics?.k8sObserver(server);
@@ -260,6 +264,7 @@ export class ApplicationController {
       },
     });
     this.projectInformer = informer(APPPROJECTS, () => {
+      this.orphanWatch = [...this.projectInformer.values()].some((p) => (p['spec'] as { orphanedResources?: unknown } | undefined)?.orphanedResources !== undefined);
       // A project change can allow or forbid anything: every app of it is checked again (cheap: no render).
       for (const key of this.appKeys()) this.queue.add(key, 'compare');
     });
@@ -485,6 +490,15 @@ export class ApplicationController {
     if (this.appInformer.get(key) !== undefined) this.queue.add(key, 'compare');
   }
 
+  private enqueueOrphanWatchers(server: string, namespace: string | undefined): void {
+    if (namespace === undefined || namespace === '') return;
+    for (const key of this.appKeys()) {
+      const app = this.latestApp(key);
+      if (app === undefined || app.spec.destination.namespace !== namespace || this.projectOf(app)?.spec.orphanedResources === undefined) continue;
+      if (this.registry.find(app.spec.destination)?.server === server) this.queue.add(key, 'compare');
+    }
+  }
+
   private appKeysOnCluster(server: string): string[] {
     return this.appKeys().filter((key) => {
       const raw = this.appInformer.get(key) as Partial<Application> | undefined;
@@ -596,6 +610,8 @@ export class ApplicationController {
         ...(app.spec.ignoreDifferences === undefined ? {} : { ignoreDifferences: app.spec.ignoreDifferences }),
       });
       for (const message of this.resourceProblems(app, st.desired.objects, handle)) conditions.push({ type: CONDITION_TYPES.InvalidSpecError, message });
+      const orphans = this.orphanedWarning(app, handle);
+      if (orphans !== undefined) conditions.push(orphans);
     }
 
     // Operations: run a requested one, resume one a previous process left Running.
@@ -709,6 +725,24 @@ export class ApplicationController {
     if (project === undefined) return [`Application referencing project ${name} which does not exist`];
     const v = projectViolations(app, project, this.registry.list(), this.options.namespace);
     return [...v.invalid, ...v.forbidden];
+  }
+
+  /** The project's `orphanedResources` check: objects in the destination namespace no app tracks. */
+  private orphanedWarning(app: Application, handle: ClusterHandle): { type: string; message: string } | undefined {
+    const project = this.projectOf(app);
+    const settings = project?.spec.orphanedResources;
+    if (project === undefined || settings === undefined) return undefined;
+    const namespace = app.spec.destination.namespace;
+    const result = findOrphanedResources({
+      settings,
+      destinationNamespace: namespace,
+      topLevel: namespace === undefined ? [] : handle.cache.topLevelInNamespace(namespace),
+      descendantsOf: (uid) => handle.cache.descendantsOf(uid),
+      appExists: (instance) => this.appInformer.get(this.keyOfInstance(instance)) !== undefined,
+      permitted: (gk) => isResourcePermitted(project, gk.group, gk.kind, true),
+      tracking: { method: this.settings.resourceTrackingMethod, labelKey: this.settings.instanceLabelKey },
+    });
+    return result.condition === undefined ? undefined : { type: result.condition.type, message: result.condition.message };
   }
 
   /** Desired kinds the app's project does not permit (cluster/namespace resource allow and deny lists). */

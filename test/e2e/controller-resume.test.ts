@@ -131,4 +131,31 @@ describe('controller: resume, retry, project rules', () => {
     });
     await fx.waitApp('windowed', 'manual sync let through', (a) => a.status?.operationState?.phase === 'Succeeded', { timeoutMs: 60_000 });
   });
+
+  it('warns about orphaned resources in the destination namespace when the project asks', async () => {
+    await fx.custom.createNamespacedCustomObject({
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      namespace: fx.ns,
+      plural: 'appprojects',
+      body: {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: 'tidy', namespace: fx.ns },
+        spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }], orphanedResources: { warn: true } },
+      },
+    });
+    await fx.core.createNamespace({ body: { metadata: { name: `${fx.dest}-tidy` } } });
+    try {
+      await fx.createApp('tidy', { ...appSpec(fx.repoURL, `${fx.dest}-tidy`, 'waves'), project: 'tidy', syncPolicy: { automated: {} } });
+      await fx.waitApp('tidy', 'synced', (a) => a.status?.operationState?.phase === 'Succeeded' && syncOf(a) === 'Synced');
+      await fx.core.createNamespacedConfigMap({ namespace: `${fx.dest}-tidy`, body: { metadata: { name: 'stray' } } });
+      const warned = await fx.waitApp('tidy', 'OrphanedResourceWarning', (a) => a.status?.conditions?.some((c) => c.type === 'OrphanedResourceWarning') === true);
+      expect(warned.status?.conditions?.find((c) => c.type === 'OrphanedResourceWarning')?.message).toMatch(/orphaned resource/);
+      await fx.core.deleteNamespacedConfigMap({ name: 'stray', namespace: `${fx.dest}-tidy` });
+      await fx.waitApp('tidy', 'warning gone', (a) => a.status?.conditions?.some((c) => c.type === 'OrphanedResourceWarning') !== true);
+    } finally {
+      await fx.core.deleteNamespace({ name: `${fx.dest}-tidy` }).catch(() => undefined);
+    }
+  });
 });
