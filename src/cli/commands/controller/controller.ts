@@ -13,6 +13,9 @@ interface ControllerFlags {
   operationTimeout: string;
   metricsAddress: string;
   metricsPort: string;
+  replicas?: string;
+  shard?: string;
+  leaseDuration: string;
 }
 
 export function registerController(program: Command): void {
@@ -24,16 +27,31 @@ export function registerController(program: Command): void {
     .option('-n, --namespace <ns>', 'namespace of the Applications, AppProjects and settings', 'argocd')
     .option('--status-processors <n>', 'apps reconciled at once', '10')
     .option('--operation-timeout <seconds>', 'terminate a sync running longer than this (0: never)', '0')
+    .option('--replicas <n>', 'controller replicas sharing the clusters through Leases (with 1: leader election); default: no Leases')
+    .option('--shard <i>', 'the shard this replica asks for first (0-based); others are taken over when their holder dies')
+    .option('--lease-duration <seconds>', 'how long a shard Lease lasts without renewal', '15')
     .option('--metrics-address <ip>', 'listen address of /metrics', '0.0.0.0')
     .option('--metrics-port <port>', 'port of /metrics (Argo CD\'s controller uses 8082; 0 picks one)', '8082')
-    .addHelpText('after', '\nExample:\n  kawa controller --namespace argocd\n')
+    .addHelpText('after', '\nExamples:\n  kawa controller --namespace argocd\n  kawa controller --replicas 2 --shard 0   # two replicas splitting the clusters, each taking over if the other dies\n')
     .action(async (flags: ControllerFlags) => {
       const log = pino({ level: process.env['KAWA_LOG_LEVEL'] ?? 'info' });
       const metrics = new ControllerMetrics({ processMetrics: true });
       const endpoint = await metrics.serve(flags.metricsAddress, Number.parseInt(flags.metricsPort, 10) || 0);
       log.info({ address: `${endpoint.address}/metrics` }, 'metrics listening');
+      const replicas = flags.replicas === undefined ? undefined : Math.max(1, Number.parseInt(flags.replicas, 10) || 1);
+      const shard = flags.shard === undefined ? undefined : Number.parseInt(flags.shard, 10);
       const running = await runController({
         metrics,
+        ...(replicas === undefined
+          ? {}
+          : {
+              sharding: {
+                replicas,
+                ...(shard === undefined || Number.isNaN(shard) ? {} : { shard }),
+                leaseDurationMs: Math.max(1, Number.parseInt(flags.leaseDuration, 10) || 15) * 1000,
+                ...(process.env['POD_NAME'] === undefined ? {} : { identity: process.env['POD_NAME'] }),
+              },
+            }),
         kubeConfig: loadKubeConfig(flags.kubeconfig, flags.context),
         namespace: flags.namespace,
         log,
