@@ -260,7 +260,8 @@ export class ApplicationController {
           this.states.delete(event.key);
           return;
         }
-        this.queue.add(event.key, event.type === 'ADDED' ? 'normal' : this.levelForAppChange(event.obj, event.old));
+        const level = event.type === 'ADDED' ? 'normal' : this.levelForAppChange(event.obj, event.old);
+        if (level !== undefined) this.queue.add(event.key, level);
       },
     });
     this.projectInformer = informer(APPPROJECTS, () => {
@@ -508,12 +509,25 @@ export class ApplicationController {
   }
 
   /** What a change of the Application itself asks for: the spec or the refresh annotation → render; else re-diff. */
-  private levelForAppChange(obj: KubeObject, old: KubeObject | undefined): RefreshLevel {
+  /**
+   * What a change of the Application itself asks for: the spec or the refresh annotation → render; a new
+   * operation, finalizers, deletion or a termination request → re-check; a status-only change (most of them
+   * are our own writes) → nothing.
+   */
+  private levelForAppChange(obj: KubeObject, old: KubeObject | undefined): RefreshLevel | undefined {
     const refresh = obj.metadata?.annotations?.[REFRESH_ANNOTATION];
     if (refresh === 'hard') return 'hard';
     if (refresh !== undefined) return 'normal';
     if (old === undefined || JSON.stringify(obj['spec']) !== JSON.stringify(old['spec'])) return 'normal';
-    return 'compare';
+    const phase = (o: KubeObject): unknown => (o['status'] as { operationState?: { phase?: unknown } } | undefined)?.operationState?.phase;
+    const changed =
+      JSON.stringify(obj['operation']) !== JSON.stringify(old['operation']) ||
+      JSON.stringify(obj.metadata?.annotations ?? {}) !== JSON.stringify(old.metadata?.annotations ?? {}) ||
+      JSON.stringify(obj.metadata?.['finalizers'] ?? []) !== JSON.stringify(old.metadata?.['finalizers'] ?? []) ||
+      obj.metadata?.deletionTimestamp !== old.metadata?.deletionTimestamp ||
+      (phase(obj) === 'Terminating' && phase(old) !== 'Terminating') ||
+      JSON.stringify(obj.metadata?.labels ?? {}) !== JSON.stringify(old.metadata?.labels ?? {});
+    return changed ? 'compare' : undefined;
   }
 
   private state(key: string): AppState {
@@ -1074,7 +1088,9 @@ export class ApplicationController {
   }
 
   private async persistOperation(app: Application, record: OperationRecord): Promise<void> {
-    const current = this.latestApp(`${app.metadata.namespace ?? this.options.namespace}/${app.metadata.name}`) ?? app;
+    // Only "has it a status yet" is needed of the latest copy: no schema parse on every step.
+    const raw = this.appInformer.get(`${app.metadata.namespace ?? this.options.namespace}/${app.metadata.name}`);
+    const current = { ...app, status: (raw?.['status'] as Application['status']) ?? app.status };
     await this.patchStatus(current, [{ op: 'add', path: '/status/operationState', value: record }], { operationState: record });
   }
 
