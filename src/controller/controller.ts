@@ -785,11 +785,21 @@ export class ApplicationController {
     const objects: KubeObject[] = [];
     const resolved: string[] = [];
     const types: string[] = [];
+    // Sources with a `ref` lend their files to the others (`$ref/values.yaml`): resolve them first.
+    const refSources: Record<string, { source: ApplicationSource; revision: string }> = {};
+    const refRevisions = new Map<number, string>();
+    for (const [i, source] of sources.entries()) {
+      if (source.ref === undefined || source.ref === '') continue;
+      const revision = revisions?.[i];
+      const sha = await this.options.repo.resolveRevision(source, { ...(revision === undefined || revision === '' ? {} : { revision }), noCache });
+      refSources[source.ref] = { source, revision: sha };
+      refRevisions.set(i, sha);
+    }
     for (const [i, source] of sources.entries()) {
       const onlyRef = source.ref !== undefined && (source.path === undefined || source.path === '') && (source.chart === undefined || source.chart === '');
       const revision = revisions?.[i];
       if (onlyRef) {
-        resolved.push(await this.options.repo.resolveRevision(source, { ...(revision === undefined || revision === '' ? {} : { revision }), noCache }));
+        resolved.push(refRevisions.get(i) ?? '');
         continue;
       }
       const m = await this.options.repo.generateManifests({
@@ -798,6 +808,7 @@ export class ApplicationController {
         ...(app.spec.destination.namespace === undefined ? {} : { namespace: app.spec.destination.namespace }),
         ...(handle.serverVersion === undefined ? {} : { kubeVersion: handle.serverVersion }),
         ...(revision === undefined || revision === '' ? {} : { revision }),
+        ...(Object.keys(refSources).length === 0 ? {} : { refSources }),
         noCache,
       });
       objects.push(...m.objects.map((r) => r.object as KubeObject));

@@ -61,6 +61,11 @@ export interface ManifestRequest {
   revision?: string;
   /** Bypass the refs and render caches (hard refresh). */
   noCache?: boolean;
+  /**
+   * The other sources of a multi-source app that carry a `ref`, by ref name, each at the revision it
+   * resolved to: `$<ref>/values.yaml` in Helm value files reads from their checkouts.
+   */
+  refSources?: Readonly<Record<string, { source: ApplicationSource; revision: string }>>;
 }
 
 export interface ManifestResponse {
@@ -240,6 +245,9 @@ export class RepoService {
         namespace: request.namespace ?? '',
         kubeVersion: request.kubeVersion ?? '',
         apiVersions: request.apiVersions ?? [],
+        refs: Object.entries(request.refSources ?? {})
+          .map(([name, r]) => [name, r.source.repoURL, r.revision])
+          .sort(),
       }),
     );
     const hit = request.noCache === true ? undefined : this.renders.get(key);
@@ -267,12 +275,15 @@ export class RepoService {
     this.counters.renders++;
     const source = request.source;
     const root = await this.checkout(source, revision);
+    const refs: Record<string, string> = {};
+    for (const [name, ref] of Object.entries(request.refSources ?? {})) refs[name] = await this.checkout(ref.source, ref.revision);
     const charts = this.chartFetcher();
     const result = await renderSource({
       repoRoot: root,
       path: this.isChartSource(source) ? '' : (source.path ?? ''),
       source,
       appName: request.appName,
+      ...(Object.keys(refs).length === 0 ? {} : { refs }),
       ...(request.namespace === undefined ? {} : { namespace: request.namespace }),
       ...(request.kubeVersion === undefined ? {} : { kubeVersion: request.kubeVersion }),
       ...(request.apiVersions === undefined ? {} : { apiVersions: request.apiVersions }),
