@@ -11,6 +11,8 @@ import {
   getObject,
   replace,
   serverSideApply,
+  describeRef,
+  isRetryable,
   withRetry,
   withTrackingMarks,
 } from '../kube/apply.js';
@@ -45,7 +47,11 @@ export interface TaskContext {
 }
 
 /** What running a task produced: a record, or "not yet" (its kind is not served yet; try again later). */
-export type TaskOutcome = { readonly kind: 'recorded'; readonly record: TaskRecord } | { readonly kind: 'deferred'; readonly reason: string };
+export type TaskOutcome =
+  | { readonly kind: 'recorded'; readonly record: TaskRecord }
+  | { readonly kind: 'deferred'; readonly reason: string }
+  /** A transient API failure: nothing recorded, the task runs again on the next step. */
+  | { readonly kind: 'retry'; readonly reason: string };
 
 function refOf(task: Pick<SyncTask, 'ref'>): ResourceRef {
   return { group: task.ref.group, kind: task.ref.kind, namespace: task.ref.namespace, name: task.ref.name };
@@ -53,6 +59,17 @@ function refOf(task: Pick<SyncTask, 'ref'>): ResourceRef {
 
 function failed(message: string, at: string): TaskOutcome {
   return { kind: 'recorded', record: { progress: 'failed', message, startedAt: at, finishedAt: at } };
+}
+
+/**
+ * A write that failed for a transient reason (no answer: connection refused or reset, a timeout; 429;
+ * 5xx) says nothing about the object: the task stays unrecorded and runs again on the next step, so an
+ * API server that restarts mid-sync delays the operation instead of failing it. Every write is
+ * idempotent (see above), so running it again is safe even if the lost call did reach the server.
+ */
+function failedOrRetry(task: SyncTask, err: unknown, at: string): TaskOutcome {
+  if (isRetryable(err)) return { kind: 'retry', reason: `${describeRef(refOf(task))}: ${detailOf(err)} (transient; retrying)` };
+  return failed(detailOf(err), at);
 }
 
 function recorded(record: TaskRecord): TaskOutcome {
@@ -147,7 +164,7 @@ async function prune(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome> {
     );
     return recorded({ progress: 'done', message: result === 'gone' ? 'pruned (already gone)' : 'pruned', startedAt: at, finishedAt: at });
   } catch (err) {
-    return failed(detailOf(err), at);
+    return failedOrRetry(task, err, at);
   }
 }
 
@@ -165,7 +182,7 @@ async function deleteBeforeCreation(task: SyncTask, ctx: TaskContext): Promise<T
     if (result === 'gone') return recorded({ progress: 'done', message: 'previous copy deleted', startedAt: at, finishedAt: at });
     return recorded({ progress: 'running', message: 'deleting the previous copy', deletedUid: uid, startedAt: at });
   } catch (err) {
-    return failed(detailOf(err), at);
+    return failedOrRetry(task, err, at);
   }
 }
 
@@ -222,7 +239,7 @@ async function forceRecreate(task: SyncTask, ctx: TaskContext, resource: ApiReso
       : await retry(ctx, () => serverSideApply(ctx.rest, resource, obj, { ...options, force: true }));
     return recorded(appliedRecord(created, 'replaced (deleted and re-created: Force=true)', at));
   } catch (err) {
-    return failed(detailOf(err), at);
+    return failedOrRetry(task, err, at);
   }
 }
 
@@ -238,7 +255,7 @@ async function apply(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome> {
     return recorded(appliedRecord(await retry(ctx, () => serverSideApply(ctx.rest, resource, obj, { ...options, force: true })), 'applied (server-side)', at));
   } catch (err) {
     if (task.syncOptions.force && needsRecreate(err)) return forceRecreate(task, ctx, resource, obj, at);
-    return failed(detailOf(err), at);
+    return failedOrRetry(task, err, at);
   }
 }
 
@@ -251,13 +268,13 @@ async function createHook(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome
     const created = await retry(ctx, () => create(ctx.rest, resource, hookObject(task, ctx), { fieldManager: ctx.manager }));
     return recorded(appliedRecord(created, 'hook created', at));
   } catch (err) {
-    if (!(err instanceof ApplyError && err.statusCode === 409)) return failed(detailOf(err), at);
+    if (!(err instanceof ApplyError && err.statusCode === 409)) return failedOrRetry(task, err, at);
     // Already there: ours when this operation created it before a restart; anything else is in the way.
     try {
       const existing = await getObject(ctx.rest, resource, refOf(task));
       if (existing?.metadata?.annotations?.[OPERATION_ID_ANNOTATION] === ctx.operationId) return recorded(appliedRecord(existing, 'hook created', at));
     } catch (getErr) {
-      return failed(detailOf(getErr), at);
+      return failedOrRetry(task, getErr, at);
     }
     return failed(`${detailOf(err)} (an older copy is in the way; the hook-delete-policy BeforeHookCreation replaces it on each sync)`, at);
   }

@@ -497,6 +497,10 @@ async function runTasks(tasks: readonly SyncTask[], ctx: TaskContext, kawa: Kawa
       deferred.push(outcome.reason);
       return;
     }
+    if (outcome.kind === 'retry') {
+      deferred.push(outcome.reason);
+      return;
+    }
     kawa.tasks[task.id] = outcome.record;
   };
   for (const group of [tasks.filter(isNamespaceOrCrd), tasks.filter((t) => !isNamespaceOrCrd(t))]) {
