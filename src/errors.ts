@@ -112,6 +112,8 @@ export const errorCodes = {
   CLI_INVALID_ARGUMENT: 'KAWA_CLI_INVALID_ARGUMENT',
   /** The API server answered with an unexpected error (5xx or a malformed body). */
   CLI_API_FAILED: 'KAWA_CLI_API_FAILED',
+  /** `kawa login --sso` failed: the provider is unreachable, refused or denied the login, or its callback did not match (state). */
+  CLI_SSO_FAILED: 'KAWA_CLI_SSO_FAILED',
   /** `app wait`/`app sync` gave up waiting (--timeout). */
   CLI_TIMEOUT: 'KAWA_CLI_TIMEOUT',
   /** An operation the CLI waited for ended Failed or Error. */

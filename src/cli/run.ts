@@ -12,13 +12,21 @@ export interface CliRun {
   stderr: string;
 }
 
+export interface CliRunOptions {
+  /** Sees stderr as it is written (e.g. the URL `kawa login --sso` prints, while it waits). */
+  onStderr?: (text: string) => void;
+}
+
 /** `kawa ARGS` with `env` as the environment the commands see (KAWA_CONFIG, NO_COLOR …). Not re-entrant. */
-export async function runCli(args: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Promise<CliRun> {
+export async function runCli(args: readonly string[], env: Readonly<Record<string, string | undefined>> = {}, options: CliRunOptions = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const restore = setIo({
     out: (t) => (stdout += t),
-    err: (t) => (stderr += t),
+    err: (t) => {
+      stderr += t;
+      options.onStderr?.(t);
+    },
     stdoutTty: false,
     stderrTty: false,
     stdinTty: false,

@@ -164,3 +164,33 @@ export async function loginAtProvider(authorizeUrl: string, user: string, stopAt
   }
   throw new Error('the provider never redirected back');
 }
+
+/**
+ * Cancel the login at the provider, as a user who clicks "[ Cancel ]" on its login page: follow redirects
+ * with its cookies to the login page, follow its cancel link, and stop at the first redirect to a URL
+ * starting with `stopAt` (the provider's `error=access_denied` answer). Returns that URL.
+ */
+export async function cancelAtProvider(authorizeUrl: string, stopAt: string): Promise<URL> {
+  const jar = new Map<string, string>();
+  let url = authorizeUrl;
+  for (let step = 0; step < 20; step++) {
+    if (url.startsWith(stopAt)) return new URL(url);
+    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(url, { redirect: 'manual', headers: cookie === '' ? {} : { cookie } });
+    for (const header of res.headers.getSetCookie()) {
+      const pair = header.split(';')[0] ?? '';
+      const eq = pair.indexOf('=');
+      if (eq > 0) jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+    const location = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && location !== null) {
+      url = new URL(location, url).href;
+      continue;
+    }
+    const html = await res.text();
+    const cancel = /<a href="([^"]+)">\[ Cancel \]<\/a>/.exec(html)?.[1];
+    if (res.status !== 200 || cancel === undefined) throw new Error(`the provider answered ${String(res.status)}: ${html.slice(0, 500)}`);
+    url = new URL(cancel.replaceAll('&amp;', '&'), url).href;
+  }
+  throw new Error('the provider never redirected back');
+}

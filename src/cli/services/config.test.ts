@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorCodes } from '../../errors.js';
-import { addLogin, clearToken, configPath, deleteContext, emptyConfig, findContext, normalizeServer, parseConfig, readConfig, updateConfig, writeConfig } from './config.js';
+import { addLogin, clearToken, configPath, deleteContext, emptyConfig, findContext, normalizeServer, parseConfig, readConfig, serializeConfig, updateConfig, writeConfig } from './config.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -104,5 +104,13 @@ describe('contexts', () => {
     addLogin(config, { contextName: 'one', server: 's:1', insecure: false, plaintext: false, token: 't1', username: 'bob' });
     clearToken(config, 'one');
     expect(config.users).toEqual([{ name: 'one', username: 'bob' }]);
+  });
+  it("keeps an SSO login's refresh token as argocd does, and logout clears it too", () => {
+    const config = emptyConfig();
+    addLogin(config, { contextName: 'sso', server: 's:1', insecure: false, plaintext: false, token: 'id', refreshToken: 'rt' });
+    expect(config.users).toEqual([{ name: 'sso', 'auth-token': 'id', 'refresh-token': 'rt' }]);
+    expect(parseConfig(serializeConfig(config), 'f').users).toEqual(config.users);
+    clearToken(config, 'sso');
+    expect(config.users).toEqual([{ name: 'sso' }]);
   });
 });

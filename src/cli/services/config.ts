@@ -18,6 +18,8 @@ const serverSchema = z.object({
 const userSchema = z.object({
   name: z.string().min(1),
   'auth-token': z.string().optional(),
+  /** An SSO login's refresh token (argocd's field), when the provider issued one. */
+  'refresh-token': z.string().optional(),
   /** kawa's addition: who logged in, so `relogin` needs only the password. */
   username: z.string().optional(),
 });
@@ -136,6 +138,8 @@ export interface Login {
   insecure: boolean;
   plaintext: boolean;
   token: string;
+  /** SSO logins: the provider's refresh token, if any. */
+  refreshToken?: string | undefined;
   username?: string;
 }
 
@@ -154,6 +158,7 @@ export function addLogin(config: LocalConfig, login: Login): void {
   replace(config.users, (u) => u.name === login.contextName, {
     name: login.contextName,
     'auth-token': login.token,
+    ...(login.refreshToken === undefined || login.refreshToken === '' ? {} : { 'refresh-token': login.refreshToken }),
     ...(login.username === undefined ? {} : { username: login.username }),
   });
   replace(config.contexts, (c) => c.name === login.contextName, { name: login.contextName, server: login.server, user: login.contextName });
@@ -194,5 +199,8 @@ export function deleteContext(config: LocalConfig, name: string): boolean {
 export function clearToken(config: LocalConfig, name: string): void {
   const context = config.contexts.find((c) => c.name === name);
   const user = config.users.find((u) => u.name === context?.user);
-  if (user !== undefined) delete user['auth-token'];
+  if (user !== undefined) {
+    delete user['auth-token'];
+    delete user['refresh-token'];
+  }
 }

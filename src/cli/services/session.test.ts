@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorCodes } from '../../errors.js';
 import { addLogin, emptyConfig } from './config.js';
-import { reloginUser, resolveTarget, tokenSubject } from './session.js';
+import { isSsoToken, reloginUser, resolveTarget, ssoReloginTarget, tokenSubject } from './session.js';
 
 const config = emptyConfig();
 addLogin(config, { contextName: 'dev', server: 'dev:8080', insecure: true, plaintext: false, token: 'dev-token', username: 'alice' });
@@ -44,5 +44,26 @@ describe('relogin', () => {
     addLogin(c, { contextName: 'x', server: 'x:1', insecure: false, plaintext: true, token: jwt({ sub: 'carol:login' }) });
     expect(reloginUser(c)).toMatchObject({ username: 'carol', plaintext: true });
     expect(() => reloginUser(emptyConfig())).toThrow(/kawa login SERVER/);
+  });
+});
+
+describe('SSO contexts', () => {
+  const jwt = (claims: object): string => `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.s`;
+  it.each([
+    [jwt({ iss: 'https://idp.example.com', sub: 'dave' }), true],
+    [jwt({ iss: 'argocd', sub: 'admin:login' }), false],
+    [jwt({ sub: 'x' }), false],
+    ['garbage', false],
+    [undefined, false],
+  ])('isSsoToken(%s) → %s', (token, expected) => {
+    expect(isSsoToken(token)).toBe(expected);
+  });
+  it('relogin goes through SSO only for a context holding a provider token', () => {
+    const c = emptyConfig();
+    addLogin(c, { contextName: 'sso', server: 'k:443', insecure: true, plaintext: false, token: jwt({ iss: 'https://idp', sub: 'dave' }) });
+    expect(ssoReloginTarget(c)).toEqual({ contextName: 'sso', server: 'k:443', insecure: true, plaintext: false });
+    addLogin(c, { contextName: 'local', server: 'l:80', insecure: false, plaintext: true, token: jwt({ iss: 'argocd', sub: 'admin:login' }) });
+    expect(ssoReloginTarget(c)).toBeUndefined();
+    expect(ssoReloginTarget(emptyConfig())).toBeUndefined();
   });
 });

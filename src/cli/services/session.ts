@@ -1,7 +1,7 @@
 // Who and where the CLI talks to: global flags, then $KAWA_SERVER / $KAWA_AUTH_TOKEN, then the current
 // context of the config file. Login, logout and relogin update the contexts.
 import { UserError, errorCodes } from '../../errors.js';
-import { ApiClient, type Target } from './api.js';
+import { ApiClient, ApiRequestError, type Target } from './api.js';
 import { addLogin, clearToken, configPath, findContext, normalizeServer, readConfig, updateConfig, type LocalConfig } from './config.js';
 
 export interface GlobalFlags {
@@ -126,12 +126,86 @@ export async function login(request: LoginRequest, env: Env): Promise<{ contextN
   return { contextName, server: target.server };
 }
 
+export interface SsoLoginRequest {
+  server: string;
+  insecure: boolean;
+  plaintext: boolean;
+  name?: string | undefined;
+  /** Loopback port for the provider's redirect (argocd's --sso-port, default 8085). */
+  port: number;
+  launchBrowser: boolean;
+  /** Where the authorization URL is shown (stderr). */
+  note: (text: string) => void;
+  timeoutMs?: number;
+}
+
+export interface UserInfo {
+  loggedIn?: boolean;
+  username?: string;
+  iss?: string;
+  groups?: string[];
+}
+
+/**
+ * Logs in through the server's OIDC provider in a browser (sso.ts), checks that the server accepts the
+ * id_token (GET /api/v1/session/userinfo) and stores it, with the refresh token if any, as the current
+ * context. A token the server refuses is never stored.
+ */
+export async function ssoLogin(request: SsoLoginRequest, env: Env): Promise<{ contextName: string; server: string; user: UserInfo }> {
+  const normalized = normalizeServer(request.server);
+  const target: Target = { server: normalized.server, plaintext: request.plaintext || normalized.plaintext === true, insecure: request.insecure };
+  const configFile = configPath(env);
+  await readConfig(configFile); // a corrupt file is reported before the browser is involved
+  const { ssoAuthenticate } = await import('./sso.js');
+  const tokens = await ssoAuthenticate({ target, port: request.port, launchBrowser: request.launchBrowser, env, note: request.note, ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }) });
+  let user: UserInfo;
+  try {
+    user = await new ApiClient({ ...target, token: tokens.idToken }).call<UserInfo>('GET', '/api/v1/session/userinfo');
+  } catch (err) {
+    if (err instanceof ApiRequestError && err.status === 401) {
+      throw new UserError(
+        errorCodes.CLI_SSO_FAILED,
+        `the server at ${target.server} refused the id_token of its own SSO provider (${err.serverMessage}); nothing was stored: ask its administrator to check oidc.config (clientID, cliClientID, allowedAudiences) and the server log`,
+      );
+    }
+    throw err;
+  }
+  if (user.loggedIn !== true) throw new UserError(errorCodes.CLI_SSO_FAILED, `the server at ${target.server} does not consider the SSO login valid; nothing was stored: check the server log`);
+  const contextName = request.name ?? target.server;
+  await updateConfig(configFile, (config) => {
+    addLogin(config, { contextName, server: target.server, insecure: target.insecure, plaintext: target.plaintext, token: tokens.idToken, refreshToken: tokens.refreshToken });
+  });
+  return { contextName, server: target.server, user };
+}
+
+/** Whether a token was issued by an SSO provider rather than by kawa (argocd's test: the issuer is not `argocd`). */
+export function isSsoToken(token: string | undefined): boolean {
+  const payload = token?.split('.')[1];
+  if (payload === undefined) return false;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: unknown };
+    return typeof claims.iss === 'string' && claims.iss !== '' && claims.iss !== TOKEN_ISSUER;
+  } catch {
+    return false;
+  }
+}
+
+/** The issuer of kawa's own session tokens (Argo CD's SessionManagerClaimsIssuer). */
+const TOKEN_ISSUER = 'argocd';
+
+/** The context to log in again to through SSO, or undefined when its token is not an SSO token. */
+export function ssoReloginTarget(config: LocalConfig): { contextName: string; server: string; insecure: boolean; plaintext: boolean } | undefined {
+  const current = findContext(config, undefined);
+  if (current === undefined || !isSsoToken(current.user?.['auth-token'])) return undefined;
+  return { contextName: current.context.name, server: current.server.server, insecure: current.server.insecure === true, plaintext: current.server['plain-text'] === true };
+}
+
 /** The username to log in again as: remembered at login, else the token's subject. */
 export function reloginUser(config: LocalConfig): { contextName: string; server: string; username: string; insecure: boolean; plaintext: boolean } {
   const current = findContext(config, undefined);
   if (current === undefined) throw new UserError(errorCodes.CLI_NOT_LOGGED_IN, 'no current context to log in again to: run `kawa login SERVER`');
   const username = current.user?.username ?? tokenSubject(current.user?.['auth-token'] ?? '');
-  if (username === undefined) throw new UserError(errorCodes.CLI_NOT_LOGGED_IN, `the context "${current.context.name}" does not say who logged in: run \`kawa login ${current.server.server}\``);
+  if (username === undefined) throw new UserError(errorCodes.CLI_NOT_LOGGED_IN, `the context "${current.context.name}" does not say who logged in: run \`kawa login ${current.server.server}\` (add --sso for an SSO login)`);
   return {
     contextName: current.context.name,
     server: current.server.server,
