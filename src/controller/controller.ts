@@ -887,7 +887,29 @@ export class ApplicationController {
     const sources = sync.sources ?? (sync.source === undefined ? sourcesOf(app.spec) : [sync.source]);
     const revisions = existing?.syncResult?.revisions ?? sync.revisions ?? (multi ? undefined : [existing?.syncResult?.revision ?? sync.revision]);
     const instance = this.instanceName(app);
-    const persist = (rec: OperationRecord): Promise<void> => this.persistOperation(app, rec);
+    // Writes only what changed, and the final record together with the history entry: one write fewer per sync.
+    let lastPersisted = '';
+    let historyWritten = false;
+    const persist = async (rec: OperationRecord): Promise<void> => {
+      const json = JSON.stringify(rec);
+      if (json === lastPersisted) return;
+      lastPersisted = json;
+      if (rec.phase === 'Succeeded' && operation.sync?.dryRun !== true && !historyWritten) {
+        const latest = this.latestApp(key) ?? app;
+        const history = this.historyWith(latest, rec, operation);
+        await this.patchStatus(
+          { ...latest, status: latest.status ?? app.status },
+          [
+            { op: 'add', path: '/status/operationState', value: rec },
+            { op: 'add', path: '/status/history', value: history },
+          ],
+          { operationState: rec, history },
+        );
+        historyWritten = true;
+        return;
+      }
+      await this.persistOperation(app, rec);
+    };
 
     let desired: KubeObject[] = [];
     let renderFailed: string | undefined;
@@ -972,7 +994,7 @@ export class ApplicationController {
       record = result.record;
       if (result.idle && !result.done) await this.waitForCluster(handle, instance, control);
     }
-    await this.finishOperation(key, app, record, operation);
+    await this.finishOperation(key, app, record, operation, historyWritten);
   }
 
   /** Until an object of the app changes, termination is asked, or 1 s passes. */
@@ -989,26 +1011,31 @@ export class ApplicationController {
     unsubscribe?.();
   }
 
-  private async finishOperation(key: string, app: Application, record: OperationRecord, operation: Operation): Promise<void> {
+  /** `status.history` with the operation's deployment appended (trimmed to revisionHistoryLimit). */
+  private historyWith(latest: Application, record: OperationRecord, operation: Operation): ReturnType<typeof appendHistory> {
+    const multi = (record.syncResult?.revisions?.length ?? 0) > 0;
+    const source = operation.sync?.source ?? latest.spec.source;
+    const sources = operation.sync?.sources ?? latest.spec.sources;
+    return appendHistory(
+      latest.status?.history,
+      {
+        ...(multi ? { revisions: record.syncResult?.revisions ?? [] } : { revision: record.syncResult?.revision ?? '' }),
+        deployedAt: record.finishedAt ?? isoTime(this.now()),
+        deployStartedAt: record.startedAt,
+        ...(multi ? (sources === undefined ? {} : { sources }) : source === undefined ? {} : { source }),
+        ...(operation.initiatedBy === undefined ? {} : { initiatedBy: operation.initiatedBy }),
+      },
+      revisionHistoryLimitOf(latest.spec),
+    );
+  }
+
+  private async finishOperation(key: string, app: Application, record: OperationRecord, operation: Operation, historyWritten: boolean): Promise<void> {
     const st = this.state(key);
     st.finishedOperations = [...st.finishedOperations.slice(-9), record.kawa.operationId];
     const latest = this.latestApp(key) ?? app;
     const dryRun = operation.sync?.dryRun === true;
-    if (record.phase === 'Succeeded' && !dryRun) {
-      const multi = (record.syncResult?.revisions?.length ?? 0) > 0;
-      const source = operation.sync?.source ?? latest.spec.source;
-      const sources = operation.sync?.sources ?? latest.spec.sources;
-      const history = appendHistory(
-        latest.status?.history,
-        {
-          ...(multi ? { revisions: record.syncResult?.revisions ?? [] } : { revision: record.syncResult?.revision ?? '' }),
-          deployedAt: record.finishedAt ?? isoTime(this.now()),
-          deployStartedAt: record.startedAt,
-          ...(multi ? (sources === undefined ? {} : { sources }) : source === undefined ? {} : { source }),
-          ...(operation.initiatedBy === undefined ? {} : { initiatedBy: operation.initiatedBy }),
-        },
-        revisionHistoryLimitOf(latest.spec),
-      );
+    if (record.phase === 'Succeeded' && !dryRun && !historyWritten) {
+      const history = this.historyWith(latest, record, operation);
       await this.patchStatus(latest, [{ op: 'add', path: '/status/history', value: history }], { history });
     }
     const phase = record.phase;
