@@ -8,58 +8,24 @@
 //     over 50 changes with the other apps idle.
 // Needs a cluster: $KAWA_BENCH_KUBECONFIG, else `.kawa/kubeconfig` (`npm run cluster:up`), else the test cluster.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ApplicationController } from '../src/controller/index.js';
-import { messageOf } from '../src/errors.js';
 import { startGitHttpServer } from '../src/git/http-server.js';
 import { GitMirrorCache } from '../src/git/mirror.js';
 import { KubeRest } from '../src/kube/index.js';
-import { projectRoot } from '../src/localcluster/pins.js';
 import { applicationCrd, appProjectCrd, defaultProject } from '../src/model/index.js';
 import { RepoService } from '../src/reposerver/index.js';
 import { createRepo } from '../test/harness/git.js';
+import { findBenchCluster, percentile, pool } from './cluster.js';
 import type { BenchResult, Benchmark } from './harness.js';
 
 const APPS = Number(process.env['KAWA_BENCH_APPS'] ?? 1000);
 const CHANGES = 50;
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 
-async function findCluster(): Promise<KubeConfig | string> {
-  const candidates = [process.env['KAWA_BENCH_KUBECONFIG'], path.join(projectRoot(), '.kawa', 'kubeconfig'), path.join(projectRoot(), '.kawa', 'test.kubeconfig')];
-  for (const file of candidates) {
-    if (file === undefined || !existsSync(file)) continue;
-    const kc = new KubeConfig();
-    try {
-      kc.loadFromFile(file);
-      const rest = new KubeRest(kc);
-      await rest.getJson('/version', { timeoutMs: 3000 });
-      rest.close();
-      return kc;
-    } catch (err) {
-      return `no cluster at ${file}: ${messageOf(err)}`;
-    }
-  }
-  return 'no cluster (set KAWA_BENCH_KUBECONFIG or run npm run cluster:up)';
-}
-
-async function pool(count: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await fn(next++);
-    }),
-  );
-}
-
-const percentile = (values: readonly number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
 
 function configMap(i: number, value: string): string {
   // About 2 KB of data, as in the published "one ConfigMap per app" tests.
@@ -69,7 +35,7 @@ function configMap(i: number, value: string): string {
 export const controllerBenchmarks: Benchmark = {
   name: 'controller',
   run: async (): Promise<BenchResult[]> => {
-    const found = await findCluster();
+    const found = await findBenchCluster();
     if (typeof found === 'string') return [{ name: 'controller: skipped', figure: 0, unit: '', higherIsBetter: true, notes: found }];
     const kc = found;
     const rest = new KubeRest(kc);

@@ -8,16 +8,12 @@
 // Needs a cluster: $KAWA_BENCH_KUBECONFIG, $KAWA_TEST_KUBECONFIG, else `.kawa/test.kubeconfig` or `.kawa/kubeconfig`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { messageOf } from '../src/errors.js';
 import { KubeRest } from '../src/kube/index.js';
-import { projectRoot } from '../src/localcluster/pins.js';
 import { INITIAL_ADMIN_SECRET } from '../src/server/auth/index.js';
 import { assembleServer, type KawaServer } from '../src/server/index.js';
+import { findBenchCluster, percentile, pool } from './cluster.js';
 import type { BenchResult, Benchmark } from './harness.js';
 
 const APPS = Number(process.env['KAWA_BENCH_APPS'] ?? 1000);
@@ -25,38 +21,6 @@ const LIST_REQUESTS = 60;
 const GET_SECONDS = 3;
 const IN_FLIGHT = 16;
 
-async function findCluster(): Promise<KubeConfig | string> {
-  const root = projectRoot();
-  const candidates = [process.env['KAWA_BENCH_KUBECONFIG'], process.env['KAWA_TEST_KUBECONFIG'], path.join(root, '.kawa', 'test.kubeconfig'), path.join(root, '.kawa', 'kubeconfig')];
-  for (const file of candidates) {
-    if (file === undefined || file === '' || !existsSync(file)) continue;
-    const kc = new KubeConfig();
-    try {
-      kc.loadFromFile(file);
-      const rest = new KubeRest(kc);
-      await rest.getJson('/version', { timeoutMs: 3000 });
-      rest.close();
-      return kc;
-    } catch (err) {
-      return `no cluster at ${file}: ${messageOf(err)}`;
-    }
-  }
-  return 'no cluster (set KAWA_BENCH_KUBECONFIG, or run npm run cluster:up -- --name test)';
-}
-
-async function pool(count: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await fn(next++);
-    }),
-  );
-}
-
-const percentile = (values: readonly number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
 
 /** Latencies (ms) of `count` sequential injected GETs, after a few warm-up ones. */
 async function injectLatencies(app: KawaServer, url: string, token: string, count: number, expectItems?: number): Promise<number[]> {
@@ -138,7 +102,7 @@ function latencyResults(label: string, ms: readonly number[], notes: string): Be
 export const serverBenchmarks: Benchmark = {
   name: 'server',
   run: async (): Promise<BenchResult[]> => {
-    const found = await findCluster();
+    const found = await findBenchCluster();
     if (typeof found === 'string') return [{ name: 'server: skipped', figure: 0, unit: '', higherIsBetter: true, notes: found }];
     const kc = found;
     const rest = new KubeRest(kc);

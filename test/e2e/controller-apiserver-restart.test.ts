@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { BatchV1Api, type V1Job } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthOf, syncOf, useController } from '../harness/controller.js';
+import { healthOf, presyncJobYaml, syncOf, useController, waveConfigMapYaml } from '../harness/controller.js';
 import { waitUntil } from '../harness/kube.js';
 import { SecondCluster } from '../harness/second-cluster.js';
 import type { Application } from '../../src/model/index.js';
@@ -18,32 +18,6 @@ const CLUSTER_NAME = 'restart';
 const CLUSTER_SECRET = 'cluster-restart';
 /** Long enough to kill the API server between two waves. */
 const WAVE_DELAY_MS = 6_000;
-
-const presyncJob = `apiVersion: batch/v1
-kind: Job
-metadata:
-  name: migrate
-  annotations:
-    argocd.argoproj.io/hook: PreSync
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: migrate
-          image: registry.kawa.example/migrate:1.0
-`;
-
-const waveConfigMap = (name: string, wave: number): string => `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: ${name}
-  annotations:
-    argocd.argoproj.io/sync-wave: "${wave}"
-data:
-  wave: "${wave}"
-`;
 
 const conditionOf = (app: Application, type: string): string | undefined => app.status?.conditions?.find((c) => c.type === type)?.message;
 const appliedNames = (app: Application): string[] => (app.status?.operationState?.syncResult?.resources ?? []).filter((r) => r.status === 'Synced').map((r) => r.name ?? '');
@@ -56,10 +30,10 @@ describe('controller: API server restarted during a sync', () => {
   const fx = useController({
     waveDelayMs: WAVE_DELAY_MS,
     files: {
-      'waves/job.yaml': presyncJob,
-      'waves/a.yaml': waveConfigMap('wave-a', 0),
-      'waves/b.yaml': waveConfigMap('wave-b', 1),
-      'waves/c.yaml': waveConfigMap('wave-c', 2),
+      'waves/job.yaml': presyncJobYaml,
+      'waves/a.yaml': waveConfigMapYaml('wave-a', 0),
+      'waves/b.yaml': waveConfigMapYaml('wave-b', 1),
+      'waves/c.yaml': waveConfigMapYaml('wave-c', 2),
     },
   });
   const second = new SecondCluster(CLUSTER);

@@ -4,7 +4,7 @@
 // since 1.8, that last part needs the documented `argoproj.io_Application` health customization in
 // argocd-cm (docs/operator-manual/health.md, "Argo CD App"): without it a child has no health.
 import { describe, expect, it } from 'vitest';
-import { healthOf, syncOf, useController } from '../harness/controller.js';
+import { configMapYaml, healthOf, syncOf, useController } from '../harness/controller.js';
 import { waitFor } from '../harness/kube.js';
 
 // Argo CD's documented Lua for app-of-apps health.
@@ -20,14 +20,6 @@ if obj.status ~= nil then
   end
 end
 return hs
-`;
-
-const configMap = (name: string, value: string): string => `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: ${name}
-data:
-  value: "${value}"
 `;
 
 /** A Deployment whose Pods wait for a node that does not exist (Progressing) unless `schedulable`. */
@@ -78,7 +70,7 @@ describe('controller: app of apps', () => {
     await fx.push('app of apps', {
       'apps/child-config.yaml': childApp('child-config', fx.ns, fx.repoURL, 'children/config', fx.dest),
       'apps/child-web.yaml': childApp('child-web', fx.ns, fx.repoURL, 'children/web', fx.dest),
-      'children/config/cm.yaml': configMap('child-config', 'hello'),
+      'children/config/cm.yaml': configMapYaml('child-config', 'hello'),
       'children/web/deploy.yaml': deployment('child-web', false),
     });
     await fx.createApp('parent', {

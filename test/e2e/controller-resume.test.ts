@@ -3,42 +3,16 @@
 // hook twice; an operation that fails is retried by the retry policy; a project restriction blocks a sync.
 import { BatchV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { appSpec, syncOf, useController } from '../harness/controller.js';
-
-const presyncJob = `apiVersion: batch/v1
-kind: Job
-metadata:
-  name: migrate
-  annotations:
-    argocd.argoproj.io/hook: PreSync
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: migrate
-          image: registry.kawa.example/migrate:1.0
-`;
-
-const waveConfigMap = (name: string, wave: number): string => `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: ${name}
-  annotations:
-    argocd.argoproj.io/sync-wave: "${wave}"
-data:
-  wave: "${wave}"
-`;
+import { appSpec, presyncJobYaml, syncOf, useController, waveConfigMapYaml } from '../harness/controller.js';
 
 describe('controller: resume, retry, project rules', () => {
   const fx = useController({
     waveDelayMs: 1_500,
     files: {
-      'waves/job.yaml': presyncJob,
-      'waves/a.yaml': waveConfigMap('wave-a', 0),
-      'waves/b.yaml': waveConfigMap('wave-b', 1),
-      'waves/c.yaml': waveConfigMap('wave-c', 2),
+      'waves/job.yaml': presyncJobYaml,
+      'waves/a.yaml': waveConfigMapYaml('wave-a', 0),
+      'waves/b.yaml': waveConfigMapYaml('wave-b', 1),
+      'waves/c.yaml': waveConfigMapYaml('wave-c', 2),
       'forbidden/role.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: kawa-e2e-forbidden\nrules: []\n',
       'badns/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: elsewhere\n  namespace: kawa-e2e-does-not-exist\n',
     },

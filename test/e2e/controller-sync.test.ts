@@ -3,7 +3,7 @@
 import { AppsV1Api, BatchV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { RESOURCES_FINALIZER } from '../../src/controller/index.js';
-import { appSpec, healthOf, syncOf, useController } from '../harness/controller.js';
+import { appSpec, configMapYaml, healthOf, syncOf, useController } from '../harness/controller.js';
 import { waitFor, waitUntil } from '../harness/kube.js';
 
 const deployment = (name: string, replicas: number, image = 'nginx:1.27'): string => `apiVersion: apps/v1
@@ -23,19 +23,11 @@ spec:
           image: ${image}
 `;
 
-const configMap = (name: string, value: string): string => `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: ${name}
-data:
-  value: "${value}"
-`;
-
 describe('controller: sync, history, rollback', () => {
   const fx = useController({
     files: {
       'guestbook/deploy.yaml': deployment('guestbook', 1),
-      'guestbook/config.yaml': configMap('guestbook-config', 'one'),
+      'guestbook/config.yaml': configMapYaml('guestbook-config', 'one'),
       'broken/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [oops\n',
     },
   });
@@ -103,7 +95,7 @@ describe('controller: sync, history, rollback', () => {
 
   it('auto-syncs new commits once per revision and self-heals drift', async () => {
     await fx.createApp('selfheal', appSpec(fx.repoURL, fx.dest, 'selfheal', { syncPolicy: { automated: { selfHeal: true } } }));
-    await fx.push('selfheal app', { 'selfheal/cm.yaml': configMap('selfheal', 'v1') });
+    await fx.push('selfheal app', { 'selfheal/cm.yaml': configMapYaml('selfheal', 'v1') });
     await fx.patchApp('selfheal', { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } });
     await waitFor('selfheal ConfigMap', async () => (await fx.core.readNamespacedConfigMap({ name: 'selfheal', namespace: fx.dest }).catch(() => undefined)));
     // Drift: someone edits the live object; self-heal puts it back.
@@ -134,7 +126,7 @@ spec:
       restartPolicy: Never
       containers: [{name: main, image: registry.kawa.example/cleanup:1}]
 `;
-    await fx.push('deletion apps', { 'del/cm.yaml': configMap('to-delete', 'x'), 'del/hook.yaml': preDelete, 'keep/cm.yaml': configMap('to-keep', 'y') });
+    await fx.push('deletion apps', { 'del/cm.yaml': configMapYaml('to-delete', 'x'), 'del/hook.yaml': preDelete, 'keep/cm.yaml': configMapYaml('to-keep', 'y') });
     await fx.createApp('cascade', appSpec(fx.repoURL, fx.dest, 'del', { syncPolicy: { automated: {} } }), { finalizers: [RESOURCES_FINALIZER] });
     await fx.createApp('orphan', appSpec(fx.repoURL, fx.dest, 'keep', { syncPolicy: { automated: {} } }));
     await fx.waitApp('cascade', 'synced', (a) => syncOf(a) === 'Synced');

@@ -198,3 +198,41 @@ export function syncOf(app: Application): string | undefined {
 export function healthOf(app: Application): string | undefined {
   return app.status?.health?.status;
 }
+
+// ---- manifests the controller tests commit -----------------------------------------------------------
+
+export const configMapYaml = (name: string, value: string): string => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${name}
+data:
+  value: "${value}"
+`;
+
+/** A ConfigMap in sync wave `wave`. */
+export const waveConfigMapYaml = (name: string, wave: number): string => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${name}
+  annotations:
+    argocd.argoproj.io/sync-wave: "${wave}"
+data:
+  wave: "${wave}"
+`;
+
+/** A PreSync hook Job named `migrate` (the cluster's kwok stages complete it). */
+export const presyncJobYaml = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  annotations:
+    argocd.argoproj.io/hook: PreSync
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: migrate
+          image: registry.kawa.example/migrate:1.0
+`;
