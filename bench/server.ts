@@ -77,6 +77,40 @@ if (mode === 'latency') {
 }
 `;
 
+/** 200 SSE connections in one process; prints the delay of each event carrying a `bench/at` annotation. */
+const SSE_CLIENTS = 200;
+const SSE_UPDATES = 500;
+const SSE_CLIENT = `
+const [url, token, clients, expected] = process.argv.slice(1);
+const delays = [];
+let seen = 0;
+const controllers = [];
+let opened = 0;
+await Promise.all(Array.from({ length: Number(clients) }, async () => {
+  const ac = new AbortController(); controllers.push(ac);
+  const res = await fetch(url, { headers: { authorization: 'Bearer ' + token }, signal: ac.signal });
+  opened++;
+  if (opened === Number(clients)) process.stderr.write('ready\\n');
+  const decoder = new TextDecoder(); let buf = '';
+  try {
+    for await (const chunk of res.body) {
+      buf += decoder.decode(chunk, { stream: true });
+      let i;
+      while ((i = buf.indexOf('\\n\\n')) >= 0) {
+        const block = buf.slice(0, i); buf = buf.slice(i + 2);
+        for (const line of block.split('\\n')) {
+          if (!line.startsWith('data: ')) continue;
+          const at = JSON.parse(line.slice(6)).result?.application?.metadata?.annotations?.['bench/at'];
+          if (at !== undefined) { delays.push(Date.now() - Number(at)); seen++; }
+        }
+      }
+      if (seen >= Number(expected)) { for (const c of controllers) c.abort(); }
+    }
+  } catch {}
+}));
+process.stdout.write(JSON.stringify({ ms: delays }));
+`;
+
 function runClient(args: readonly string[]): Promise<{ ms?: number[]; rate?: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', CLIENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -165,6 +199,41 @@ export const serverBenchmarks: Benchmark = {
       results.push({ name: 'server: GET one app (socket, second process)', figure: rate.rate ?? 0, unit: 'req/s', higherIsBetter: true, notes: `${String(IN_FLIGHT)} in flight` });
       const listRate = await runClient([`${address}${listUrl}`, token, 'rate', String(GET_SECONDS), '4']);
       results.push({ name: `server: list ${String(APPS)} apps (socket, second process)`, figure: listRate.rate ?? 0, unit: 'req/s', higherIsBetter: true, notes: '4 in flight' });
+
+      // SSE: 200 clients watch every app while SSE_UPDATES app updates go through at about 100/s.
+      const sse = spawn(process.execPath, ['--input-type=module', '-e', SSE_CLIENT, `${address}/api/v1/stream/applications`, token, String(SSE_CLIENTS), String(SSE_CLIENTS * SSE_UPDATES * 0.95)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let sseOut = '';
+      sse.stdout.on('data', (c: Buffer) => (sseOut += c.toString('utf8')));
+      await new Promise<void>((resolve) => {
+        sse.stderr.on('data', (c: Buffer) => {
+          if (c.toString('utf8').includes('ready')) resolve();
+        });
+        setTimeout(resolve, 30_000);
+      });
+      const sseDone = new Promise<void>((resolve) => sse.once('close', () => { resolve(); }));
+      let peakRss = process.memoryUsage().rss;
+      const updateStart = performance.now();
+      await pool(SSE_UPDATES, 4, async (i) => {
+        const due = updateStart + i * 10;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        await rest.request('PATCH', `/apis/argoproj.io/v1alpha1/namespaces/${ns}/applications/app-${String(i % APPS).padStart(4, '0')}`, {
+          body: { metadata: { annotations: { 'bench/at': String(Date.now()) } } },
+          contentType: 'application/merge-patch+json',
+        });
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      });
+      await Promise.race([sseDone, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+      sse.kill();
+      const delays = sseOut === '' ? [] : (JSON.parse(sseOut) as { ms: number[] }).ms;
+      results.push({
+        name: `server: SSE event delay p99 (${String(SSE_CLIENTS)} clients)`,
+        figure: percentile(delays, 99),
+        unit: 'ms',
+        higherIsBetter: false,
+        notes: `${String(delays.length)} deliveries of ${String(SSE_UPDATES)} updates at ~100/s; p50 ${percentile(delays, 50).toFixed(0)} ms`,
+      });
+      results.push({ name: `server: RSS with ${String(SSE_CLIENTS)} SSE clients`, figure: peakRss / 1024 / 1024, unit: 'MB', higherIsBetter: false, notes: 'bench process (the server, its watch cache, the load driver)' });
     } finally {
       for (const close of closers.reverse()) await close().catch(() => undefined);
       await rest.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
