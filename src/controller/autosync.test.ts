@@ -21,11 +21,11 @@ function app(extra: { automated?: Record<string, unknown> | undefined; operation
     ...(extra.last === undefined
       ? {}
       : { status: { operationState: { operation: { sync: { revision: extra.last.revision } }, phase: extra.last.phase as 'Succeeded', startedAt: '2026-01-01T00:00:00Z', syncResult: { revision: extra.last.revision } } } }),
-  } as Application;
+  };
 }
 
 const comparison = (sync: 'Synced' | 'OutOfSync', resources: AppComparison['resources'] = [{ group: '', version: 'v1', kind: 'ConfigMap', namespace: 'd', name: 'c', status: sync, syncWave: 0 }]): AppComparison =>
-  ({ resources, sync, health: { status: 'Healthy' }, prune: [], conditions: [] }) as AppComparison;
+  ({ resources, sync, health: { status: 'Healthy' }, prune: [], conditions: [] });
 
 const base = (a: Application, c: AppComparison, more: Partial<AutoSyncInput> = {}): AutoSyncInput => ({
   app: a,

@@ -26,7 +26,7 @@ const comparison: AppComparison = {
   health: { status: 'Progressing' },
   prune: [],
   conditions: [{ type: 'SharedResource', message: 'ConfigMap d/x is part of app other' }],
-} as AppComparison;
+};
 
 describe('buildStatus', () => {
   it('writes Argo CD shaped status fields from a comparison', () => {
