@@ -7,6 +7,7 @@ import { registerUserCommands } from './commands/index.js';
 import { registerController } from './commands/controller/controller.js';
 import { registerServer } from './commands/server/server.js';
 import { registerRender } from './commands/render/render.js';
+import { registerRepoServer } from './commands/repo-server/repo-server.js';
 import { registerUp } from './commands/up/up.js';
 import { reportCliError } from './services/errors.js';
 import { closeSessions } from './services/session.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerSettingsResourceOverridesHealth(program);
   registerServer(program);
   registerController(program);
+  registerRepoServer(program);
   registerUp(program);
   registerRender(program);
 

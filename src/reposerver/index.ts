@@ -1,1 +1,12 @@
 export { RepoService, type ChartFetcher, type ManifestRequest, type ManifestResponse, type RepoServiceOptions, type RepoServiceStats } from './service.js';
+export {
+  ConcurrencyLimiter,
+  RepoServerClient,
+  startRepoServerHttp,
+  REPO_SERVER_API,
+  type ManifestSource,
+  type RepoServerClientOptions,
+  type RepoServerErrorBody,
+  type RepoServerHttp,
+  type RepoServerHttpOptions,
+} from './http.js';

@@ -12,6 +12,7 @@ import { GitMirrorCache, type RevisionMetadata } from '../git/mirror.js';
 import { resolveFromRefs, type RemoteRefs } from '../git/refs.js';
 import { isFullSha } from '../git/url.js';
 import type { ApplicationSource } from '../model/index.js';
+import type { ManifestSource } from './http.js';
 import { buildEnvironment, HelmCharts, renderSource, type ConfigManagementPlugin, type HelmRepository, type RenderedObject, type SourceType, type ToolPaths } from '../render/index.js';
 
 /** Fetches a Helm chart from a chart repository or OCI registry into a directory; set for `source.chart` support. */
@@ -110,7 +111,7 @@ function touch<K, V>(map: Map<K, V>, key: K, value: V): void {
   map.set(key, value);
 }
 
-export class RepoService {
+export class RepoService implements ManifestSource {
   private readonly mirrors: GitMirrorCache;
   private readonly options: RepoServiceOptions;
   private readonly refs = new Map<string, RefsEntry>();

@@ -1,0 +1,91 @@
+// `kawa repo-server`: the repo server role alone (Argo CD's `argocd-repo-server`): the RepoService the
+// controller otherwise runs in-process, behind its HTTP API, until SIGINT/SIGTERM.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { defaultCacheDir } from '../../../controller/index.js';
+import { errorCodes, UserError } from '../../../errors.js';
+import { GitMirrorCache } from '../../../git/mirror.js';
+import { parseDuration } from '../../../model/duration.js';
+import { loadPluginConfigs } from '../../../render/index.js';
+import { RepoService, startRepoServerHttp, type RepoServerHttp } from '../../../reposerver/index.js';
+
+interface RepoServerFlags {
+  address: string;
+  port: string;
+  parallelismLimit: string;
+  queueLimit?: string;
+  renderTimeout: string;
+  cacheDir?: string;
+  pluginConfig: string[];
+}
+
+/** Seams for running the role inside another program (tests): where it listens, its log, when to stop. */
+export interface RepoServerHooks {
+  onListening?: (server: RepoServerHttp) => void;
+  log?: pino.Logger;
+  /** Stops the server like SIGTERM does. */
+  stop?: AbortSignal;
+}
+
+function positiveInt(text: string, flag: string, min: number): number {
+  const value = /^\d+$/.test(text) ? Number.parseInt(text, 10) : Number.NaN;
+  if (!(value >= min)) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `${flag} must be an integer ≥ ${min}, got "${text}"`);
+  return value;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function registerRepoServer(program: Command, hooks: RepoServerHooks = {}): void {
+  program
+    .command('repo-server')
+    .description('run the repo server (git fetch, checkout and manifest rendering) behind an HTTP API')
+    .option('--address <ip>', 'listen address (127.0.0.1: this host only; the pod IP or 0.0.0.0: the cluster network)', '127.0.0.1')
+    .option('--port <port>', 'listen port (Argo CD\'s repo server uses 8081; 0 picks one)', '8081')
+    .option('--parallelism-limit <n>', 'manifest generations at once; more requests wait in a queue', '10')
+    .option('--queue-limit <n>', 'requests that may wait for a render slot; over that they get 503 (default: 10 × parallelism limit)')
+    .option('--render-timeout <duration>', 'time for one render, every tool included (Go duration: 90s, 2m; a bare number is seconds)', '90s')
+    .option('--cache-dir <dir>', 'git mirrors and checkouts (default: $XDG_CACHE_HOME/kawa/repo-server or ~/.cache/kawa/repo-server)')
+    .option('--plugin-config <file>', 'a config management plugin (plugin.yaml); repeatable', collect, [])
+    .addHelpText(
+      'after',
+      '\nExamples:\n  kawa repo-server                                      # 127.0.0.1:8081, 10 renders at once, 90 s each\n  kawa repo-server --address 0.0.0.0 --parallelism-limit 4 --render-timeout 2m\n',
+    )
+    .action(async (flags: RepoServerFlags) => {
+      const port = positiveInt(flags.port, '--port', 0);
+      if (port > 65_535) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `--port must be at most 65535, got ${port}`);
+      const maxConcurrent = positiveInt(flags.parallelismLimit, '--parallelism-limit', 1);
+      const maxQueued = flags.queueLimit === undefined ? undefined : positiveInt(flags.queueLimit, '--queue-limit', 0);
+      const renderTimeoutMs = parseDuration(flags.renderTimeout, { bareIntegerAsSeconds: true });
+      if (renderTimeoutMs === undefined || !(renderTimeoutMs > 0)) {
+        throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `--render-timeout must be a positive duration like 90s or 2m, got "${flags.renderTimeout}"`);
+      }
+      const plugins = await loadPluginConfigs(flags.pluginConfig);
+      const log = hooks.log ?? pino({ level: process.env['KAWA_LOG_LEVEL'] ?? 'info' });
+      const cacheDir = flags.cacheDir ?? path.join(defaultCacheDir(), 'repo-server');
+      const service = new RepoService({
+        mirrors: new GitMirrorCache({ cacheRoot: path.join(cacheDir, 'repos') }),
+        workRoot: path.join(cacheDir, 'checkouts'),
+        renderTimeoutMs,
+        plugins: () => plugins,
+      });
+      const server = await startRepoServerHttp({ service, host: flags.address, port, maxConcurrent, ...(maxQueued === undefined ? {} : { maxQueued }), log });
+      log.info({ url: server.url, parallelismLimit: maxConcurrent, renderTimeoutMs, cacheDir }, 'repo server listening');
+      hooks.onListening?.(server);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          hooks.stop?.removeEventListener('abort', stop);
+          server.close().then(resolve, (err: unknown) => {
+            log.error({ err: String(err) }, 'error while stopping');
+            resolve();
+          });
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        if (hooks.stop?.aborted === true) stop();
+        else hooks.stop?.addEventListener('abort', stop, { once: true });
+      });
+    });
+}

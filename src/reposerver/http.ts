@@ -1,0 +1,264 @@
+// The repo server as a network service (`kawa repo-server`, Argo CD's argocd-repo-server): the same
+// RepoService the controller and the API server call in-process, behind a small JSON API on a loopback
+// or cluster address, plus the fetch-based client that makes the remote one look like the local one
+// (both are a ManifestSource). Manifest generation runs at most `maxConcurrent` at once; requests over
+// that wait in a bounded queue, and a full queue answers 503 at once rather than piling up.
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { BugError, errorCodes, messageOf, UserError, type ErrorCode } from '../errors.js';
+import { applicationSourceSchema, type ApplicationSource } from '../model/index.js';
+import type { ManifestRequest, ManifestResponse, RepoService } from './service.js';
+
+/** What a controller needs from a repo server, in-process (RepoService) or remote (RepoServerClient). */
+export interface ManifestSource {
+  generateManifests(request: ManifestRequest): Promise<ManifestResponse>;
+  resolveRevision(source: ApplicationSource, options?: { revision?: string; noCache?: boolean }): Promise<string>;
+}
+
+export const REPO_SERVER_API = {
+  manifests: '/api/v1/manifests',
+  resolve: '/api/v1/revisions/resolve',
+  healthz: '/healthz',
+} as const;
+
+/** Requests that may wait for a render slot when `maxQueued` is not given, per allowed render. */
+const QUEUE_PER_SLOT = 10;
+
+export const manifestRequestSchema = z.object({
+  source: applicationSourceSchema,
+  appName: z.string().min(1),
+  namespace: z.string().optional(),
+  kubeVersion: z.string().optional(),
+  apiVersions: z.array(z.string()).optional(),
+  revision: z.string().min(1).optional(),
+  noCache: z.boolean().optional(),
+  refSources: z.record(z.string(), z.object({ source: applicationSourceSchema, revision: z.string().min(1) })).optional(),
+});
+
+export const resolveRequestSchema = z.object({
+  source: applicationSourceSchema,
+  revision: z.string().min(1).optional(),
+  noCache: z.boolean().optional(),
+});
+
+/** The error body of every failed request. */
+export interface RepoServerErrorBody {
+  code: string;
+  message: string;
+}
+
+/** Runs at most `max` tasks at once; up to `maxQueued` more wait (first come, first served). */
+export class ConcurrencyLimiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    readonly max: number,
+    readonly maxQueued: number,
+  ) {
+    if (!(max >= 1) || !(maxQueued >= 0)) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `concurrency limit must be at least 1 and the queue at least 0 (got ${max}, ${maxQueued})`);
+  }
+
+  get running(): number {
+    return this.active;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** False when a new task would neither run nor fit in the queue. */
+  canAccept(): boolean {
+    return this.active < this.max || this.waiting.length < this.maxQueued;
+  }
+
+  /** Runs `task` when a slot is free. Call canAccept() first: a full limiter still queues. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await task();
+    } finally {
+      // The slot passes straight to the next waiter (active stays the same), or is freed.
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.active--;
+    }
+  }
+}
+
+export interface RepoServerHttpOptions {
+  service: RepoService;
+  /** Listen address (default 127.0.0.1; the cluster network: the pod IP or 0.0.0.0). */
+  host?: string;
+  /** Port (default 8081, Argo CD's repo server port; 0 picks one). */
+  port?: number;
+  /** Manifest generations at once (default 10, Argo CD's `--parallelismlimit`). */
+  maxConcurrent?: number;
+  /** Requests that may wait for a slot (default 10 per slot); over that the answer is 503. */
+  maxQueued?: number;
+  log?: FastifyBaseLogger;
+}
+
+export interface RepoServerHttp {
+  /** `http://host:port`, the port the server really listens on. */
+  url: string;
+  port: number;
+  limiter: ConcurrencyLimiter;
+  fastify: FastifyInstance;
+  close(): Promise<void>;
+}
+
+const knownCodes = new Set<string>(Object.values(errorCodes));
+
+function isKnownCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && knownCodes.has(code);
+}
+
+/** Status and body for anything a route threw: 400 with the code for user errors, 500 otherwise. */
+function answerFor(err: unknown): { status: number; body: RepoServerErrorBody; internal: boolean } {
+  if (err instanceof UserError) return { status: 400, body: { code: err.code, message: err.message }, internal: false };
+  // Fastify's own rejections (malformed JSON, body too large, wrong content type) are the caller's fault too.
+  const status = (err as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return { status, body: { code: errorCodes.API_INVALID_ARGUMENT, message: messageOf(err) }, internal: false };
+  return { status: 500, body: { code: errorCodes.INTERNAL, message: messageOf(err) }, internal: true };
+}
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`);
+  throw new UserError(errorCodes.API_INVALID_ARGUMENT, `invalid request body: ${problems.join('; ')}`);
+}
+
+function toManifestRequest(body: z.infer<typeof manifestRequestSchema>): ManifestRequest {
+  return {
+    source: body.source,
+    appName: body.appName,
+    ...(body.namespace === undefined ? {} : { namespace: body.namespace }),
+    ...(body.kubeVersion === undefined ? {} : { kubeVersion: body.kubeVersion }),
+    ...(body.apiVersions === undefined ? {} : { apiVersions: body.apiVersions }),
+    ...(body.revision === undefined ? {} : { revision: body.revision }),
+    ...(body.noCache === undefined ? {} : { noCache: body.noCache }),
+    ...(body.refSources === undefined ? {} : { refSources: body.refSources }),
+  };
+}
+
+function busy(reply: FastifyReply, limiter: ConcurrencyLimiter): FastifyReply {
+  const body: RepoServerErrorBody = {
+    code: errorCodes.RENDER_FAILED,
+    message: `repo server busy: ${limiter.running} renders running and ${limiter.queued} waiting (limit ${limiter.max}, queue ${limiter.maxQueued}); retry later`,
+  };
+  return reply.code(503).header('retry-after', '1').send(body);
+}
+
+/** Starts the repo server's HTTP API; resolves once it listens. */
+export async function startRepoServerHttp(options: RepoServerHttpOptions): Promise<RepoServerHttp> {
+  const { service } = options;
+  const maxConcurrent = options.maxConcurrent ?? 10;
+  const limiter = new ConcurrencyLimiter(maxConcurrent, options.maxQueued ?? maxConcurrent * QUEUE_PER_SLOT);
+  const fastify: FastifyInstance = Fastify({
+    ...(options.log === undefined ? { logger: false } : { loggerInstance: options.log }),
+    // Application sources with inline values can be large; rendered answers are not limited by this.
+    bodyLimit: 8 * 1024 * 1024,
+  });
+
+  fastify.setErrorHandler((err, request, reply) => {
+    const answer = answerFor(err);
+    if (answer.internal) request.log.error({ err }, 'repo server request failed');
+    else request.log.debug({ code: answer.body.code, message: answer.body.message }, 'repo server request rejected');
+    return reply.code(answer.status).send(answer.body);
+  });
+  fastify.setNotFoundHandler((request, reply) => {
+    const body: RepoServerErrorBody = { code: errorCodes.API_NOT_FOUND, message: `no route for ${request.method} ${request.url.split('?')[0] ?? ''}` };
+    return reply.code(404).send(body);
+  });
+
+  fastify.get(REPO_SERVER_API.healthz, async () => Promise.resolve({ status: 'ok', running: limiter.running, queued: limiter.queued, maxConcurrent: limiter.max, maxQueued: limiter.maxQueued }));
+
+  fastify.post(REPO_SERVER_API.manifests, async (request, reply) => {
+    const manifestRequest = toManifestRequest(parseBody(manifestRequestSchema, request.body));
+    if (!limiter.canAccept()) return busy(reply, limiter);
+    const response = await limiter.run(() => service.generateManifests(manifestRequest));
+    return reply.send(response);
+  });
+
+  fastify.post(REPO_SERVER_API.resolve, async (request) => {
+    const body = parseBody(resolveRequestSchema, request.body);
+    const revision = await service.resolveRevision(body.source, {
+      ...(body.revision === undefined ? {} : { revision: body.revision }),
+      ...(body.noCache === undefined ? {} : { noCache: body.noCache }),
+    });
+    return { revision };
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await fastify.listen({ host, port: options.port ?? 8081 });
+  const address = fastify.server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    port: address.port,
+    limiter,
+    fastify,
+    close: () => fastify.close(),
+  };
+}
+
+export interface RepoServerClientOptions {
+  /** `http://host:port` of a `kawa repo-server`. */
+  url: string;
+  /** Time for one request, queueing and rendering included (default 150 s: above the 90 s render limit). */
+  timeoutMs?: number;
+}
+
+/** A remote repo server with RepoService's shape: errors come back as UserError with the server's code. */
+export class RepoServerClient implements ManifestSource {
+  private readonly base: string;
+  private readonly timeoutMs: number;
+
+  constructor(options: RepoServerClientOptions) {
+    this.base = options.url.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 150_000;
+  }
+
+  async generateManifests(request: ManifestRequest): Promise<ManifestResponse> {
+    return this.post<ManifestResponse>(REPO_SERVER_API.manifests, request);
+  }
+
+  async resolveRevision(source: ApplicationSource, options: { revision?: string; noCache?: boolean } = {}): Promise<string> {
+    const answer = await this.post<{ revision: string }>(REPO_SERVER_API.resolve, { source, ...options });
+    return answer.revision;
+  }
+
+  private async post<T>(route: string, body: unknown): Promise<T> {
+    const url = `${this.base}${route}`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      if (err instanceof Error && err.name === 'TimeoutError') {
+        throw new UserError(errorCodes.RENDER_TIMEOUT, `repo server ${this.base} did not answer ${route} within ${this.timeoutMs / 1000} s`);
+      }
+      throw new UserError(errorCodes.RENDER_FAILED, `repo server ${this.base} unreachable: ${messageOf((err as { cause?: unknown }).cause ?? err)}`, { cause: err });
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new BugError(`repo server ${this.base}${route} answered ${response.status} with a non-JSON body: ${text.slice(0, 200)}`);
+    }
+    if (response.ok) return parsed as T;
+    const { code, message } = (parsed ?? {}) as { code?: unknown; message?: unknown };
+    const shown = typeof message === 'string' ? message : `HTTP ${response.status}`;
+    if (isKnownCode(code) && code !== errorCodes.INTERNAL) throw new UserError(code, shown);
+    throw new BugError(`repo server ${this.base}: ${shown}`);
+  }
+}
