@@ -601,6 +601,9 @@ export class ApplicationController {
     // Desired state: rendered again only when asked (refresh, spec change); the repo service caches by commit.
     const sourceKey = hashOf([app.spec.source ?? null, app.spec.sources ?? null, app.spec.destination.namespace ?? '', this.instanceName(app), handle.serverVersion ?? '']);
     if (level !== 'compare' || st.desired === undefined || st.desired.sourceKey !== sourceKey) {
+      // Someone asked for this refresh (UI, CLI, webhook): what the repository has now, not the refs seen
+      // a moment ago for the whole refresh pass.
+      if (refreshAnnotation !== undefined) for (const source of sourcesOf(app.spec)) this.options.repo.invalidate(source.repoURL);
       try {
         const rendered = await this.renderApp(app, sourcesOf(app.spec), undefined, handle, level === 'hard');
         st.desired = { sourceKey, ...rendered };

@@ -51,6 +51,35 @@ async function frontServer(target: URL): Promise<FastifyInstance> {
   return front;
 }
 
+/** Debian's Chromium (or $KAWA_CHROMIUM), headless, as every browser test launches it. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env['KAWA_CHROMIUM'] ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-gpu'],
+  });
+}
+
+/** A fresh context and page on `baseUrl`; console errors, page errors and 5xx answers are collected in `errors`. */
+export async function newBrowserPage(
+  browser: Browser,
+  baseUrl: string,
+  options: { width?: number; height?: number } = {},
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 800 }, baseURL: baseUrl });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    // Failed requests are logged by the browser too; they are judged by their answers below.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 500) errors.push(`${r.status()} from ${r.request().method()} ${r.url()}`);
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { context, page, errors };
+}
+
 export interface UiFixture {
   readonly api: ApiFixture;
   /** Where the browser opens the UI (`http://127.0.0.1:port`). */
@@ -84,25 +113,8 @@ export function useUi(prefix: string): UiFixture {
       const port = (front.server.address() as import('node:net').AddressInfo).port;
       fixture.baseUrl = `http://127.0.0.1:${port}`;
     }
-    fixture.browser = await chromium.launch({
-      executablePath: process.env['KAWA_CHROMIUM'] ?? '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-gpu'],
-    });
-    fixture.newPage = async (options = {}) => {
-      const context = await fixture.browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 800 }, baseURL: fixture.baseUrl });
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('console', (m) => {
-        // Failed requests are logged by the browser too; they are judged by their answers below.
-        if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
-      });
-      page.on('response', (r) => {
-        if (r.status() >= 500) errors.push(`${r.status()} from ${r.request().method()} ${r.url()}`);
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
-      return { context, page, errors };
-    };
+    fixture.browser = await launchChromium();
+    fixture.newPage = (options = {}) => newBrowserPage(fixture.browser, fixture.baseUrl, options);
     fixture.createApp = async (body) => {
       await api.custom.createNamespacedCustomObject({ group, version, plural: 'applications', namespace: api.ns, body });
     };

@@ -54,6 +54,25 @@ describe('manifestsForDiff', () => {
     expect(changed).toHaveLength(1);
     expect(changed[0]?.left?.text).toContain('b:');
   });
+  it('orders the live keys like the desired ones, so key order alone is no change', () => {
+    const desired = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 2, revisionHistoryLimit: 3, template: { spec: { containers: [{ name: 'web', image: 'nginx' }] } } } });
+    const live = JSON.stringify({
+      kind: 'Deployment',
+      apiVersion: 'apps/v1',
+      metadata: { uid: 'u', name: 'web' },
+      spec: { replicas: 1, template: { spec: { containers: [{ image: 'nginx', name: 'web', imagePullPolicy: 'Always' }] } }, revisionHistoryLimit: 3 },
+      status: { replicas: 1 },
+    });
+    const out = manifestsForDiff(desired, live);
+    const changed = sideBySide(out.live, out.desired).filter((r) => r.kind !== 'same');
+    expect(changed.map((r) => [r.left?.text.trim(), r.right?.text.trim()])).toEqual([
+      ['uid: u', undefined],
+      ['replicas: 1', 'replicas: 2'],
+      ['imagePullPolicy: Always', undefined],
+      ['status:', undefined],
+      ['replicas: 1', undefined],
+    ]);
+  });
   it('leaves other kinds alone and tolerates a missing side', () => {
     const out = manifestsForDiff(JSON.stringify({ kind: 'ConfigMap', data: { a: '1' } }), undefined);
     expect(out.desired).toContain('a: "1"');

@@ -159,9 +159,24 @@ function redactPair(desired: Obj | undefined, live: Obj | undefined): [Obj | und
   return [masked(desired, live, true), masked(live, desired, false)];
 }
 
+/**
+ * `live` with its keys in the order `desired` has them (keys desired lacks after, in their own order), all
+ * the way down; list items pair by position. The API server returns fields in its own order, the manifest
+ * in git in the author's: without this the same field in another place shows as removed and added.
+ */
+function alignKeys(live: unknown, desired: unknown): unknown {
+  if (Array.isArray(live)) return live.map((item: unknown, i) => alignKeys(item, Array.isArray(desired) ? (desired[i] as unknown) : undefined));
+  if (!isObj(live)) return live;
+  const order = isObj(desired) ? Object.keys(desired).filter((k) => k in live) : [];
+  const out: Obj = {};
+  for (const k of [...order, ...Object.keys(live).filter((k) => !order.includes(k))]) out[k] = alignKeys(live[k], isObj(desired) ? desired[k] : undefined);
+  return out;
+}
+
 /** YAML of the desired and live manifests, cleaned and redacted, ready for sideBySide. */
 export function manifestsForDiff(targetState: string | undefined, liveState: string | undefined): { desired: string; live: string } {
-  const [desired, live] = redactPair(withoutManagedFields(parseManifest(targetState)), withoutManagedFields(parseManifest(liveState)));
+  const [desired, redactedLive] = redactPair(withoutManagedFields(parseManifest(targetState)), withoutManagedFields(parseManifest(liveState)));
+  const live = redactedLive === undefined ? undefined : (alignKeys(redactedLive, desired) as Obj);
   return { desired: desired === undefined ? '' : stringify(desired), live: live === undefined ? '' : stringify(live) };
 }
 
