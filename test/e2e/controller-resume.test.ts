@@ -48,18 +48,7 @@ describe('controller: resume, retry, project rules', () => {
   });
 
   it('refuses kinds the project does not allow, with InvalidSpecError, and a sync fails without touching the cluster', async () => {
-    await fx.custom.createNamespacedCustomObject({
-      group: 'argoproj.io',
-      version: 'v1alpha1',
-      namespace: fx.ns,
-      plural: 'appprojects',
-      body: {
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'AppProject',
-        metadata: { name: 'restricted', namespace: fx.ns },
-        spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] },
-      },
-    });
+    await fx.createProject('restricted');
     await fx.createApp('forbidden', { ...appSpec(fx.repoURL, fx.dest, 'forbidden'), project: 'restricted' });
     const app = await fx.waitApp('forbidden', 'InvalidSpecError', (a) => a.status?.conditions?.some((c) => c.type === 'InvalidSpecError') === true);
     expect(app.status?.conditions?.find((c) => c.type === 'InvalidSpecError')?.message).toContain('ClusterRole is not permitted in project restricted');
@@ -72,18 +61,7 @@ describe('controller: resume, retry, project rules', () => {
 
   it('sync windows: a deny window blocks automated and manual syncs; manualSync lets a manual one through', async () => {
     const window = (manualSync: boolean): Record<string, unknown> => ({ kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['windowed'], manualSync });
-    await fx.custom.createNamespacedCustomObject({
-      group: 'argoproj.io',
-      version: 'v1alpha1',
-      namespace: fx.ns,
-      plural: 'appprojects',
-      body: {
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'AppProject',
-        metadata: { name: 'frozen', namespace: fx.ns },
-        spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }], syncWindows: [window(false)] },
-      },
-    });
+    await fx.createProject('frozen', { syncWindows: [window(false)] });
     await fx.createApp('windowed', { ...appSpec(fx.repoURL, fx.dest, 'waves'), project: 'frozen', syncPolicy: { automated: {} } });
     const outOfSync = await fx.waitApp('windowed', 'OutOfSync', (a) => syncOf(a) === 'OutOfSync');
     expect(outOfSync.operation).toBeUndefined();
@@ -107,18 +85,7 @@ describe('controller: resume, retry, project rules', () => {
   });
 
   it('warns about orphaned resources in the destination namespace when the project asks', async () => {
-    await fx.custom.createNamespacedCustomObject({
-      group: 'argoproj.io',
-      version: 'v1alpha1',
-      namespace: fx.ns,
-      plural: 'appprojects',
-      body: {
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'AppProject',
-        metadata: { name: 'tidy', namespace: fx.ns },
-        spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }], orphanedResources: { warn: true } },
-      },
-    });
+    await fx.createProject('tidy', { orphanedResources: { warn: true } });
     await fx.core.createNamespace({ body: { metadata: { name: `${fx.dest}-tidy` } } });
     try {
       await fx.createApp('tidy', { ...appSpec(fx.repoURL, `${fx.dest}-tidy`, 'waves'), project: 'tidy', syncPolicy: { automated: {} } });

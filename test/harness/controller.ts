@@ -36,6 +36,8 @@ export interface ControllerFixture {
   /** Commits the files and publishes them to the served repository; returns the sha. */
   push(message: string, files: Record<string, string>, remove?: string[]): Promise<string>;
   createApp(name: string, spec: Json, extra?: { finalizers?: string[]; operation?: Json }): Promise<void>;
+  /** An AppProject allowing every source and destination, plus `extra` spec fields. */
+  createProject(name: string, extra?: Json): Promise<void>;
   getApp(name: string): Promise<Application & { metadata: { finalizers?: string[]; deletionTimestamp?: string } }>;
   patchApp(name: string, patch: Json): Promise<void>;
   waitApp(name: string, what: string, done: (app: Application) => boolean, options?: WaitOptions): Promise<Application>;
@@ -151,6 +153,20 @@ export function useController(options: Partial<ControllerOptions> & { files?: Re
           metadata: { name, namespace: fx.ns, ...(extra.finalizers ? { finalizers: extra.finalizers } : {}) },
           spec,
           ...(extra.operation ? { operation: extra.operation } : {}),
+        },
+      });
+    };
+    fx.createProject = async (name, extra = {}) => {
+      await fx.custom.createNamespacedCustomObject({
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: fx.ns,
+        plural: 'appprojects',
+        body: {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'AppProject',
+          metadata: { name, namespace: fx.ns },
+          spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }], ...extra },
         },
       });
     };
