@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../kube/objects.js';
-import { hideSecretData } from './live.js';
+import { hideSecretData, predictLiveState } from './live.js';
 
 const secret = (data: Record<string, string>, stringData?: Record<string, string>): KubeObject => ({
   apiVersion: 'v1',
@@ -29,5 +29,20 @@ describe('hideSecretData', () => {
 
   it('keeps undefined entries in place', () => {
     expect(hideSecretData([undefined, secret({ a: 'eA==' })]).map((o) => o === undefined)).toEqual([true, false]);
+  });
+});
+
+describe('predictLiveState', () => {
+  it('lays the desired fields over live ones and keeps what only the server set', () => {
+    const live = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w', uid: 'u1', annotations: { a: '1' } }, spec: { replicas: 1, revisionHistoryLimit: 10, template: { spec: { containers: [{ name: 'c', image: 'old', imagePullPolicy: 'IfNotPresent' }] } } }, status: { replicas: 1 } };
+    const desired = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w', annotations: { b: '2' } }, spec: { replicas: 2, template: { spec: { containers: [{ name: 'c', image: 'new' }] } } } };
+    expect(predictLiveState(live, desired)).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'w', uid: 'u1', annotations: { a: '1', b: '2' } },
+      spec: { replicas: 2, revisionHistoryLimit: 10, template: { spec: { containers: [{ name: 'c', image: 'new', imagePullPolicy: 'IfNotPresent' }] } } },
+      status: { replicas: 1 },
+    });
+    expect(live.spec.replicas).toBe(1);
   });
 });

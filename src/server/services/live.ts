@@ -62,6 +62,32 @@ function sourceFailure(err: unknown): unknown {
   return new ApiError(err.code, 400, grpcCodes.InvalidArgument, `failed to generate the manifests: ${err.message}`, { cause: err });
 }
 
+// ---- diff states ----------------------------------------------------------------------------------
+
+function withoutManagedFields(obj: KubeObject): KubeObject {
+  const { managedFields: _managedFields, ...metadata } = obj.metadata ?? {};
+  return { ...obj, metadata };
+}
+
+/**
+ * What the live object would look like once the desired one is applied (Argo CD's predictedLiveState): the
+ * desired fields over the live ones, fields only the server or other managers set kept. A diff of
+ * normalizedLiveState against it shows what the sync would change, not what the server defaulted. Lists of
+ * named items merge by name; other lists are taken whole from the desired object.
+ */
+export function predictLiveState(live: unknown, desired: unknown): KubeObject {
+  const named = (list: unknown): list is Record<string, unknown>[] => Array.isArray(list) && list.every((item) => isRecord(item) && typeof item['name'] === 'string');
+  const merge = (l: unknown, d: unknown): unknown => {
+    // Lists of named items (containers, env, volumes, ports) merge item by item, as server-side apply does.
+    if (named(d) && named(l)) return d.map((item) => merge(l.find((other) => other['name'] === item['name']), item));
+    if (!isRecord(d) || !isRecord(l)) return d;
+    const out: Record<string, unknown> = { ...l };
+    for (const [key, value] of Object.entries(d)) out[key] = merge(l[key], value);
+    return out;
+  };
+  return merge(live, desired) as KubeObject;
+}
+
 // ---- secrets --------------------------------------------------------------------------------------
 
 function isSecret(obj: KubeObject | undefined): boolean {
@@ -241,8 +267,8 @@ export class LiveService {
           name: r.name,
           targetState: json(target),
           liveState: json(live),
-          normalizedLiveState: json(live),
-          predictedLiveState: json(target ?? live),
+          normalizedLiveState: json(live === undefined ? undefined : withoutManagedFields(live)),
+          predictedLiveState: json(target === undefined ? live : live === undefined ? target : predictLiveState(withoutManagedFields(live), target)),
           ...(r.diff === undefined ? {} : { diff: JSON.stringify(r.diff.differences) }),
           hook: r.hook === true,
           modified: r.status === 'OutOfSync',
