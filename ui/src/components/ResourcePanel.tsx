@@ -15,23 +15,32 @@ type PanelTab = 'summary' | 'live' | 'desired' | 'diff' | 'events' | 'logs';
 interface States {
   readonly target?: string | undefined;
   readonly live?: string | undefined;
+  /** What the diff compares (Argo CD's compact diff): live without managedFields vs live with the desired fields applied. */
+  readonly diffLive?: string | undefined;
+  readonly diffDesired?: string | undefined;
 }
 
 /** Desired and live state: managed-resources first (both), the live resource route for the rest. */
 async function loadStates(app: Application, r: TreeResource): Promise<States> {
   let target: string | undefined;
   let live: string | undefined;
+  let diffLive: string | undefined;
+  let diffDesired: string | undefined;
   if (r.managed) {
     const list = await applicationService.managedResources(app.metadata.name, r).catch(() => undefined);
     const match: ResourceDiff | undefined = list?.items?.find((d) => d.kind === r.kind && d.name === r.name && (d.namespace ?? '') === r.namespace && (d.group ?? '') === r.group);
     target = match?.targetState;
     live = match?.liveState;
+    if (match?.normalizedLiveState !== undefined && match.normalizedLiveState !== 'null' && match.predictedLiveState !== undefined) {
+      diffLive = match.normalizedLiveState;
+      diffDesired = match.predictedLiveState;
+    }
   }
   if (live === undefined || live === '' || live === 'null') {
     const res = await applicationService.liveResource(app.metadata.name, { ...r, version: r.version }).catch(() => undefined);
     live = res?.manifest;
   }
-  return { target, live };
+  return { target, live, diffLive, diffDesired };
 }
 
 export function ResourcePanel({ app, resource, onClose }: { app: Application; resource: TreeResource; resources: readonly TreeResource[]; onClose: () => void }) {
@@ -62,7 +71,7 @@ export function ResourcePanel({ app, resource, onClose }: { app: Application; re
             {states.loading && states.data === undefined ? <p role="status">Loading…</p> : <Manifest json={tab === 'live' ? states.data?.live : states.data?.target} missing={tab === 'live' ? 'The resource does not exist in the cluster.' : 'Git does not declare this resource (or it is not managed).'} />}
           </>
         ) : null}
-        {tab === 'diff' ? states.loading && states.data === undefined ? <p role="status">Loading…</p> : <Diff target={states.data?.target} live={states.data?.live} /> : null}
+        {tab === 'diff' ? states.loading && states.data === undefined ? <p role="status">Loading…</p> : <Diff target={states.data?.diffDesired ?? states.data?.target} live={states.data?.diffLive ?? states.data?.live} /> : null}
         {tab === 'events' ? <Events app={app} r={resource} /> : null}
         {tab === 'logs' ? <Logs app={app} r={resource} live={states.data?.live} /> : null}
       </div>
