@@ -50,8 +50,8 @@ import {
   type RepoCreds,
   type Repository,
 } from '../model/index.js';
-import type { RepoService } from '../reposerver/index.js';
-import { renderApp as renderAppForServer, type LiveStateSource } from '../server/services/live-state.js';
+import { renderApp as renderSources, type RepoService } from '../reposerver/index.js';
+import type { LiveStateSource } from '../server/services/live-state.js';
 import { projectViolations } from '../server/services/permissions.js';
 import { decideAutoSync } from './autosync.js';
 import { ClusterRegistry, type ClusterHandle } from './clusters.js';
@@ -365,7 +365,9 @@ export class ApplicationController {
         if (revision === undefined && known !== undefined) {
           return { revisions: known.revisions ?? [known.revision], sourceTypes: [known.sourceType], objects: known.objects };
         }
-        return renderAppForServer(this.options.repo, app, this.instanceName(app), revision);
+        const multi = (app.spec.sources?.length ?? 0) > 0;
+        const rendered = await renderSources(this.options.repo, app, { instance: this.instanceName(app), ...(revision === undefined || multi ? {} : { revisions: [revision] }) });
+        return { revisions: rendered.revisions, sourceTypes: rendered.sourceTypes, objects: rendered.objects };
       },
       revisionMetadata: (repoURL, revision) => this.options.repo.revisionMetadata(repoURL, revision),
       instanceName: (app) => this.instanceName(app),
@@ -493,10 +495,14 @@ export class ApplicationController {
 
   private enqueueOrphanWatchers(server: string, namespace: string | undefined): void {
     if (namespace === undefined || namespace === '') return;
-    for (const key of this.appKeys()) {
-      const app = this.latestApp(key);
-      if (app === undefined || app.spec.destination.namespace !== namespace || this.projectOf(app)?.spec.orphanedResources === undefined) continue;
-      if (this.registry.find(app.spec.destination)?.server === server) this.queue.add(key, 'compare');
+    // Raw fields only: this runs for every untracked object's event, no schema parse per app here.
+    for (const raw of this.appInformer.values()) {
+      const spec = raw['spec'] as { destination?: { namespace?: string; server?: string; name?: string }; project?: string } | undefined;
+      if (spec?.destination?.namespace !== namespace) continue;
+      const project = this.projectInformer.get(`${this.options.namespace}/${spec.project === undefined || spec.project === '' ? DEFAULT_PROJECT_NAME : spec.project}`);
+      if ((project?.['spec'] as { orphanedResources?: unknown } | undefined)?.orphanedResources === undefined) continue;
+      const key = keyOfMeta(raw);
+      if (key !== undefined && this.registry.find(spec.destination)?.server === server) this.queue.add(key, 'compare');
     }
   }
 
@@ -785,44 +791,18 @@ export class ApplicationController {
     handle: ClusterHandle,
     noCache: boolean,
   ): Promise<{ revision: string; revisions?: string[]; sourceType: string; objects: KubeObject[] }> {
-    const objects: KubeObject[] = [];
-    const resolved: string[] = [];
-    const types: string[] = [];
-    // Sources with a `ref` lend their files to the others (`$ref/values.yaml`): resolve them first.
-    const refSources: Record<string, { source: ApplicationSource; revision: string }> = {};
-    const refRevisions = new Map<number, string>();
-    for (const [i, source] of sources.entries()) {
-      if (source.ref === undefined || source.ref === '') continue;
-      const revision = revisions?.[i];
-      const sha = await this.options.repo.resolveRevision(source, { ...(revision === undefined || revision === '' ? {} : { revision }), noCache });
-      refSources[source.ref] = { source, revision: sha };
-      refRevisions.set(i, sha);
-    }
-    for (const [i, source] of sources.entries()) {
-      const onlyRef = source.ref !== undefined && (source.path === undefined || source.path === '') && (source.chart === undefined || source.chart === '');
-      const revision = revisions?.[i];
-      if (onlyRef) {
-        resolved.push(refRevisions.get(i) ?? '');
-        continue;
-      }
-      const m = await this.options.repo.generateManifests({
-        source,
-        appName: this.instanceName(app),
-        ...(app.spec.destination.namespace === undefined ? {} : { namespace: app.spec.destination.namespace }),
-        ...(handle.serverVersion === undefined ? {} : { kubeVersion: handle.serverVersion }),
-        ...(revision === undefined || revision === '' ? {} : { revision }),
-        ...(Object.keys(refSources).length === 0 ? {} : { refSources }),
-        noCache,
-      });
-      objects.push(...m.objects.map((r) => r.object as KubeObject));
-      resolved.push(m.revision);
-      types.push(m.sourceType);
-    }
+    const rendered = await renderSources(this.options.repo, app, {
+      instance: this.instanceName(app),
+      sources,
+      ...(revisions === undefined ? {} : { revisions }),
+      ...(handle.serverVersion === undefined ? {} : { kubeVersion: handle.serverVersion }),
+      noCache,
+    });
     return {
-      revision: resolved[0] ?? '',
-      ...(sources.length > 1 ? { revisions: resolved } : {}),
-      sourceType: types[0] ?? 'Directory',
-      objects,
+      revision: rendered.revision,
+      ...(sources.length > 1 ? { revisions: rendered.revisions } : {}),
+      sourceType: rendered.sourceTypes[0] ?? 'Directory',
+      objects: rendered.objects,
     };
   }
 

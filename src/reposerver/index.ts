@@ -10,3 +10,4 @@ export {
   type RepoServerHttp,
   type RepoServerHttpOptions,
 } from './http.js';
+export { renderApp, type RenderAppOptions, type RenderedApp } from './render-app.js';

@@ -17,8 +17,9 @@ import type { ApiResource } from '../../kube/discovery.js';
 import type { GroupKind, KubeObject } from '../../kube/objects.js';
 import type { KubeRest } from '../../kube/rest.js';
 import { appInstanceName } from '../../kube/tracking.js';
-import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, sourcesOf, type Application, type RepoCreds, type Repository } from '../../model/index.js';
-import { RepoService, type ManifestResponse } from '../../reposerver/service.js';
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type Application, type RepoCreds, type Repository } from '../../model/index.js';
+import { renderApp as renderSources } from '../../reposerver/render-app.js';
+import { RepoService } from '../../reposerver/service.js';
 import { resolveCredentials } from './repositories.js';
 
 /** What the routes read from a cluster's live-state cache; ClusterCache is one. */
@@ -59,27 +60,11 @@ export interface LiveStateSource {
   close(): Promise<void>;
 }
 
-/** Renders every source of an app with a RepoService, the way the controller does (ref-only sources skipped). */
-export async function renderApp(repo: Pick<RepoService, 'generateManifests'>, app: Application, instance: string, revision?: string): Promise<DesiredState> {
-  const sources = sourcesOf(app.spec);
+/** Renders every source of an app as the controller does (the shared reposerver `renderApp`); `revision` applies to single-source apps. */
+export async function renderApp(repo: Pick<RepoService, 'generateManifests' | 'resolveRevision'>, app: Application, instance: string, revision?: string): Promise<DesiredState> {
   const multi = (app.spec.sources?.length ?? 0) > 0;
-  const revisions: string[] = [];
-  const sourceTypes: string[] = [];
-  const objects: KubeObject[] = [];
-  for (const source of sources) {
-    // A multi-source `ref` entry only lends its files to the others (`$ref/values.yaml`).
-    if (multi && source.ref !== undefined && source.ref !== '' && (source.path ?? '') === '' && (source.chart ?? '') === '') continue;
-    const result: ManifestResponse = await repo.generateManifests({
-      source,
-      appName: instance,
-      ...(app.spec.destination.namespace === undefined ? {} : { namespace: app.spec.destination.namespace }),
-      ...(revision === undefined || multi ? {} : { revision }),
-    });
-    revisions.push(result.revision);
-    sourceTypes.push(result.sourceType);
-    objects.push(...result.objects.map((r) => r.object));
-  }
-  return { revisions, sourceTypes, objects };
+  const rendered = await renderSources(repo, app, { instance, ...(revision === undefined || multi ? {} : { revisions: [revision] }) });
+  return { revisions: rendered.revisions, sourceTypes: rendered.sourceTypes, objects: rendered.objects };
 }
 
 export interface DefaultLiveStateOptions {
