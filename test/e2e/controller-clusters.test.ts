@@ -4,65 +4,18 @@
 // bearer token and CA. Apps reach it by `name` and by `server`; a cluster Secret that goes away makes
 // its apps invalid; an API server that dies turns its apps Unknown and nothing is pruned or re-created.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import type { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, status, up, type ClusterState } from '../../src/localcluster/cluster.js';
-import { projectRoot } from '../../src/localcluster/pins.js';
-import { startDetached, stopProcess } from '../../src/localcluster/processes.js';
-import { healthOf, syncOf, useController, type ControllerFixture } from '../harness/controller.js';
-import { waitFor, waitUntil } from '../harness/kube.js';
+import { configMapYaml, healthOf, syncOf, useController, type ControllerFixture } from '../harness/controller.js';
+import { waitUntil } from '../harness/kube.js';
+import { SecondCluster, type ClusterAccess } from '../harness/second-cluster.js';
 import type { Application } from '../../src/model/index.js';
 
 const SECOND = 'ctl-second';
 const CLUSTER_SECRET = 'cluster-second';
 
-const configMap = (name: string, value: string): string => `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: ${name}
-data:
-  value: "${value}"
-`;
-
-/** What `argocd cluster add` creates in the target cluster; returns the token and the CA (base64). */
-async function addClusterAccess(kc: KubeConfig): Promise<{ bearerToken: string; caData: string }> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-  const namespace = 'kube-system';
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'argocd-manager' } } });
-  await rbac.createClusterRoleBinding({
-    body: {
-      metadata: { name: 'argocd-manager-role-binding' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-      subjects: [{ kind: 'ServiceAccount', name: 'argocd-manager', namespace }],
-    },
-  });
-  await core.createNamespacedSecret({
-    namespace,
-    body: {
-      metadata: { name: 'argocd-manager-long-lived-token', annotations: { 'kubernetes.io/service-account.name': 'argocd-manager' } },
-      type: 'kubernetes.io/service-account-token',
-    },
-  });
-  // The token controller of kube-controller-manager fills in the token and the cluster's CA.
-  const secret = await waitFor('the service-account token', async () => {
-    const s = await core.readNamespacedSecret({ name: 'argocd-manager-long-lived-token', namespace });
-    return s.data?.['token'] !== undefined && s.data['ca.crt'] !== undefined ? s : undefined;
-  });
-  return { bearerToken: Buffer.from(secret.data?.['token'] ?? '', 'base64').toString('utf8'), caData: secret.data?.['ca.crt'] ?? '' };
-}
-
-async function registerCluster(fx: ControllerFixture, server: string, access: { bearerToken: string; caData: string }): Promise<void> {
-  await fx.core.createNamespacedSecret({
-    namespace: fx.ns,
-    body: {
-      metadata: { name: CLUSTER_SECRET, labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
-      type: 'Opaque',
-      stringData: { name: 'second', server, config: JSON.stringify({ bearerToken: access.bearerToken, tlsClientConfig: { caData: access.caData } }) },
-    },
-  });
+async function registerCluster(fx: ControllerFixture, second: SecondCluster, access: ClusterAccess): Promise<void> {
+  await fx.core.createNamespacedSecret({ namespace: fx.ns, body: second.clusterSecret(CLUSTER_SECRET, 'second', access) });
 }
 
 const conditionOf = (app: Application, type: string): string | undefined => app.status?.conditions?.find((c) => c.type === type)?.message;
@@ -70,31 +23,25 @@ const conditionOf = (app: Application, type: string): string | undefined => app.
 describe('controller: many clusters', () => {
   const fx = useController({
     files: {
-      'remote/cm.yaml': configMap('remote-cm', 'by-name'),
-      'remote2/cm.yaml': configMap('remote-cm-2', 'by-server'),
+      'remote/cm.yaml': configMapYaml('remote-cm', 'by-name'),
+      'remote2/cm.yaml': configMapYaml('remote-cm-2', 'by-server'),
     },
   });
-  const root = projectRoot();
   const remoteNs = `ctl-remote-${randomBytes(3).toString('hex')}`;
-  let second: ClusterState;
+  const second = new SecondCluster(SECOND);
   let remoteCore: CoreV1Api;
-  let access: { bearerToken: string; caData: string };
-  /** The kube-apiserver this test restarted (not in the cluster's state file: stopped here). */
-  let restartedApiserver: number | undefined;
+  let access: ClusterAccess;
 
   beforeAll(async () => {
-    second = await up({ root, name: SECOND, nodes: 1 });
-    const kc = new KubeConfig();
-    kc.loadFromFile(second.kubeconfig);
-    remoteCore = kc.makeApiClient(CoreV1Api);
+    await second.up(1);
+    remoteCore = second.core;
     await remoteCore.createNamespace({ body: { metadata: { name: remoteNs } } });
-    access = await addClusterAccess(kc);
-    await registerCluster(fx, second.server, access);
+    access = await second.addClusterAccess();
+    await registerCluster(fx, second, access);
   }, 300_000);
 
   afterAll(async () => {
-    if (restartedApiserver !== undefined) await stopProcess(restartedApiserver);
-    await down({ root, name: SECOND });
+    await second.down();
   }, 120_000);
 
   const remoteConfigMap = (name: string): Promise<{ uid?: string; value?: string; tracking?: string } | undefined> =>
@@ -128,11 +75,7 @@ describe('controller: many clusters', () => {
 
   it('turns the apps of an unreachable cluster Unknown with a ComparisonError, and prunes nothing', async () => {
     const before = await Promise.all([remoteConfigMap('remote-cm'), remoteConfigMap('remote-cm-2')]);
-    const { state } = await status({ root, name: SECOND });
-    const apiserver = state?.processes['kube-apiserver'];
-    if (apiserver === undefined) throw new Error('no kube-apiserver in the state of the second cluster');
-    const args = (await readFile(`/proc/${apiserver.pid}/cmdline`, 'utf8')).split('\0').filter((a) => a !== '').slice(1);
-    await stopProcess(apiserver.pid);
+    await second.stopApiserver();
 
     for (const name of ['by-name', 'by-server']) {
       const unreachable = await fx.waitApp(name, 'Unknown with a ComparisonError', (a) => syncOf(a) === 'Unknown' && conditionOf(a, 'ComparisonError') !== undefined, { timeoutMs: 60_000 });
@@ -144,9 +87,7 @@ describe('controller: many clusters', () => {
     }
 
     // The same API server comes back (same port, certificates and etcd): the apps recover on their own.
-    const logFile = path.join(root, '.kawa', 'clusters', SECOND, 'logs', 'kube-apiserver.log');
-    restartedApiserver = startDetached(apiserver.binary, args, logFile).pid;
-    await waitFor('the second API server answers', () => remoteCore.listNamespace().then(() => true, () => undefined), { timeoutMs: 90_000, intervalMs: 500 });
+    await second.startApiserver();
     for (const name of ['by-name', 'by-server']) {
       const back = await fx.waitApp(name, 'Synced again', (a) => syncOf(a) === 'Synced' && conditionOf(a, 'ComparisonError') === undefined, { timeoutMs: 90_000 });
       expect(healthOf(back)).toBe('Healthy');
@@ -168,7 +109,7 @@ describe('controller: many clusters', () => {
     expect((await remoteConfigMap('remote-cm-2'))?.value).toBe('by-server');
 
     // Registered again: the apps are valid and in sync again.
-    await registerCluster(fx, second.server, access);
+    await registerCluster(fx, second, access);
     await waitUntil('both apps valid and Synced', () => Promise.all([fx.getApp('by-name'), fx.getApp('by-server')]), (apps) => apps.every((a) => syncOf(a) === 'Synced' && (a.status?.conditions ?? []).length === 0), { timeoutMs: 60_000 });
   });
 });
