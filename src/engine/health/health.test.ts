@@ -38,6 +38,9 @@ const CASES: readonly Case[] = [
   ['deployment-progressing-available.yaml', 'Progressing', 'Waiting for rollout to finish: 2 of 3 updated replicas are available...'],
   ['deployment-suspended.yaml', 'Suspended', 'Deployment is paused'],
   ['deployment-degraded.yaml', 'Degraded', 'Deployment "guestbook-ui" exceeded its progress deadline'],
+  // Argo CD asks in this order: paused, generation observed, progress deadline, then the counts.
+  ['deployment-paused-deadline.yaml', 'Suspended', 'Deployment is paused'],
+  ['deployment-deadline-generation.yaml', 'Progressing', 'Waiting for rollout to finish: observed deployment generation less than desired generation'],
   ['deployment-deleting.yaml', 'Progressing', 'Pending deletion'],
   ['deployment-ignore-healthcheck.yaml', undefined],
 
@@ -54,6 +57,7 @@ const CASES: readonly Case[] = [
   ['daemonset-progressing-updated.yaml', 'Progressing', 'Waiting for daemon set "fluent-bit" rollout to finish: 2 out of 4 new pods have been updated...'],
   ['daemonset-progressing-available.yaml', 'Progressing', 'Waiting for daemon set "fluent-bit" rollout to finish: 3 of 4 updated pods are available...'],
   ['daemonset-ondelete.yaml', 'Healthy', 'daemon set 1 out of 4 new pods have been updated'],
+  ['daemonset-ondelete-generation.yaml', 'Progressing', 'Waiting for rollout to finish: observed daemon set generation less than desired generation'],
 
   ['replicaset-healthy.yaml', 'Healthy'],
   ['replicaset-progressing.yaml', 'Progressing', 'Waiting for rollout to finish: 1 out of 3 new replicas are available...'],
@@ -83,10 +87,12 @@ const CASES: readonly Case[] = [
   ['service-loadbalancer.yaml', 'Healthy'],
   ['service-loadbalancer-hostname.yaml', 'Healthy'],
   ['service-loadbalancer-pending.yaml', 'Progressing', 'Waiting for the load balancer to be assigned an address'],
+  ['service-loadbalancer-ports-only.yaml', 'Healthy'],
 
   ['ingress-healthy.yaml', 'Healthy'],
   ['ingress-hostname.yaml', 'Healthy'],
   ['ingress-progressing.yaml', 'Progressing', 'Waiting for the ingress controller to publish an address'],
+  ['ingress-empty-entry.yaml', 'Healthy'],
 
   ['pvc-bound.yaml', 'Healthy'],
   ['pvc-pending.yaml', 'Progressing'],
@@ -96,6 +102,7 @@ const CASES: readonly Case[] = [
   ['job-complete.yaml', 'Healthy', 'Reached expected number of succeeded pods'],
   ['job-failed.yaml', 'Degraded', 'Job has reached the specified backoff limit'],
   ['job-suspended.yaml', 'Suspended', 'Job suspended'],
+  ['job-suspend-not-observed.yaml', 'Suspended', 'Job suspended'],
   ['job-resumed.yaml', 'Progressing'],
 
   ['cronjob-healthy.yaml', 'Healthy', 'CronJob has completed its last execution successfully'],
