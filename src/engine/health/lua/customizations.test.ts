@@ -1,5 +1,7 @@
 // Reading health customizations out of argocd-cm, and plugging them into assessHealth.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { assessHealth } from '../index.js';
 import type { KubeObject } from '../types.js';
 import { globToRegExp, luaHealthCheck, parseHealthCustomizations } from './customizations.js';
@@ -96,6 +98,95 @@ describe('parseHealthCustomizations', () => {
     const mixed = parseHealthCustomizations({ ...CM, 'resource.customizations.useOpenLibs.Pod': 'yes please' });
     expect(mixed.problems).toHaveLength(1);
     expect(mixed.find('', 'Pod')?.source).toBe('resource.customizations.health.Pod');
+  });
+});
+
+/** The `data` of a ConfigMap fixture in testdata/argocd-cm/. */
+function argocdCmData(file: string): Record<string, string> {
+  const cm = parse(readFileSync(new URL(`./testdata/argocd-cm/${file}`, import.meta.url), 'utf8')) as { data: Record<string, string> };
+  return cm.data;
+}
+
+/** The same data with its keys, and the entries of the YAML map, in reverse order. */
+function reversed(data: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(data).reverse()) {
+    const value = data[key] ?? '';
+    if (key !== 'resource.customizations') {
+      out[key] = value;
+      continue;
+    }
+    const map = parse(value) as Record<string, unknown>;
+    const flipped: Record<string, unknown> = {};
+    for (const entry of Object.keys(map).reverse()) flipped[entry] = map[entry];
+    out[key] = JSON.stringify(flipped);
+  }
+  return out;
+}
+
+describe('wildcard keys, in both argocd-cm forms', () => {
+  /** [group, kind, expected pattern (undefined = no script), expected status, expected useOpenLibs] */
+  const WILDCARD_LOOKUPS: readonly [string, string, string | undefined, string?, boolean?][] = [
+    // An exact key beats every wildcard.
+    ['ec2.aws.crossplane.io', 'Instance', 'ec2.aws.crossplane.io/Instance', 'Healthy', false],
+    // Kind wildcard: literal group, so more literal text than the group wildcards below.
+    ['ec2.aws.crossplane.io', 'VPC', 'ec2.aws.crossplane.io/*', 'Suspended', false],
+    // Group and kind wildcards: the longer literal suffix wins.
+    ['s3.aws.crossplane.io', 'Bucket', '*.aws.crossplane.io/*', 'Degraded', false],
+    ['database.gcp.crossplane.io', 'CloudSQLInstance', '*.crossplane.io/*', 'Progressing', true],
+    // Group wildcard with a literal kind.
+    ['gateway.networking.k8s.io', 'Gateway', '*/Gateway', 'Healthy', false],
+    // Both match; `.crossplane.io/` is more literal text than `/Gateway`.
+    ['apiextensions.crossplane.io', 'Gateway', '*.crossplane.io/*', 'Progressing', true],
+    // `*.` needs something before the dot; core kinds are keyed without a slash.
+    ['crossplane.io', 'Provider', undefined],
+    ['', 'Pod', undefined],
+  ];
+
+  describe.each(['wildcards-yaml-map.yaml', 'wildcards-split-keys.yaml'])('%s', (file) => {
+    const data = argocdCmData(file);
+    const forward = parseHealthCustomizations(data);
+    const backward = parseHealthCustomizations(reversed(data));
+
+    it('reads every key', () => {
+      expect([forward.problems, forward.scripts.length]).toEqual([[], 5]);
+    });
+
+    it.each(WILDCARD_LOOKUPS)('%s/%s → %s', (group, kind, pattern, status, useOpenLibs) => {
+      const found = forward.find(group, kind);
+      const status_ = found === undefined ? undefined : /status = "(\w+)"/.exec(found.script)?.[1];
+      expect(found === undefined ? undefined : [found.pattern, status_, found.useOpenLibs]).toEqual(
+        pattern === undefined ? undefined : [pattern, status, useOpenLibs],
+      );
+    });
+
+    it('chooses the same script whatever order the keys are written in', () => {
+      expect(backward.scripts.map((s) => s.pattern)).toEqual(forward.scripts.map((s) => s.pattern));
+      for (const [group, kind] of WILDCARD_LOOKUPS) {
+        expect(backward.find(group, kind)?.pattern).toBe(forward.find(group, kind)?.pattern);
+      }
+    });
+  });
+
+  it('reads `_*` as every core kind and `*` as every kind', () => {
+    const core = parseHealthCustomizations({ 'resource.customizations.health._*': script('Healthy') });
+    const every = parseHealthCustomizations({ 'resource.customizations.health.*': script('Healthy') });
+    expect([core.find('', 'Pod')?.pattern, core.find('apps', 'Deployment'), every.find('', 'Pod')?.pattern, every.find('apps', 'Deployment')?.pattern]).toEqual([
+      '/*',
+      undefined,
+      '*',
+      '*',
+    ]);
+  });
+
+  it('lets a split key override the YAML entry of the same wildcard pattern', () => {
+    const both = parseHealthCustomizations({ ...argocdCmData('wildcards-yaml-map.yaml'), 'resource.customizations.health.*.crossplane.io_*': 'return { status = "Missing" }' });
+    const found = both.find('database.gcp.crossplane.io', 'CloudSQLInstance');
+    expect([found?.source, found?.script, found?.useOpenLibs]).toEqual([
+      'resource.customizations.health.*.crossplane.io_*',
+      'return { status = "Missing" }',
+      true,
+    ]);
   });
 });
 

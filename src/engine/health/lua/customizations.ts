@@ -1,13 +1,25 @@
 // Custom health scripts from `argocd-cm`, read the way Argo CD reads them:
 //   resource.customizations.health.<group>_<kind>       the script; core kinds are just <kind> (`…health.Pod`)
-//   resource.customizations.useOpenLibs.<group>_<kind>  "true" adds more Lua libraries to that script
+//   resource.customizations.useOpenLibs.<group>_<kind>  "true" adds the standard Lua libraries to that script
 //   resource.customizations.health.all                  a script for every kind that has a group (`*/*`)
-//   resource.customizations                             older YAML map: `<group>/<kind>: {health.lua, health.lua.useOpenLibs}`,
-//                                                       the only form that allows wildcards (`"*.crossplane.io/*"`)
-// Split keys override the same group/kind in the YAML map, field by field. Lookup: the exact group/kind
-// first, else the most specific wildcard pattern (Argo CD takes whichever wildcard its map yields first).
-// Patterns match `<group>/<kind>`, or just `<kind>` for the core group, as in Argo CD, so `*/*` does not
-// match core kinds; `*` matches everything.
+//   resource.customizations                             older YAML map: `<group>/<kind>: {health.lua, health.lua.useOpenLibs}`
+// Split keys override the same group/kind in the YAML map, field by field.
+//
+// Wildcards. Both forms take gobwas-style globs (`*`, `?`, `[ab]`, `{a,b}`) in the group, the kind or
+// both: `"*.crossplane.io/*"` in the YAML map, `resource.customizations.health.*.crossplane.io_*` as a
+// split key (Argo CD turns `<group>_<kind>` into `<group>/<kind>` before matching; its docs only
+// mention the YAML map because the API server refuses `*` in ConfigMap keys, but files read by the
+// offline command may have them). A pattern matches `<group>/<kind>`, or just `<kind>` for the core
+// group, as in Argo CD, so `*/*` matches no core kind and `*` matches everything; a pattern that
+// starts with `/` (`_*` as a split key) matches core kinds only.
+//
+// Which script applies, when several match (Argo CD takes whichever wildcard its Go map yields
+// first, which changes from run to run; kawa fixes an order, see compareSpecificity):
+//   1. the exact `<group>/<kind>` key;
+//   2. else the matching wildcard pattern with the most literal characters (wildcards and classes
+//      do not count): `ec2.aws.crossplane.io/*` before `*.aws.crossplane.io/*` before `*.crossplane.io/*`;
+//   3. on a tie, the one with fewer `*`; then the pattern text, in code-point order.
+// The order never depends on how argocd-cm was written.
 import { UserError, errorCodes } from '../../../errors.js';
 import { groupOf } from '../meta.js';
 import type { HealthCheck } from '../types.js';
@@ -16,6 +28,7 @@ import { parseYamlValue } from './yaml.js';
 
 export const CUSTOMIZATIONS_KEY = 'resource.customizations';
 const SPLIT_PREFIX = `${CUSTOMIZATIONS_KEY}.`;
+const WILDCARD = /[*?[{]/;
 /** Customization types other parts of kawa read; listed so they are not reported as unknown. */
 const OTHER_TYPES = new Set(['actions', 'ignoreDifferences', 'ignoreResourceUpdates', 'knownTypeFields']);
 
@@ -43,9 +56,12 @@ export function configMapKey(group: string, kind: string): string {
   return group === '' ? kind : `${group}/${kind}`;
 }
 
-/** `/Pod` (what `_Pod` and `"/Pod"` spell) means the core group, which Argo CD keys as `Pod`. */
+/**
+ * `/Pod` (what `_Pod` and `"/Pod"` spell) means the core group, which Argo CD keys as `Pod`. A
+ * wildcard keeps its `/` so that it matches core kinds only (see CORE_ONLY).
+ */
 function normalizePattern(pattern: string): string {
-  return pattern.startsWith('/') ? pattern.slice(1) : pattern;
+  return pattern.startsWith('/') && !WILDCARD.test(pattern) ? pattern.slice(1) : pattern;
 }
 
 /** Go's strconv.ParseBool, which Argo CD uses for `useOpenLibs`. */
@@ -134,7 +150,6 @@ function readSplitKey(key: string, value: string, overrides: Map<string, Overrid
   else overrideFor(overrides, pattern).useOpenLibs = open;
 }
 
-const WILDCARD = /[*?[{]/;
 
 /** A gobwas-style glob (what Argo CD uses) as a RegExp: `*`, `?`, `[abc]`, `[!abc]`, `{a,b}`, `\x`. */
 export function globToRegExp(pattern: string): RegExp {
@@ -180,7 +195,10 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-/** More literal characters first; then fewer `*`; then by text, so the choice never depends on key order. */
+/**
+ * Most specific first: more literal characters (escaped ones count, `*`, `?`, `[…]` and `{…}` do
+ * not), then fewer `*`, then the pattern text; a total order, so the choice never depends on key order.
+ */
 function compareSpecificity(a: string, b: string): number {
   const literal = (p: string) => p.replace(/\\.|[*?]|\[[^\]]*\]|\{[^}]*\}/g, '').length;
   const stars = (p: string) => p.split('*').length - 1;
@@ -200,7 +218,8 @@ export function parseHealthCustomizations(data: Readonly<Record<string, string |
   }
 
   const exact = new Map<string, HealthCustomization>();
-  const wildcards: { customization: HealthCustomization; regex: RegExp }[] = [];
+  // coreOnly: a `/…` wildcard, tested against `/<kind>` of core kinds only.
+  const wildcards: { customization: HealthCustomization; regex: RegExp; coreOnly: boolean }[] = [];
   for (const [pattern, override] of overrides) {
     if (override.health === undefined) continue;
     const customization: HealthCustomization = {
@@ -209,7 +228,7 @@ export function parseHealthCustomizations(data: Readonly<Record<string, string |
       script: override.health.script,
       useOpenLibs: override.useOpenLibs ?? false,
     };
-    if (WILDCARD.test(pattern)) wildcards.push({ customization, regex: globToRegExp(pattern) });
+    if (WILDCARD.test(pattern)) wildcards.push({ customization, regex: globToRegExp(pattern), coreOnly: pattern.startsWith('/') });
     else exact.set(pattern, customization);
   }
   wildcards.sort((a, b) => compareSpecificity(a.customization.pattern, b.customization.pattern));
@@ -222,7 +241,8 @@ export function parseHealthCustomizations(data: Readonly<Record<string, string |
       const key = configMapKey(group, kind);
       let hit = found.get(key);
       if (hit === undefined) {
-        hit = exact.get(key) ?? wildcards.find((w) => w.regex.test(key))?.customization ?? null;
+        const matches = (w: (typeof wildcards)[number]) => (w.coreOnly ? group === '' && w.regex.test(`/${kind}`) : w.regex.test(key));
+        hit = exact.get(key) ?? wildcards.find(matches)?.customization ?? null;
         found.set(key, hit);
       }
       return hit ?? undefined;
