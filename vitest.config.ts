@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` needs nothing but Node; `e2e` runs against a real local control plane
+// Three projects: `unit` needs Node and the pinned renderers (built by its global setup when missing); `e2e` runs against a real local control plane
 // that test/harness/global-setup.ts starts (or reuses) once per run.
 export default defineConfig({
   test: {
@@ -11,6 +11,8 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts', 'tools/**/*.test.ts', 'ui/src/**/*.test.ts'],
           environment: 'node',
+          // The renderer tests run the real pinned helm, kustomize and jsonnet: built here when missing.
+          globalSetup: ['test/harness/tools-setup.ts'],
         },
       },
       {

@@ -18,6 +18,32 @@ describe('RenderBudget', () => {
       budget.charge(5, 'b');
     }).toThrow(expect.objectContaining({ code: errorCodes.RENDER_TOO_LARGE, message: 'b: rendered output is over the 10-byte cap' }));
   });
+
+  it('does not charge the time of work it excludes (a first-use renderer build) to the render', async () => {
+    let now = 1000;
+    const budget = new RenderBudget(100, 10, () => now);
+    now = 1030;
+    await budget.excluding(
+      Promise.resolve().then(() => {
+        now = 61_030; // a build that took a minute
+      }),
+    );
+    expect(budget.remainingMs('helm template c')).toBe(70);
+  });
+
+  it('gives the excluded time back even when the excluded work fails', async () => {
+    let now = 0;
+    const budget = new RenderBudget(100, 10, () => now);
+    await expect(
+      budget.excluding(
+        Promise.resolve().then(() => {
+          now = 5_000;
+          throw new Error('go build failed');
+        }),
+      ),
+    ).rejects.toThrow('go build failed');
+    expect(budget.remainingMs('x')).toBe(100);
+  });
 });
 
 describe('paths', () => {

@@ -19,7 +19,7 @@ export const DEFAULT_MAX_RENDER_BYTES = 100 * 1024 * 1024;
 export class RenderBudget {
   readonly timeoutMs: number;
   readonly maxBytes: number;
-  private readonly deadline: number;
+  private deadline: number;
   private used = 0;
   private readonly now: () => number;
 
@@ -38,6 +38,19 @@ export class RenderBudget {
     const left = this.deadline - this.now();
     if (left <= 0) throw this.timeoutError(doing);
     return left;
+  }
+
+  /**
+   * Waits for `work` without charging its time to the render: building a missing renderer on first
+   * use takes minutes and is not the render's fault.
+   */
+  async excluding<T>(work: Promise<T>): Promise<T> {
+    const started = this.now();
+    try {
+      return await work;
+    } finally {
+      this.deadline += this.now() - started;
+    }
   }
 
   timeoutError(doing: string): UserError {

@@ -3,7 +3,8 @@
 // and output cap.
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { UserError, errorCodes } from '../errors.js';
+import { UserError, errorCodes, messageOf } from '../errors.js';
+import { ensureTools } from '../localcluster/build-tools.js';
 import { findGroup, loadPins, pinnedBinary, type Pins } from '../localcluster/pins.js';
 import { exec } from '../util/exec.js';
 import type { RenderBudget } from './safety.js';
@@ -15,20 +16,68 @@ export type ToolPaths = Partial<Record<ToolName, string>>;
 
 let pins: Pins | undefined;
 const checked = new Set<string>();
+/** One build per missing renderer, shared by every render that needs it meanwhile. */
+const building = new Map<ToolName, Promise<void>>();
+let logBuild: (line: string) => void = (line) => {
+  process.stderr.write(`[kawa] ${line}\n`);
+};
 
-/** The binary for `tool`: the override, else the pinned build in ~/.cache/kawa/bin (which must exist). */
+/** Where the one-line progress messages of first-use builds go (a role's logger; stderr by default). */
+export function setToolBuildLog(log: (line: string) => void): void {
+  logBuild = log;
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds the pinned `tool` into ~/.cache/kawa/bin unless it is there. A renderer is built on first
+ * use, so the README's commands need no separate build step; concurrent callers share one build and
+ * other processes wait on the build's lock.
+ */
+export function ensureRenderer(tool: ToolName): Promise<void> {
+  let build = building.get(tool);
+  if (build === undefined) {
+    pins ??= loadPins();
+    const current = pins;
+    const group = findGroup(current, tool);
+    build = (async () => {
+      if (await isExecutable(pinnedBinary(current, tool))) return;
+      logBuild(`${tool} ${group.version} is not built yet: building it from the Go module proxy on first use (a few minutes, once; cached in ${pinnedBinary(current, tool)})`);
+      const started = Date.now();
+      await ensureTools(current, { only: [tool] });
+      logBuild(`${tool} ${group.version} built in ${Math.round((Date.now() - started) / 1000)}s`);
+    })();
+    building.set(tool, build);
+    // A failed build is tried again by the next render rather than remembered forever.
+    build.catch(() => building.delete(tool));
+  }
+  return build;
+}
+
+/** Starts building every missing renderer in the background (`kawa up`), logging failures instead of throwing. */
+export function prepareRenderers(): void {
+  for (const tool of ['helm', 'kustomize', 'jsonnet'] as const) {
+    ensureRenderer(tool).catch((err: unknown) => {
+      logBuild(`building ${tool} failed; renders that need it will try again: ${messageOf(err)}`);
+    });
+  }
+}
+
+/** The binary for `tool`: the override, else the pinned build in ~/.cache/kawa/bin (built on first use). */
 export async function toolBinary(tool: ToolName, overrides: ToolPaths = {}): Promise<string> {
   const override = overrides[tool];
   if (override !== undefined) return override;
   pins ??= loadPins();
   const binary = pinnedBinary(pins, tool);
   if (!checked.has(binary)) {
-    try {
-      await access(binary, constants.X_OK);
-    } catch {
-      const version = findGroup(pins, tool).version;
-      throw new UserError(errorCodes.TOOL_MISSING, `${tool} ${version} is not built yet (expected ${binary}); run \`npm run tools:build\``);
-    }
+    if (!(await isExecutable(binary))) await ensureRenderer(tool);
     checked.add(binary);
   }
   return binary;
@@ -57,7 +106,8 @@ export interface RunToolOptions {
 
 /** Runs a renderer within what is left of the render's time, charges its output to the size cap, returns stdout. */
 export async function runTool(tool: ToolName, args: readonly string[], options: RunToolOptions): Promise<string> {
-  const binary = await toolBinary(tool, options.tools);
+  // A first-use build of the renderer does not eat into the render's time limit.
+  const binary = await options.budget.excluding(toolBinary(tool, options.tools));
   const timeoutMs = options.budget.remainingMs(options.display);
   const started = Date.now();
   let stdout: string;

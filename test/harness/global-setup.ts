@@ -2,6 +2,7 @@
 // Reuses the `test` cluster when it is already up (fast re-runs), or the cluster named by
 // $KAWA_TEST_KUBECONFIG; otherwise starts one and stops it at the end (unless $KAWA_KEEP_CLUSTER=1).
 import type { TestProject } from 'vitest/node';
+import { ensureTools } from '../../src/localcluster/build-tools.js';
 import { down, status, up } from '../../src/localcluster/cluster.js';
 import { loadPins, projectRoot } from '../../src/localcluster/pins.js';
 
@@ -19,6 +20,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const root = projectRoot();
   const pins = loadPins(root);
   project.provide('kubernetesVersion', pins.groups.find((g) => g.name === 'kubernetes')?.version ?? '');
+  // Every pinned binary the e2e tests use (the control plane and the renderers): a fresh machine
+  // builds them here, so `npm test` needs no separate `npm run tools:build`.
+  await ensureTools(pins, { log: (line) => { process.stderr.write(`[tools] ${line}\n`); } });
   const external = process.env['KAWA_TEST_KUBECONFIG'];
   if (external) {
     project.provide('kubeconfig', external);

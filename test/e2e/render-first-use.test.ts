@@ -1,0 +1,55 @@
+// A fresh machine has no renderer built: `kawa render` (and so the controller, the API server and the
+// repo server, which share src/render/tools.ts) builds the pinned renderer on first use, says so in one
+// line, and renders. The build goes to an empty KAWA_CACHE_DIR; Go's own module and build caches are
+// warm after the test setup, so this relinks jsonnet in seconds rather than compiling it afresh.
+import { spawn } from 'node:child_process';
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findGroup, loadPins } from '../../src/localcluster/pins.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+function kawa(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => {
+    child.once('exit', (code) => {
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('a renderer missing from the cache', () => {
+  let cache = '';
+  beforeAll(async () => {
+    cache = await mkdtemp(path.join(tmpdir(), 'kawa-first-use-'));
+  });
+  afterAll(async () => {
+    await rm(cache, { recursive: true, force: true });
+  });
+
+  it('is built on first use, with a one-line progress message, and the render succeeds', async () => {
+    const version = findGroup(loadPins(root), 'jsonnet').version;
+    const binary = path.join(cache, 'bin', `jsonnet-${version}`);
+    await expect(access(binary)).rejects.toThrow();
+
+    const env = { ...process.env, KAWA_CACHE_DIR: cache };
+    const first = await kawa(['render', 'src/render/testdata/jsonnet/app', '-o', 'json'], env);
+    expect(first.stderr).toContain(`jsonnet ${version} is not built yet: building it from the Go module proxy on first use`);
+    expect(first.code, first.stderr).toBe(0);
+    const list = JSON.parse(first.stdout) as { items: unknown[] };
+    expect(list.items.length).toBeGreaterThan(0);
+    await access(binary);
+
+    // The second render uses the cached build and says nothing about building.
+    const second = await kawa(['render', 'src/render/testdata/jsonnet/app', '-o', 'json'], env);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).not.toContain('not built yet');
+    expect(second.stdout).toBe(first.stdout);
+  }, 600_000);
+});
