@@ -69,6 +69,17 @@ describe('decideAutoSync', () => {
     });
   }
 
+  it('explains an empty render held back with prune on in a SyncError condition, as Argo CD does', () => {
+    const decision = decideAutoSync(base(app({ automated: { prune: true } }), comparison('OutOfSync'), { desiredCount: 0 }));
+    expect(decision).toEqual({
+      kind: 'none',
+      reason: 'the render is empty and allowEmpty is off: nothing would remain',
+      condition: { type: 'SyncError', message: `Skipping sync attempt to ${SHA}: auto-sync will wipe out all resources` },
+    });
+    // Without prune the sync would delete nothing: no condition, the resources show requiresPruning.
+    expect(decideAutoSync(base(app({ automated: {} }), comparison('OutOfSync'), { desiredCount: 0 }))).not.toHaveProperty('condition');
+  });
+
   it('builds the operation Argo CD does: the resolved revision, prune and sync options, automated initiator', () => {
     const a = app({ automated: { prune: true } });
     a.spec.syncPolicy = { ...a.spec.syncPolicy, syncOptions: ['CreateNamespace=true'], retry: { limit: 2 } };

@@ -22,7 +22,8 @@ export interface AutoSyncInput {
 }
 
 export type AutoSyncDecision =
-  | { kind: 'none'; reason: string }
+  /** `condition`: why the sync is held back, for the app's conditions (the user must act). */
+  | { kind: 'none'; reason: string; condition?: { type: 'SyncError'; message: string } }
   | { kind: 'wait'; reason: string; retryInMs: number }
   | { kind: 'sync'; operation: Operation; selfHeal: boolean };
 
@@ -44,7 +45,12 @@ export function decideAutoSync(input: AutoSyncInput): AutoSyncDecision {
   if (app.operation !== undefined) return { kind: 'none', reason: 'an operation is already set' };
   if (comparison.sync !== 'OutOfSync') return { kind: 'none', reason: 'in sync' };
   if (input.desiredCount === 0 && automated.allowEmpty !== true) {
-    return { kind: 'none', reason: 'the render is empty and allowEmpty is off: nothing would remain' };
+    const reason = 'the render is empty and allowEmpty is off: nothing would remain';
+    // With prune on, the sync would delete every resource of the app: say so as Argo CD does, so the
+    // OutOfSync is explained. Without prune it would delete nothing, and the resources show requiresPruning.
+    return automated.prune === true
+      ? { kind: 'none', reason, condition: { type: 'SyncError', message: `Skipping sync attempt to ${input.revision}: auto-sync will wipe out all resources` } }
+      : { kind: 'none', reason };
   }
   // Only the prune candidates are out of sync and prune is off: a sync would change nothing.
   const outOfSync = comparison.resources.filter((r) => r.status === 'OutOfSync');

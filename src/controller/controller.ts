@@ -102,7 +102,11 @@ export interface ControllerOptions {
   onReconciled?: (app: string, durationMs: number, status: { sync?: string; health?: string }) => void;
   /** Called when an operation finishes. */
   onOperationFinished?: (app: string, phase: string) => void;
+  /** Called when this replica starts waiting for a Lease another holds, and when the shards it holds change. */
+  onLease?: (event: LeaseEvent) => void;
 }
+
+export type LeaseEvent = { kind: 'waiting'; lease: string; holder: string } | { kind: 'held'; shards: number[] };
 
 /** What the controller remembers of an app between reconciles; all of it can be rebuilt from the cluster. */
 interface AppState {
@@ -231,7 +235,13 @@ export class ApplicationController {
         ...(sharding.leaseDurationMs === undefined ? {} : { leaseDurationMs: sharding.leaseDurationMs }),
         onChange: (held) => {
           options.log.info({ shards: [...held] }, 'shards held changed');
+          options.onLease?.({ kind: 'held', shards: [...held] });
           for (const key of this.appKeys()) this.queue.add(key, 'normal');
+        },
+        onWaiting: (lease, holder) => {
+          // Another controller reconciles these Applications: this one only watches until the Lease is free.
+          options.log.info({ lease, holder }, 'waiting for the lease: another controller holds it');
+          options.onLease?.({ kind: 'waiting', lease, holder });
         },
         log: (msg) => {
           options.log.warn({}, msg);
@@ -301,21 +311,42 @@ export class ApplicationController {
   }
 
   /**
-   * Stops the controller. With `crash`, shard Leases are left to expire instead of being released, as
-   * when the process dies (tests of the take-over).
+   * Stops the controller: nothing new starts, reconciles in flight finish, running operations and deletions
+   * stop at their next step boundary (they stay Running in status: the next start resumes them), and only
+   * then are the Leases released — so the next leader never works beside this one. With `crash`, the Leases
+   * are left to expire instead, as when the process dies (tests of the take-over).
    */
   async stop(options: { crash?: boolean } = {}): Promise<void> {
     this.stopped = true;
     this.queue.stop();
     if (options.crash === true) this.shards?.abandon();
-    else await this.shards?.stop();
+    // A reconcile in flight may have launched a runner after the first look: look until none is left.
+    for (;;) {
+      await this.queue.idle();
+      if (this.runners.size === 0) break;
+      await Promise.allSettled([...this.runners]);
+    }
+    if (options.crash !== true) await this.shards?.stop();
     await Promise.all([this.appInformer.stop(), this.projectInformer.stop(), this.configInformer.stop(), this.secretInformer.stop()]);
-    // Running operations stop at their next step boundary and stay Running in status: the next start resumes them.
-    await Promise.allSettled([...this.runners]);
     await this.registry.stop();
     this.luaRuntime?.close();
     this.luaRuntime = undefined;
     this.rest.close();
+  }
+
+  /** What stop() still waits for: reconciles in flight, operations and deletions between two steps. */
+  pendingWork(): string[] {
+    const work = this.queue.activeKeys().map((key) => `reconcile ${key}`);
+    for (const [key, st] of this.states) {
+      if (st.running !== undefined) work.push(`operation ${key}`);
+      if (st.deleting === true) work.push(`deletion ${key}`);
+    }
+    return work;
+  }
+
+  /** Whether this controller may reconcile now: it holds a shard Lease (always, without Leases). */
+  holdsLease(): boolean {
+    return this.shards === undefined || this.shards.shards().size > 0;
   }
 
   /** Waits until the queue is empty and nothing runs (tests and benchmarks). */
@@ -664,6 +695,8 @@ export class ApplicationController {
         this.options.log.info({ app: key, revision: st.desired.revision, selfHeal: decision.selfHeal }, 'automated sync initiated');
       } else if (decision.kind === 'wait') {
         this.queue.add(key, 'compare', decision.retryInMs, this.now());
+      } else if (decision.condition !== undefined) {
+        conditions.push(decision.condition);
       }
     }
 
@@ -672,6 +705,7 @@ export class ApplicationController {
       ...(comparison === undefined ? {} : { comparison }),
       ...(st.desired === undefined ? {} : { revision: st.desired.revision, sourceType: st.desired.sourceType }),
       conditions,
+      desiredUnknown: st.renderError !== undefined,
       now: isoTime(this.now()),
       controllerNamespace: this.options.namespace,
     });
@@ -847,6 +881,7 @@ export class ApplicationController {
   }
 
   private launch(key: string, app: Application, handle: ClusterHandle, existing: OperationRecord | undefined, retryCount: number): void {
+    if (this.stopped) return; // stopping: the next start (or the next leader) runs it
     const st = this.state(key);
     const control = { terminate: app.status?.operationState?.phase === 'Terminating' };
     st.running = control;
@@ -1116,6 +1151,7 @@ export class ApplicationController {
   }
 
   private async setOperation(app: Application, operation: Operation): Promise<void> {
+    if (this.stopped) return; // no new automated sync from a reconcile that was in flight when stop() came
     await this.rest.request('PATCH', this.appPath(app), { body: { operation }, contentType: 'application/merge-patch+json' });
   }
 
@@ -1177,6 +1213,7 @@ export class ApplicationController {
       await this.writeDeletionError(app, stored.message);
       return;
     }
+    if (this.stopped) return; // stopping: the next start (or the next leader) deletes
     st.deleting = true;
     const run = this.runDeletion(key, app, handle, propagation, resumable)
       .catch((err: unknown) => {

@@ -49,6 +49,16 @@ describe('buildStatus', () => {
     expect(status.resources).toEqual([{ kind: 'ConfigMap', name: 'c' }]);
   });
 
+  it('with a comparison against the last good render (the render failed now): Unknown sync, live resources and health kept', () => {
+    const synced: AppComparison = { ...comparison, sync: 'Synced', resources: comparison.resources.map((r) => ({ ...r, status: 'Synced' as const })) };
+    const status = buildStatus({ app, comparison: synced, revision: 'abc', conditions: [{ type: 'ComparisonError', message: 'rendering failed: a.yaml:3' }], desiredUnknown: true, now: 'T3', controllerNamespace: 'argocd' });
+    expect(status.sync?.status).toBe('Unknown');
+    expect(status.sync?.revision).toBe('abc');
+    expect(status.health?.status).toBe('Progressing');
+    expect(status.resources?.map((r) => r.name)).toEqual(['web', 'old']);
+    expect(status.conditions?.map((c) => c.type)).toEqual(['ComparisonError', 'SharedResourceWarning']);
+  });
+
   it('is unchanged when only reconciledAt moves (the steady state writes nothing)', () => {
     const first = buildStatus({ app, comparison, revision: 'abc', conditions: [], now: 'T1', controllerNamespace: 'argocd' });
     const again = buildStatus({ app: { ...app, status: first }, comparison, revision: 'abc', conditions: [], now: 'T9', controllerNamespace: 'argocd' });

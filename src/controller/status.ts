@@ -16,6 +16,12 @@ export interface StatusInput {
   sourceType?: string;
   /** Conditions the controller found besides the comparison's (InvalidSpecError, ComparisonError, …). */
   conditions: readonly { type: string; message: string }[];
+  /**
+   * The desired state could not be computed now (the render failed): the comparison is with the last
+   * good render, so the app's sync status is Unknown, as in Argo CD, and nobody reads "Synced" as
+   * "matches Git". Resources and health still show the live state.
+   */
+  desiredUnknown?: boolean;
   /** Replaces health when the comparison cannot say (cluster unreachable → Unknown). */
   healthOverride?: { status: HealthStatusCode; message?: string };
   now: string;
@@ -69,7 +75,7 @@ export function buildStatus(input: StatusInput): ReconciledStatus {
   const { app, comparison } = input;
   const prev = app.status;
   const conditions = [...input.conditions, ...(comparison?.conditions.map((c) => ({ type: c.type === 'SharedResource' ? 'SharedResourceWarning' : c.type, message: c.message })) ?? [])];
-  const syncCode: SyncStatusCode = comparison === undefined ? 'Unknown' : comparison.sync;
+  const syncCode: SyncStatusCode = comparison === undefined || input.desiredUnknown === true ? 'Unknown' : comparison.sync;
   const health = input.healthOverride ?? (comparison === undefined ? { status: (prev?.health?.status ?? 'Unknown') } : comparison.health);
   const healthStatus = health.status;
   const status: ReconciledStatus = {

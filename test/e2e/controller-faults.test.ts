@@ -1,6 +1,7 @@
 // Faults around the controller on the real API server: the git server goes away. The app keeps what it
 // last rendered, shows a ComparisonError, and nothing is pruned (not by automated sync with prune, not by
-// a manual sync asking for prune); once git answers again, the condition clears.
+// a manual sync asking for prune); once git answers again, the condition clears. An empty render with
+// automated prune is held back with Argo CD's "auto-sync will wipe out all resources" condition.
 import { describe, expect, it } from 'vitest';
 import { appSpec, syncOf, useController } from '../harness/controller.js';
 
@@ -35,7 +36,9 @@ describe('controller faults: git server down', () => {
       const failed = await fx.waitApp('faulty', 'ComparisonError while git is down', hasCondition('ComparisonError'));
       const message = failed.status?.conditions?.find((c) => c.type === 'ComparisonError')?.message ?? '';
       expect(message).toMatch(new RegExp(new URL(fx.repoURL).host.replace(/\./g, '\\.')));
-      // The last rendered state stays: same revision, same resources, annotation consumed.
+      // The last rendered state stays: same revision, same resources, annotation consumed. The sync
+      // status is Unknown, as in Argo CD: nobody can tell whether the cluster matches Git now.
+      expect(syncOf(failed)).toBe('Unknown');
       expect(failed.status?.sync?.revision).toBe(revision);
       expect(failed.status?.resources?.map((r) => `${r.kind}/${r.name}`).sort()).toEqual(['ConfigMap/faulty-one', 'ConfigMap/faulty-two']);
       expect(failed.metadata.annotations?.['argocd.argoproj.io/refresh']).toBeUndefined();
@@ -66,5 +69,36 @@ describe('controller faults: git server down', () => {
     const cm = await fx.core.readNamespacedConfigMap({ name: 'faulty-two', namespace: fx.dest });
     expect(cm.data?.['value']).toBe('2');
     expect(cm.metadata?.uid).toBe(uids[1]);
+  });
+});
+
+describe('controller faults: a render that comes back empty', () => {
+  const fx = useController({
+    files: {
+      'emptied/one.yaml': configMap('emptied-one', '1'),
+      'emptied/two.yaml': configMap('emptied-two', '2'),
+    },
+  });
+
+  it('prunes nothing without allowEmpty and says why in a SyncError condition', async () => {
+    await fx.createApp('emptied', appSpec(fx.repoURL, fx.dest, 'emptied', { syncPolicy: { automated: { prune: true } } }));
+    await fx.waitApp('emptied', 'auto-synced', (a) => syncOf(a) === 'Synced' && a.status?.operationState?.phase === 'Succeeded' && a.operation === undefined);
+
+    // Everything but an unrelated file goes from the app's directory: the render is empty.
+    const sha = await fx.push('empty the app', { 'elsewhere/keep.yaml': configMap('elsewhere', 'x') }, ['emptied/one.yaml', 'emptied/two.yaml']);
+    await fx.patchApp('emptied', { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'hard' } } });
+    const held = await fx.waitApp('emptied', 'the wipe-out condition', hasCondition('SyncError'));
+    expect(held.status?.conditions?.find((c) => c.type === 'SyncError')?.message).toBe(`Skipping sync attempt to ${sha}: auto-sync will wipe out all resources`);
+    expect(syncOf(held)).toBe('OutOfSync');
+    expect(held.status?.resources?.every((r) => r.requiresPruning === true)).toBe(true);
+    await fx.controller.idle();
+    const live = await Promise.all(['emptied-one', 'emptied-two'].map(async (name) => fx.core.readNamespacedConfigMap({ name, namespace: fx.dest })));
+    expect(live.map((cm) => cm.data?.['value'])).toEqual(['1', '2']);
+    expect((await fx.getApp('emptied')).status?.history).toHaveLength(1);
+
+    // Allowing empty renders lets the sync go ahead, and the condition clears.
+    await fx.patchApp('emptied', { spec: { syncPolicy: { automated: { prune: true, allowEmpty: true } } } });
+    const pruned = await fx.waitApp('emptied', 'synced empty', (a) => syncOf(a) === 'Synced' && !hasCondition('SyncError')(a) && a.operation === undefined && a.status?.operationState?.syncResult?.revision === sha);
+    expect(pruned.status?.resources ?? []).toEqual([]);
   });
 });
