@@ -203,6 +203,13 @@ describe('validateApplication rejects', () => {
     expect(result.ok ? [] : result.errors).toEqual(['spec.project: expected string, got number', 'spec.destination: exactly one of server or name']);
   });
 
+  it('reads null metadata fields as absent, as the API server does', () => {
+    const app = minimalApp();
+    app['metadata'] = { name: 'app', namespace: 'argocd', labels: null, annotations: null, finalizers: null };
+    const result = validateApplication(app);
+    expect(result.ok ? result.value.metadata : result.errors).toEqual({ name: 'app', namespace: 'argocd' });
+  });
+
   it('is not fooled by non-objects', () => {
     expect(validateApplication(null)).toEqual({ ok: false, errors: ['(root): expected object, got null'] });
     expect(validateApplication([])).toEqual({ ok: false, errors: ['(root): expected object, got array'] });

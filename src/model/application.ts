@@ -428,13 +428,20 @@ export const applicationStatusSchema = z.looseObject({
 
 // ---- the object -----------------------------------------------------------------------------------
 
-export const objectMetaSchema = z.looseObject({
-  name: str,
-  namespace: str.optional(),
-  labels: strMap.optional(),
-  annotations: strMap.optional(),
-  finalizers: strList.optional(),
-});
+/**
+ * The API server reads a null ObjectMeta field (`labels:` with nothing after it in YAML) as absent, and
+ * so does the model: null fields are dropped before the schema sees them.
+ */
+export const objectMetaSchema = z.preprocess(
+  (meta) => (isRecord(meta) ? Object.fromEntries(Object.entries(meta).filter(([, value]) => value !== null)) : meta),
+  z.looseObject({
+    name: str,
+    namespace: str.optional(),
+    labels: strMap.optional(),
+    annotations: strMap.optional(),
+    finalizers: strList.optional(),
+  }),
+);
 
 export const applicationSchema = z.looseObject({
   apiVersion: z.literal(ARGOPROJ_API_VERSION),

@@ -183,6 +183,11 @@ describe('validateAppProject rejects', () => {
     expect(result.ok ? [] : result.errors).toContain(expected);
   });
 
+  it('reads null metadata fields as absent', () => {
+    const p = parseAppProject({ ...project({}), metadata: { name: 'p', namespace: 'argocd', labels: null, annotations: null } });
+    expect(p.metadata).toEqual({ name: 'p', namespace: 'argocd' });
+  });
+
   it('parseAppProject returns a typed project', () => {
     const p: AppProject = parseAppProject(project({ sourceRepos: ['*'] }));
     expect(p.spec.sourceRepos).toEqual(['*']);

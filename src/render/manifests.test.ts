@@ -47,6 +47,47 @@ describe('tool output', () => {
   });
 });
 
+describe('metadata as the API server reads it', () => {
+  const render = (text: string): unknown[] => objectsFromToolOutput(text, 'helm template c').map((o) => o.object);
+  const head = 'apiVersion: v1\nkind: ConfigMap\n';
+
+  it.each<[string, string, unknown]>([
+    ['null labels and annotations', 'metadata:\n  name: a\n  labels:\n  annotations:\n', { name: 'a' }],
+    ['null finalizers and ownerReferences', 'metadata:\n  name: a\n  finalizers:\n  ownerReferences:\n', { name: 'a' }],
+    ['a null label value', 'metadata:\n  name: a\n  labels:\n    empty:\n    tier: web\n', { name: 'a', labels: { tier: 'web' } }],
+    ['null metadata', 'metadata:\n', undefined],
+  ])('%s: dropped', (_name, text, metadata) => {
+    expect(render(head + text)).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', ...(metadata === undefined ? {} : { metadata }) }]);
+  });
+
+  it('keeps nulls outside metadata and the key order', () => {
+    const [object] = render('kind: ConfigMap\nmetadata:\n  name: a\n  labels:\ndata:\napiVersion: v1\n');
+    expect(Object.keys(object as object)).toEqual(['kind', 'metadata', 'data', 'apiVersion']);
+    expect(object).toEqual({ kind: 'ConfigMap', metadata: { name: 'a' }, data: null, apiVersion: 'v1' });
+  });
+
+  it.each([
+    ['metadata a string', 'metadata: web\n', 'metadata: must be a map, found a string'],
+    ['labels a list', 'metadata:\n  name: a\n  labels: [x]\n', 'metadata.labels: must be a map of strings, found an array'],
+    [
+      'an unquoted number as annotation value',
+      'metadata:\n  name: a\n  annotations:\n    argocd.argoproj.io/sync-wave: 1\n',
+      'metadata.annotations["argocd.argoproj.io/sync-wave"]: must be a string, found a number (quote the value in YAML)',
+    ],
+  ])('refuses %s, naming the file and the field', (_name, text, problem) => {
+    expect(() => render(`---\n# Source: c/templates/cm.yaml\n${head}${text}`)).toThrow(
+      expect.objectContaining({ code: errorCodes.RENDER_INVALID_MANIFEST, message: `c/templates/cm.yaml document 1: ${problem}` }),
+    );
+  });
+
+  it('checks the items of a List', () => {
+    const list = { object: { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', annotations: null } }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', labels: 'x' } }] }, origin: { file: 'l.yaml', document: 1 } };
+    expect(() => expandLists([list])).toThrow('l.yaml document 1 item 2: metadata.labels: must be a map of strings, found a string');
+    list.object.items.pop();
+    expect(expandLists([list]).map((o) => o.object)).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }]);
+  });
+});
+
 describe('expandLists', () => {
   const origin = { file: 'f.yaml', document: 1 };
   const obj = (object: Record<string, unknown>): RenderedObject => ({ object: { apiVersion: 'v1', kind: 'X', ...object }, origin });

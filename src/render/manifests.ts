@@ -3,6 +3,7 @@
 // strings; duplicate keys are errors; every document must be an object with apiVersion and kind.
 import { LineCounter, parseAllDocuments, type Tags } from 'yaml';
 import { UserError, errorCodes } from '../errors.js';
+import { checkObjectMeta } from '../model/object-meta.js';
 import { describeOrigin, type KubeObject, type Origin, type RenderedObject } from './types.js';
 
 // go-yaml resolves neither base-60 numbers (`12:30` stays a string) nor timestamps into other types.
@@ -104,7 +105,11 @@ export function readYamlStream(text: string, where: string): YamlStream {
   return { documents };
 }
 
-/** Throws unless `value` is an object with a non-empty apiVersion and kind. */
+/**
+ * Throws unless `value` is an object with a non-empty apiVersion and kind and metadata the API server
+ * would decode. Returns it with null-valued metadata fields dropped (`labels:` with nothing after it is
+ * absent to the API server, and to every reader after the render).
+ */
 export function checkObject(value: unknown, where: string): KubeObject {
   if (!isRecord(value)) throw invalidManifest(`${where}: not a Kubernetes object (found ${typeName(value)})`);
   for (const field of ['apiVersion', 'kind'] as const) {
@@ -113,7 +118,16 @@ export function checkObject(value: unknown, where: string): KubeObject {
       throw invalidManifest(`${where}: ${v === undefined ? 'missing' : 'invalid'} ${field}`);
     }
   }
-  return value as KubeObject;
+  if (!('metadata' in value)) return value as KubeObject;
+  const { metadata, problems } = checkObjectMeta(value['metadata']);
+  if (problems.length > 0) throw invalidManifest(`${where}: ${problems.join('; ')}`);
+  // Rebuilt in the same key order, so `kawa render` prints metadata where the manifest had it.
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key !== 'metadata') out[key] = v;
+    else if (metadata !== undefined) out[key] = metadata;
+  }
+  return out as KubeObject;
 }
 
 /**
