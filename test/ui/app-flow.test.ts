@@ -130,7 +130,8 @@ describe('the web UI in a browser', () => {
   it('opens the details page with status, source, conditions and the resource tree', async () => {
     await ui.setStatus('guestbook', { ...status('OutOfSync', 'Progressing', guestbookResources), conditions: [{ type: 'SyncError', message: 'one or more objects failed to apply', lastTransitionTime: new Date().toISOString() }] });
     await page.getByRole('link', { name: 'guestbook', exact: true }).click();
-    await page.waitForURL(/\/applications\/guestbook$/);
+    // The list links to Argo CD's form, /applications/<namespace>/<name>.
+    await page.waitForURL(new RegExp(`/applications/${ui.api.ns}/guestbook$`));
     await page.getByRole('heading', { name: 'guestbook', level: 1 }).waitFor();
     const header = page.getByLabel('Application status');
     await expect.poll(() => header.textContent()).toContain('a3f9c2e');
@@ -148,15 +149,19 @@ describe('the web UI in a browser', () => {
     await page.locator('[data-resource="apps/Deployment/guestbook/guestbook-ui"]').click();
     const dialog = page.getByRole('dialog', { name: 'Deployment guestbook-ui' });
     await dialog.waitFor();
+    // The selection is in the URL, as Argo CD writes it: a link to this panel can be shared.
+    await page.waitForURL(/\?node=apps%2FDeployment%2Fguestbook%2Fguestbook-ui%2F0$/);
     await dialog.getByRole('tab', { name: 'Summary' }).click();
+    await page.waitForURL(/&tab=summary$/);
     expect(await dialog.textContent()).toContain('guestbook-ui');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
+    await page.waitForURL(new RegExp(`/applications/${ui.api.ns}/guestbook$`));
   });
 
   it('shows the resources as a list', async () => {
     await page.getByRole('tab', { name: 'List' }).click();
-    await page.waitForURL(/\/applications\/guestbook\/list$/);
+    await page.waitForURL(/\/guestbook\?view=list$/);
     const rows = page.locator('.resource-list tbody tr');
     await expect.poll(() => rows.count()).toBe(3);
     await page.getByRole('tab', { name: 'Tree' }).click();

@@ -143,7 +143,7 @@ describe('the web UI on kawa up: API server and application controller on the re
     await page.getByLabel('Namespace', { exact: true }).fill(DEST);
     await page.screenshot({ path: join(ARTIFACTS, 'controller-new-app-form.png'), fullPage: true });
     await page.getByRole('button', { name: 'Create', exact: true }).click();
-    await page.waitForURL(new RegExp(`/applications/${APP}$`));
+    await page.waitForURL(new RegExp(`/applications/[^/?]+/${APP}$`));
     await page.getByRole('heading', { name: APP, level: 1 }).waitFor();
     // The controller compares git with the (empty) cluster: OutOfSync, resources Missing.
     await header().locator('.sync-OutOfSync').waitFor({ timeout: 60_000 });
@@ -210,7 +210,7 @@ describe('the web UI on kawa up: API server and application controller on the re
     const first = history.status?.history?.[0];
     if (first === undefined) throw new Error('no history');
     await page.getByRole('toolbar', { name: 'Application actions' }).getByRole('link', { name: 'Rollback' }).click();
-    await page.waitForURL(new RegExp(`/applications/${APP}/history$`));
+    await page.waitForURL(new RegExp(`/applications/[^/?]+/${APP}\\?rollback=0$`));
     const button = page.getByRole('button', { name: `Rollback to history entry ${first.id}`, exact: true });
     await button.waitFor({ timeout: 15_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'controller-history.png') });

@@ -122,7 +122,7 @@ describe('the web UI on live state from git and the cluster', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'new-app-form.png'), fullPage: true });
     expect(await axeViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Create', exact: true }).click();
-    await page.waitForURL(new RegExp(`/applications/${APP}$`));
+    await page.waitForURL(new RegExp(`/applications/[^/?]+/${APP}$`));
     await page.getByRole('heading', { name: APP, level: 1 }).waitFor();
     const app = await ui.api.getApp(APP);
     expect(app['spec']).toMatchObject({ project: 'default', source: { repoURL: repoUrl, path: 'app', targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: dest.name } });
@@ -219,7 +219,7 @@ describe('the web UI on live state from git and the cluster', () => {
       reconciledAt: new Date().toISOString(),
     });
     await page.getByRole('toolbar', { name: 'Application actions' }).getByRole('link', { name: 'Rollback' }).click();
-    await page.waitForURL(new RegExp(`/applications/${APP}/history$`));
+    await page.waitForURL(new RegExp(`/applications/[^/?]+/${APP}\\?rollback=0$`));
     await page.getByRole('button', { name: 'Rollback to history entry 1' }).waitFor({ timeout: 15_000 });
     expect(await page.getByRole('tabpanel').textContent()).toContain(secondSha.slice(0, 7));
     await page.screenshot({ path: join(ARTIFACTS, 'details-history.png') });

@@ -1,5 +1,5 @@
 // The shell: who is logged in, where we are, the navigation, and the pages.
-import { Suspense, createContext, lazy, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import { Suspense, createContext, lazy, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { onUnauthenticated } from './api/http';
 import { sessionService } from './api/session';
 import type { UserInfo } from './api/types';
@@ -33,7 +33,8 @@ function loginPath(expired: boolean): string {
 
 export function App() {
   const location = useLocation();
-  const route = parseRoute(location.pathname);
+  // Memoized: pages key their callbacks on the route object.
+  const route = useMemo(() => parseRoute(location.pathname, location.search), [location.pathname, location.search]);
   const [auth, setAuth] = useState<AuthState>({ kind: 'checking' });
 
   const check = useCallback(() => {
@@ -117,7 +118,7 @@ function Page({ route }: { route: Route }) {
     case 'applications':
       return <ApplicationsPage />;
     case 'application':
-      return <AppDetailsPage key={route.name} name={route.name} tab={route.tab} />;
+      return <AppDetailsPage key={`${route.appNamespace ?? ''}/${route.name}`} route={route} />;
     case 'new-application':
       return <NewAppPage />;
     case 'settings':

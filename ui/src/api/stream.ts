@@ -60,11 +60,11 @@ function watch<T>(url: string, parse: (data: string) => T | undefined, handlers:
   };
 }
 
-export function watchApplications(query: { name?: string; resourceVersion?: string; projects?: string[] }, handlers: WatchHandlers): () => void {
+export function watchApplications(query: { name?: string; appNamespace?: string | undefined; resourceVersion?: string; projects?: string[] }, handlers: WatchHandlers): () => void {
   return watch(buildUrl('/api/v1/stream/applications', query), parseWatchMessage, handlers);
 }
 
 /** The app's resource tree, live: the whole tree on connect and again after each change (at most every 100 ms). */
-export function watchResourceTree(name: string, handlers: StreamHandlers<ApplicationTree>): () => void {
-  return watch(`/api/v1/stream/applications/${seg(name)}/resource-tree`, parseTreeMessage, handlers);
+export function watchResourceTree(id: { name: string; appNamespace?: string | undefined }, handlers: StreamHandlers<ApplicationTree>): () => void {
+  return watch(buildUrl(`/api/v1/stream/applications/${seg(id.name)}/resource-tree`, { appNamespace: id.appNamespace }), parseTreeMessage, handlers);
 }

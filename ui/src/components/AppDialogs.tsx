@@ -1,6 +1,6 @@
 // The Sync panel and the Delete dialog of the application page.
 import { useEffect, useMemo, useState, type SyntheticEvent } from 'react';
-import { applicationService, type SyncRequest } from '../api/applications';
+import { appIdOf, applicationService, type SyncRequest } from '../api/applications';
 import type { Application } from '../api/types';
 import { sourceOf } from '../state/status';
 import type { TreeResource } from '../state/tree';
@@ -55,7 +55,7 @@ export function SyncDialog({ app, resources, open, onClose, onSynced }: { app: A
     setBusy(true);
     setError(undefined);
     applicationService
-      .sync(app.metadata.name, syncRequestOf({ revision, prune, dryRun, force, options, selected }, managed, defaultRevision))
+      .sync(appIdOf(app), syncRequestOf({ revision, prune, dryRun, force, options, selected }, managed, defaultRevision))
       .then(onSynced)
       .catch(setError)
       .finally(() => {
@@ -139,7 +139,7 @@ export function DeleteDialog({ app, open, onClose, onDeleted }: { app: Applicati
     if (typed !== name) return;
     setBusy(true);
     applicationService
-      .delete(name, policy === 'orphan' ? { cascade: false } : { cascade: true, propagationPolicy: policy })
+      .delete(appIdOf(app), policy === 'orphan' ? { cascade: false } : { cascade: true, propagationPolicy: policy })
       .then(onDeleted)
       .catch(setError)
       .finally(() => {

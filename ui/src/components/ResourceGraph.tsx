@@ -136,19 +136,17 @@ async function elkLayout(nodes: readonly GraphNode[], edges: readonly GraphEdge[
   return out;
 }
 
-export function ResourceGraph({ app, resources, onSelect }: { app: Application; resources: readonly TreeResource[]; onSelect: (r: TreeResource) => void }) {
+/** `filter` (the URL's `?resource=`) and the search box both narrow the tree; ancestors of a match stay. */
+export function ResourceGraph({ app, resources, onSelect, filter }: { app: Application; resources: readonly TreeResource[]; onSelect: (r: TreeResource) => void; filter?: (r: TreeResource) => boolean }) {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [query, setQuery] = useState('');
   const [threshold, setThreshold] = useState(resources.length > 500 ? 5 : 10);
-  const graph = useMemo(
-    () =>
-      buildGraph(app, resources, {
-        groupThreshold: threshold,
-        expanded,
-        ...(query === '' ? {} : { visible: (r: TreeResource) => `${r.kind}/${r.name}`.toLowerCase().includes(query.toLowerCase()) }),
-      }),
-    [app, resources, expanded, query, threshold],
-  );
+  const graph = useMemo(() => {
+    const q = query.toLowerCase();
+    const matchesQuery = (r: TreeResource) => `${r.kind}/${r.name}`.toLowerCase().includes(q);
+    const visible = filter === undefined ? (query === '' ? undefined : matchesQuery) : query === '' ? filter : (r: TreeResource) => filter(r) && matchesQuery(r);
+    return buildGraph(app, resources, { groupThreshold: threshold, expanded, ...(visible === undefined ? {} : { visible }) });
+  }, [app, resources, expanded, query, threshold, filter]);
   const shape = useMemo(() => `${graph.nodes.map((n) => n.id).join('|')}#${graph.edges.length}`, [graph]);
   const [positions, setPositions] = useState<{ shape: string; pos: Positions; kind: 'quick' | 'elk'; ms: number; done: boolean }>({ shape: '', pos: new Map(), kind: 'quick', ms: 0, done: false });
   const graphRef = useRef<HTMLDivElement>(null);

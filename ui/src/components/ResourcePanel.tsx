@@ -1,16 +1,15 @@
 // One resource of an application: summary, live and desired manifests, side-by-side diff (Secret values
 // redacted), events, and Pod logs.
 import { useMemo, useState } from 'react';
-import { applicationService } from '../api/applications';
+import { appIdOf, applicationService } from '../api/applications';
 import { ApiError } from '../api/http';
 import type { Application, KubeEvent, LogEntry, ResourceDiff } from '../api/types';
 import { manifestsForDiff, parseManifest, sideBySide, type DiffRow } from '../state/diff';
 import { useLoad } from '../state/hooks';
+import type { PanelTab } from '../state/route';
 import { timeAgo } from '../state/status';
 import type { TreeResource } from '../state/tree';
 import { Dialog, ErrorBanner, HealthBadge, SyncBadge } from './ui';
-
-type PanelTab = 'summary' | 'live' | 'desired' | 'diff' | 'events' | 'logs';
 
 interface States {
   readonly target?: string | undefined;
@@ -27,7 +26,7 @@ async function loadStates(app: Application, r: TreeResource): Promise<States> {
   let diffLive: string | undefined;
   let diffDesired: string | undefined;
   if (r.managed) {
-    const list = await applicationService.managedResources(app.metadata.name, r).catch(() => undefined);
+    const list = await applicationService.managedResources(appIdOf(app), r).catch(() => undefined);
     const match: ResourceDiff | undefined = list?.items?.find((d) => d.kind === r.kind && d.name === r.name && (d.namespace ?? '') === r.namespace && (d.group ?? '') === r.group);
     target = match?.targetState;
     live = match?.liveState;
@@ -37,18 +36,25 @@ async function loadStates(app: Application, r: TreeResource): Promise<States> {
     }
   }
   if (live === undefined || live === '' || live === 'null') {
-    const res = await applicationService.liveResource(app.metadata.name, { ...r, version: r.version }).catch(() => undefined);
+    const res = await applicationService.liveResource(appIdOf(app), { ...r, version: r.version }).catch(() => undefined);
     live = res?.manifest;
   }
   return { target, live, diffLive, diffDesired };
 }
 
-export function ResourcePanel({ app, resource, onClose }: { app: Application; resource: TreeResource; resources: readonly TreeResource[]; onClose: () => void }) {
-  const [tab, setTab] = useState<PanelTab>(resource.sync === 'OutOfSync' ? 'diff' : 'summary');
+/** The tab shown: the one asked for (the URL's `tab=`) when this resource has it, else the diff of an out-of-sync resource, else the summary. */
+export function panelTabFor(resource: Pick<TreeResource, 'kind' | 'sync'>, asked: PanelTab | undefined): PanelTab {
+  if (asked !== undefined && (asked !== 'logs' || resource.kind === 'Pod')) return asked;
+  return resource.sync === 'OutOfSync' ? 'diff' : 'summary';
+}
+
+/** The selected tab lives in the page's URL (`?node=…&tab=…`): `tab` is what it asks for, `onTab` changes it. */
+export function ResourcePanel({ app, resource, tab: asked, onTab, onClose }: { app: Application; resource: TreeResource; tab: PanelTab | undefined; onTab: (tab: PanelTab) => void; onClose: () => void }) {
+  const tab = panelTabFor(resource, asked);
   const states = useLoad(() => loadStates(app, resource), [app.metadata.name, resource.key, app.metadata.resourceVersion]);
   const tabs: [PanelTab, string][] = [
     ['summary', 'Summary'],
-    ['live', 'Live manifest'],
+    ['manifest', 'Live manifest'],
     ['desired', 'Desired manifest'],
     ['diff', 'Diff'],
     ['events', 'Events'],
@@ -58,17 +64,17 @@ export function ResourcePanel({ app, resource, onClose }: { app: Application; re
     <Dialog title={`${resource.kind} ${resource.name}`} open onClose={onClose} wide>
       <div className="tabs" role="tablist" aria-label="Resource views">
         {tabs.map(([id, label]) => (
-          <button key={id} type="button" role="tab" aria-selected={tab === id} className={tab === id ? 'tab active' : 'tab'} onClick={() => { setTab(id); }}>
+          <button key={id} type="button" role="tab" aria-selected={tab === id} className={tab === id ? 'tab active' : 'tab'} onClick={() => { onTab(id); }}>
             {label}
           </button>
         ))}
       </div>
       <div role="tabpanel" aria-label={tabs.find(([id]) => id === tab)?.[1]} className="panel-body">
         {tab === 'summary' ? <Summary r={resource} /> : null}
-        {tab === 'live' || tab === 'desired' ? (
+        {tab === 'manifest' || tab === 'desired' ? (
           <>
             <ErrorBanner error={states.error} />
-            {states.loading && states.data === undefined ? <p role="status">Loading…</p> : <Manifest json={tab === 'live' ? states.data?.live : states.data?.target} missing={tab === 'live' ? 'The resource does not exist in the cluster.' : 'Git does not declare this resource (or it is not managed).'} />}
+            {states.loading && states.data === undefined ? <p role="status">Loading…</p> : <Manifest json={tab === 'manifest' ? states.data?.live : states.data?.target} missing={tab === 'manifest' ? 'The resource does not exist in the cluster.' : 'Git does not declare this resource (or it is not managed).'} />}
           </>
         ) : null}
         {tab === 'diff' ? states.loading && states.data === undefined ? <p role="status">Loading…</p> : <Diff target={states.data?.diffDesired ?? states.data?.target} live={states.data?.diffLive ?? states.data?.live} /> : null}
@@ -197,7 +203,7 @@ function Diff({ target, live }: { target: string | undefined; live: string | und
 }
 
 function Events({ app, r }: { app: Application; r: TreeResource }) {
-  const { data, error, loading } = useLoad(() => applicationService.events(app.metadata.name, { kind: r.kind, name: r.name, namespace: r.namespace, ...(r.uid === undefined ? {} : { uid: r.uid }) }), [app.metadata.name, r.key]);
+  const { data, error, loading } = useLoad(() => applicationService.events(appIdOf(app), { kind: r.kind, name: r.name, namespace: r.namespace, ...(r.uid === undefined ? {} : { uid: r.uid }) }), [app.metadata.name, r.key]);
   const items: KubeEvent[] = [...(data?.items ?? [])].sort((a, b) => (b.lastTimestamp ?? b.eventTime ?? '').localeCompare(a.lastTimestamp ?? a.eventTime ?? ''));
   if (loading && data === undefined) return <p role="status">Loading events…</p>;
   return (
@@ -241,7 +247,7 @@ function Logs({ app, r, live }: { app: Application; r: TreeResource; live: strin
   const [container, setContainer] = useState<string>('');
   const chosen = container === '' ? (containers[containers.length - 1] ?? '') : container;
   const { data, error, loading, reload } = useLoad<LogEntry[]>(
-    () => applicationService.logs(app.metadata.name, { namespace: r.namespace, podName: r.name, ...(chosen === '' ? {} : { container: chosen }), tailLines: 500 }),
+    () => applicationService.logs(appIdOf(app), { namespace: r.namespace, podName: r.name, ...(chosen === '' ? {} : { container: chosen }), tailLines: 500 }),
     [app.metadata.name, r.key, chosen],
   );
   // The server answers 400 (cannot read the logs) or 404 when the kubelet has none to give: not a failure of the UI.

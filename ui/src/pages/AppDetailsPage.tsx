@@ -1,8 +1,10 @@
 // One application: status header, actions (refresh, sync, rollback, delete, terminate), conditions,
 // live sync progress, the resource tree (graph or list), history, and the manifest as YAML.
-import { Suspense, lazy, useEffect, useMemo, useState } from 'react';
+// Everything a link can point at lives in the URL (Argo CD's forms, state/route.ts): the view, the
+// resource filter, the selected resource and its panel's tab, so a copied or printed link opens it.
+import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from 'react';
 import { parse } from 'yaml';
-import { applicationService } from '../api/applications';
+import { appIdOf, applicationService } from '../api/applications';
 import { ApiError } from '../api/http';
 import type { Application, RevisionMetadata } from '../api/types';
 import { Banner, EmptyState, ErrorBanner, HealthBadge, PhaseBadge, SyncBadge } from '../components/ui';
@@ -11,7 +13,8 @@ import { SyncDialog, DeleteDialog } from '../components/AppDialogs';
 import { Link, navigate } from '../router';
 import { toYaml } from '../state/diff';
 import { useApplication, useResourceTree } from '../state/hooks';
-import type { AppTab } from '../state/route';
+import { isEmptyFilter, matchesResourceFilter, parseResourceFilter } from '../state/resource-filter';
+import { routePath, type AppRoute, type AppTab, type PanelTab } from '../state/route';
 import { clusterOf, healthOf, isOperationInProgress, namespaceOf, shortRevision, sourceOf, syncOf, timeAgo } from '../state/status';
 import { sortResources, treeResources, type TreeResource } from '../state/tree';
 
@@ -25,16 +28,30 @@ const TABS: { id: AppTab; label: string }[] = [
   { id: 'yaml', label: 'Manifest' },
 ];
 
-export function AppDetailsPage({ name, tab }: { name: string; tab: AppTab }) {
-  const { app, error, deleted, live, setApp } = useApplication(name);
-  const tree = useResourceTree(name);
+export function AppDetailsPage({ route }: { route: AppRoute }) {
+  const { name, tab } = route;
+  const id = useMemo(() => ({ name, appNamespace: route.appNamespace }), [name, route.appNamespace]);
+  const { app, error, deleted, live, setApp } = useApplication(id);
+  const tree = useResourceTree(id);
   const [actionError, setActionError] = useState<unknown>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const [syncOpen, setSyncOpen] = useState(false);
   const [deleteOpen, setDeleteOpen] = useState(false);
-  const [selected, setSelected] = useState<TreeResource | undefined>(undefined);
   const [refreshing, setRefreshing] = useState<'normal' | 'hard' | undefined>(undefined);
   const resources = useMemo(() => (app === undefined ? [] : treeResources(app, tree)), [app, tree]);
+  const filter = useMemo(() => parseResourceFilter(route.resource), [route.resource]);
+  const filterFn = useMemo(() => (isEmptyFilter(filter) ? undefined : (r: TreeResource) => matchesResourceFilter(r, filter)), [filter]);
+  const shown = useMemo(() => (filterFn === undefined ? resources : resources.filter(filterFn)), [resources, filterFn]);
+  const selected = route.node === undefined ? undefined : resources.find((r) => r.key === route.node);
+  // Links within the page keep the form it was opened with (with or without the namespace): changing it
+  // would load the app again.
+  const hrefFor = (change: Partial<AppRoute>) => routePath({ ...route, ...change });
+  const select = useCallback(
+    (r: TreeResource) => {
+      navigate(routePath({ ...route, node: r.key, panelTab: undefined }));
+    },
+    [route],
+  );
 
   if (error !== undefined && app === undefined) {
     return (
@@ -44,7 +61,7 @@ export function AppDetailsPage({ name, tab }: { name: string; tab: AppTab }) {
         </nav>
         <ErrorBanner error={error} />
         {error instanceof ApiError && (error.kind === 'notFound' || error.kind === 'forbidden') ? (
-          <EmptyState title={`Application ${name} is not available`}>
+          <EmptyState title={`Application ${route.appNamespace === undefined ? '' : `${route.appNamespace}/`}${name} is not available`}>
             <Link to="/applications">Back to the applications</Link>
           </EmptyState>
         ) : null}
@@ -64,7 +81,7 @@ export function AppDetailsPage({ name, tab }: { name: string; tab: AppTab }) {
   const refresh = (kind: 'normal' | 'hard') => {
     setRefreshing(kind);
     applicationService
-      .get(name, kind)
+      .get(appIdOf(app), kind)
       .then(setApp)
       .catch(setActionError)
       .finally(() => {
@@ -73,7 +90,7 @@ export function AppDetailsPage({ name, tab }: { name: string; tab: AppTab }) {
   };
   const terminate = () => {
     applicationService
-      .terminate(name)
+      .terminate(appIdOf(app))
       .then(() => {
         setNotice('Termination requested.');
       })
@@ -84,6 +101,8 @@ export function AppDetailsPage({ name, tab }: { name: string; tab: AppTab }) {
   const conditions = app.status?.conditions ?? [];
   const running = isOperationInProgress(app);
   const deleting = app.metadata.deletionTimestamp !== undefined;
+  // The tree arrived and still has no such resource: say so rather than open nothing silently.
+  const missingNode = route.node !== undefined && selected === undefined && tree !== undefined;
 
   return (
     <main id="main" className="page page-app">
@@ -102,7 +121,7 @@ export function AppDetailsPage({ name, tab }: { name: string; tab: AppTab }) {
           <button type="button" className="btn" onClick={() => { refresh('hard'); }} disabled={refreshing !== undefined}>
             {refreshing === 'hard' ? 'Refreshing…' : 'Hard refresh'}
           </button>
-          <Link className="btn" to={`/applications/${encodeURIComponent(name)}/history`}>
+          <Link className="btn" to={hrefFor({ tab: 'history', node: undefined, panelTab: undefined })}>
             Rollback
           </Link>
           {running ? (
@@ -124,6 +143,11 @@ export function AppDetailsPage({ name, tab }: { name: string; tab: AppTab }) {
           {notice}
         </Banner>
       )}
+      {missingNode ? (
+        <Banner kind="warning" onClose={() => { navigate(hrefFor({ node: undefined, panelTab: undefined }), { replace: true }); }}>
+          The link points at <code>{route.node}</code>, which is not a resource of this application.
+        </Banner>
+      ) : null}
       {conditions.length > 0 ? (
         <section className="conditions" aria-label="Conditions">
           {conditions.map((c, i) => (
@@ -134,20 +158,21 @@ export function AppDetailsPage({ name, tab }: { name: string; tab: AppTab }) {
         </section>
       ) : null}
       <AppHeader app={app} />
-      {op !== undefined || app.operation !== undefined ? <OperationSummary app={app} onOpen={() => { navigate(`/applications/${encodeURIComponent(name)}/sync`); }} /> : null}
+      {op !== undefined || app.operation !== undefined ? <OperationSummary app={app} onOpen={() => { navigate(hrefFor({ tab: 'sync', node: undefined, panelTab: undefined })); }} /> : null}
       <div className="tabs" role="tablist" aria-label="Application views">
         {TABS.map((t) => (
-          <Link
-            key={t.id}
-            role="tab"
-            aria-selected={tab === t.id}
-            className={tab === t.id ? 'tab active' : 'tab'}
-            to={`/applications/${encodeURIComponent(name)}${t.id === 'tree' ? '' : `/${t.id}`}`}
-          >
+          <Link key={t.id} role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'tab active' : 'tab'} to={hrefFor({ tab: t.id, node: undefined, panelTab: undefined })}>
             {t.label}
           </Link>
         ))}
       </div>
+      {route.resource !== undefined && (tab === 'tree' || tab === 'list') ? (
+        <p className="filter-note" role="status">
+          Showing {shown.length} of {resources.length} resources matching <code>{route.resource}</code>
+          {filter.ignored.length > 0 ? <span className="muted"> (ignored: {filter.ignored.join(', ')})</span> : null}.{' '}
+          <Link to={hrefFor({ resource: undefined })}>Show all resources</Link>
+        </p>
+      ) : null}
       <section className="tab-panel" role="tabpanel" aria-label={TABS.find((t) => t.id === tab)?.label}>
         {tab === 'tree' ? (
           resources.length === 0 ? (
@@ -156,18 +181,26 @@ export function AppDetailsPage({ name, tab }: { name: string; tab: AppTab }) {
             </EmptyState>
           ) : (
             <Suspense fallback={<div className="loading" role="status">Loading the tree…</div>}>
-              <ResourceGraph app={app} resources={resources} onSelect={setSelected} />
+              <ResourceGraph app={app} resources={resources} onSelect={select} {...(filterFn === undefined ? {} : { filter: filterFn })} />
             </Suspense>
           )
         ) : null}
-        {tab === 'list' ? <ResourceList resources={resources} onSelect={setSelected} /> : null}
+        {tab === 'list' ? <ResourceList resources={shown} onSelect={select} /> : null}
         {tab === 'sync' ? <SyncProgress app={app} /> : null}
         {tab === 'history' ? <History app={app} onError={setActionError} onDone={setNotice} /> : null}
         {tab === 'yaml' ? <ManifestEditor app={app} onSaved={(a) => { setApp(a); setNotice('Saved.'); }} /> : null}
       </section>
       <SyncDialog app={app} resources={resources} open={syncOpen} onClose={() => { setSyncOpen(false); }} onSynced={(a) => { setApp(a); setSyncOpen(false); setNotice('Sync requested.'); }} />
       <DeleteDialog app={app} open={deleteOpen} onClose={() => { setDeleteOpen(false); }} onDeleted={() => { setDeleteOpen(false); navigate('/applications'); }} />
-      {selected === undefined ? null : <ResourcePanel app={app} resource={selected} resources={resources} onClose={() => { setSelected(undefined); }} />}
+      {selected === undefined ? null : (
+        <ResourcePanel
+          app={app}
+          resource={selected}
+          tab={route.panelTab}
+          onTab={(t: PanelTab) => { navigate(hrefFor({ panelTab: t }), { replace: true }); }}
+          onClose={() => { navigate(hrefFor({ node: undefined, panelTab: undefined })); }}
+        />
+      )}
     </main>
   );
 }
@@ -180,7 +213,7 @@ function AppHeader({ app }: { app: Application }) {
     if (revision === undefined || revision === '' || src?.chart !== undefined) return;
     let cancelled = false;
     applicationService
-      .revisionMetadata(app.metadata.name, revision)
+      .revisionMetadata({ name: app.metadata.name, appNamespace: app.metadata.namespace }, revision)
       .then((m) => {
         if (!cancelled) setMeta(m);
       })
@@ -188,7 +221,7 @@ function AppHeader({ app }: { app: Application }) {
     return () => {
       cancelled = true;
     };
-  }, [app.metadata.name, revision, src?.chart]);
+  }, [app.metadata.name, app.metadata.namespace, revision, src?.chart]);
   const auto = app.spec.syncPolicy?.automated;
   return (
     <section className="app-header" aria-label="Application status">
@@ -444,7 +477,7 @@ function History({ app, onError, onDone }: { app: Application; onError: (e: unkn
                       className="btn btn-small btn-primary"
                       onClick={() => {
                         applicationService
-                          .rollback(app.metadata.name, h.id, { prune })
+                          .rollback(appIdOf(app), h.id, { prune })
                           .then(() => {
                             setConfirm(undefined);
                             onDone(`Rollback to ${h.id} (${shortRevision(h.revision)}) requested.`);

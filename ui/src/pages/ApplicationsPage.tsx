@@ -1,12 +1,13 @@
 // The applications list: tiles or table, filters and search kept in the URL, counts per status, live.
 import { memo, useMemo, useState } from 'react';
-import { applicationService } from '../api/applications';
+import { appIdOf, applicationService } from '../api/applications';
 import { HEALTH_STATUSES, SYNC_STATUSES, type Application, type HealthStatusCode, type SyncStatusCode } from '../api/types';
 import { Banner, EmptyState, ErrorBanner, HealthBadge, PhaseBadge, SyncBadge, VirtualList, useWidth } from '../components/ui';
 import { Link, navigate, useLocation } from '../router';
 import { appsOf } from '../state/apps-reducer';
 import { countStatuses, emptyFilters, facetValues, filterApps, filtersToSearch, hasActiveFilters, matchesFilters, parseFilters, toggle, type AppFilters } from '../state/filters';
 import { useApplications } from '../state/hooks';
+import { appLink } from '../state/route';
 import { clusterOf, healthOf, namespaceOf, operationPhaseOf, shortRevision, sourceOf, syncOf, timeAgo } from '../state/status';
 
 const TILE_WIDTH = 320;
@@ -31,10 +32,10 @@ export function ApplicationsPage() {
   };
 
   const syncApp = (app: Application) => {
-    applicationService.sync(app.metadata.name, {}).catch(setActionError);
+    applicationService.sync(appIdOf(app), {}).catch(setActionError);
   };
   const refreshApp = (app: Application) => {
-    applicationService.get(app.metadata.name, 'normal').catch(setActionError);
+    applicationService.get(appIdOf(app), 'normal').catch(setActionError);
   };
 
   return (
@@ -198,7 +199,7 @@ const Tile = memo(function Tile({ app, onSync, onRefresh }: { app: Application; 
     <article className={`tile tile-health-${health}`} aria-label={`Application ${name}`} data-app={name}>
       <header className="tile-head">
         <h2 className="tile-name">
-          <Link to={`/applications/${encodeURIComponent(name)}`}>{name}</Link>
+          <Link to={appLink(app)}>{name}</Link>
         </h2>
         <span className="muted small">{app.spec.project}</span>
       </header>
@@ -263,7 +264,7 @@ const TableRow = memo(function TableRow({ app }: { app: Application }) {
   return (
     <div className="trow" role="row" data-app={name}>
       <span role="cell" className="c-name">
-        <Link to={`/applications/${encodeURIComponent(name)}`}>{name}</Link>
+        <Link to={appLink(app)}>{name}</Link>
       </span>
       <span role="cell" className="c-project">{app.spec.project}</span>
       <span role="cell" className="c-status">

@@ -11,6 +11,7 @@ import { Link, navigate } from '../router';
 import { emptyAppForm, formToApplication, validateAppForm, type AppForm, type SourceType } from '../state/app-form';
 import { toYaml } from '../state/diff';
 import { useLoad } from '../state/hooks';
+import { appLink } from '../state/route';
 
 export function NewAppPage() {
   const [form, setForm] = useState<AppForm>(emptyAppForm);
@@ -66,7 +67,7 @@ export function NewAppPage() {
     applicationService
       .create(app)
       .then((created) => {
-        navigate(`/applications/${encodeURIComponent(created.metadata.name)}`);
+        navigate(appLink(created));
       })
       .catch(setError)
       .finally(() => {

@@ -2,7 +2,7 @@
 // batched per animation frame so 100 updates a second cost one render each frame), one application kept
 // live, its resource tree kept live (the resource-tree stream), and a generic loader for one-off requests.
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { applicationService } from '../api/applications';
+import { applicationService, type AppId } from '../api/applications';
 import { sessionService } from '../api/session';
 import { watchApplications, watchResourceTree } from '../api/stream';
 import type { Application, ApplicationTree, ApplicationWatchEvent } from '../api/types';
@@ -73,8 +73,8 @@ export function useApplications(): { state: AppsState; error: unknown; live: Liv
   return { state, error, live, reload };
 }
 
-/** One application, kept live through the stream (`?name=`). */
-export function useApplication(name: string): { app: Application | undefined; error: unknown; deleted: boolean; live: LiveState; setApp: (app: Application) => void } {
+/** One application, kept live through the stream (`?name=`, and `appNamespace=` when given). */
+export function useApplication(id: AppId): { app: Application | undefined; error: unknown; deleted: boolean; live: LiveState; setApp: (app: Application) => void } {
   const [app, setAppState] = useState<Application | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [deleted, setDeleted] = useState(false);
@@ -87,6 +87,7 @@ export function useApplication(name: string): { app: Application | undefined; er
     setAppState(next);
   }, []);
 
+  const { name, appNamespace } = id;
   useEffect(() => {
     let cancelled = false;
     latest.current = undefined;
@@ -94,10 +95,12 @@ export function useApplication(name: string): { app: Application | undefined; er
     setDeleted(false);
     setError(undefined);
     const stop = watchApplications(
-      { name },
+      { name, appNamespace },
       {
         onEvent: (event) => {
-          if (cancelled || event.application.metadata.name !== name) return;
+          // The same name may exist in another namespace: only this app's events count.
+          const meta = event.application.metadata;
+          if (cancelled || meta.name !== name || (appNamespace !== undefined && meta.namespace !== undefined && meta.namespace !== appNamespace)) return;
           if (event.type === 'DELETED') {
             setDeleted(true);
             return;
@@ -115,7 +118,7 @@ export function useApplication(name: string): { app: Application | undefined; er
       },
     );
     applicationService
-      .get(name)
+      .get({ name, appNamespace })
       .then((a) => {
         if (!cancelled) setApp(a);
       })
@@ -126,7 +129,7 @@ export function useApplication(name: string): { app: Application | undefined; er
       cancelled = true;
       stop();
     };
-  }, [name, setApp]);
+  }, [name, appNamespace, setApp]);
   return { app, error, deleted, live, setApp };
 }
 
@@ -140,8 +143,10 @@ const TREE_RETRY_MS = 10_000;
  * state on this server, no permission), the tree is read once with GET and the stream tried again later;
  * undefined means "no tree" (the page falls back to status.resources).
  */
-export function useResourceTree(name: string | undefined): ApplicationTree | undefined {
+export function useResourceTree(id: AppId | undefined): ApplicationTree | undefined {
   const [tree, setTree] = useState<ApplicationTree | undefined>(undefined);
+  const name = id?.name;
+  const appNamespace = id?.appNamespace;
   useEffect(() => {
     setTree(undefined);
     if (name === undefined) return;
@@ -156,7 +161,7 @@ export function useResourceTree(name: string | undefined): ApplicationTree | und
       pending = undefined;
     };
     const open = () => {
-      stop = watchResourceTree(name, {
+      stop = watchResourceTree({ name, appNamespace }, {
         onEvent: (t) => {
           pending = t;
           frame ??= requestAnimationFrame(flush);
@@ -165,7 +170,7 @@ export function useResourceTree(name: string | undefined): ApplicationTree | und
           if (!closed || cancelled) return;
           stop?.();
           applicationService
-            .resourceTree(name)
+            .resourceTree({ name, appNamespace })
             .then((t) => {
               if (!cancelled) setTree(t);
             })
@@ -181,7 +186,7 @@ export function useResourceTree(name: string | undefined): ApplicationTree | und
       clearTimeout(retry);
       if (frame !== undefined) cancelAnimationFrame(frame);
     };
-  }, [name]);
+  }, [name, appNamespace]);
   return tree;
 }
 
