@@ -46,7 +46,15 @@ describe('uiPlugin with a build', () => {
   });
 
   it('serves index.html at / and for client-side routes, not cached, with security headers', async () => {
-    for (const url of ['/', '/applications', '/applications/guestbook/history?x=1', '/login']) {
+    const deepLinks = [
+      // What `kawa app get` prints, and Argo CD's resource panel links (a reload of a deep link).
+      '/applications/argocd/guestbook-default',
+      '/applications/argocd/guestbook?view=tree&resource=&node=apps%2FDeployment%2Fdefault%2Fguestbook-ui%2F0&tab=diff',
+      '/applications/argocd/guestbook?node=apps/Deployment/default/guestbook-ui/0&tab=manifest',
+      '/applications/argocd/my.app.v2?operation=true',
+      '/applications/guestbook?resource=kind%3APod&view=pods',
+    ];
+    for (const url of ['/', '/applications', '/applications/guestbook/history?x=1', '/login', ...deepLinks]) {
       const res = await app.inject({ url });
       expect(res.statusCode, url).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
