@@ -1,6 +1,9 @@
 // Reading objects from files as leniently as kubectl does: one case per line.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { objectsInText } from './offline.js';
+import { assessHealthFiles, objectsInText } from './offline.js';
 
 const head = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n';
 
@@ -28,10 +31,37 @@ describe('objectsInText', () => {
     ['tabs as indentation (go-yaml refuses them too)', 'apiVersion: v1\nkind: Pod\nmetadata:\n\tname: p\n', ['f.yaml:4: Tabs are not allowed as indentation']],
     ['a document without kind', 'apiVersion: v1\nmetadata: {name: p}\n', ['f.yaml:1: not a Kubernetes object (missing kind)']],
     ['a scalar document', `${head}---\njust text\n`, ['f.yaml:6: not a Kubernetes object (found a string)']],
-    ['non-string annotations', 'apiVersion: v1\nkind: Pod\nmetadata:\n  annotations: {a: yes}\n', ['f.yaml:1: malformed object (metadata must be a map with string name/namespace and string annotations; spec and status maps)']],
+    ['non-string annotations', 'apiVersion: v1\nkind: Pod\nmetadata:\n  annotations: {a: yes}\n', ['f.yaml:1: metadata.annotations.a: must be a string, found a boolean (quote the value in YAML)']],
+    ['a number as a label value', 'apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    app.kubernetes.io/version: 1.2\n', ['f.yaml:1: metadata.labels["app.kubernetes.io/version"]: must be a string, found a number (quote the value in YAML)']],
+    ['labels as a list', 'apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n  - app\n', ['f.yaml:1: metadata.labels: must be a map of strings, found a list']],
+    ['metadata as text', 'apiVersion: v1\nkind: Pod\nmetadata: pod\n', ['f.yaml:1: metadata: must be a map, found a string']],
+    ['a quoted generation', 'apiVersion: v1\nkind: Pod\nmetadata:\n  generation: "2"\n', ['f.yaml:1: metadata.generation: must be an integer, found a string']],
+    ['status as text, with another problem', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: 7\nstatus: Running\n', ['f.yaml:1: metadata.name: must be a string, found a number; status: must be a map, found a string']],
   ];
   it.each(REJECTED)('rejects %s, naming file and line', (_name, text, errors) => {
     expect(objectsInText(text, 'f.yaml').errors).toEqual(errors);
+  });
+
+  /** [case, file text, the object read] — null means absent, as the API server decodes it. */
+  const NULLS: readonly [string, string, Record<string, unknown>][] = [
+    ['annotations: null', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } }],
+    ['labels: null, creationTimestamp: null', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: null\n  creationTimestamp: null\n', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } }],
+    ['status: null and spec: null', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: null\nstatus: null\n', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } }],
+    ['metadata: null', 'apiVersion: v1\nkind: Pod\nmetadata: null\n', { apiVersion: 'v1', kind: 'Pod', metadata: {} }],
+    ['a null annotation value', 'apiVersion: v1\nkind: Pod\nmetadata:\n  annotations: {a: null, b: x}\n', { apiVersion: 'v1', kind: 'Pod', metadata: { annotations: { b: 'x' } } }],
+  ];
+  it.each(NULLS)('reads %s as absent', (_name, text, object) => {
+    const { objects, errors } = objectsInText(text, 'f.yaml');
+    expect([errors, objects.map((o) => o.object)]).toEqual([[], [object]]);
+  });
+
+  it('judges an object whose annotations and status are null', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kawa-offline-'));
+    const file = join(dir, 'svc.yaml');
+    await writeFile(file, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n  labels:\nspec:\n  type: LoadBalancer\nstatus:\n');
+    const report = await assessHealthFiles([file]);
+    await rm(dir, { recursive: true });
+    expect([report.errors, report.rows.map((r) => [r.name, r.status, r.check])]).toEqual([[], [['web', 'Progressing', 'built-in']]]);
   });
 
   it('expands Lists, with the line of each item', () => {

@@ -12,7 +12,7 @@ import type { LuaRuntimeOptions } from './lua/runtime.js';
 import { parseYamlStream } from './lua/yaml.js';
 import type { YamlDocument } from './lua/yaml.js';
 import { ANNOTATION_IGNORE_HEALTHCHECK, groupOf, hasHookFinalizer, isAnnotationTrue } from './meta.js';
-import { toKubeObject } from './object.js';
+import { checkKubeObject } from './object.js';
 import type { HealthCheck, HealthStatus, KubeObject } from './types.js';
 
 /** Which rule decided: a Lua script, a built-in check, the `status.conditions` fallback, or none. */
@@ -94,9 +94,9 @@ function collect(
     }
   }
   // No metadata is fine for judging health; kubectl would complain about the name only when applying.
-  const object = toKubeObject(fields.metadata === undefined ? { ...fields, metadata: {} } : fields);
+  const { object, problems } = checkKubeObject(fields.metadata === undefined || fields.metadata === null ? { ...fields, metadata: {} } : fields);
   if (object === undefined) {
-    errors.push(`${at}: malformed object (metadata must be a map with string name/namespace and string annotations; spec and status maps)`);
+    errors.push(`${at}: ${problems.join('; ')}`);
     return;
   }
   out.push({ object, document: doc.document, line });
