@@ -2,6 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from './objects.js';
 import { ApplyError, create, deleteObject, isRetryable, replace, resourcePath, serverSideApply, withRetry, withTrackingMarks } from './apply.js';
 import type { ApiResource } from './discovery.js';
 import { KubeApiError, KubeRest } from './rest.js';
@@ -69,6 +70,16 @@ describe('tracking marks', () => {
     expect(withTrackingMarks(obj, 'app', ref)).toEqual({ ...obj, metadata: { ...obj.metadata, annotations: { 'argocd.argoproj.io/tracking-id': 'app:/ConfigMap:shop/a' } } });
     expect(withTrackingMarks(obj, 'app', ref, { method: 'label' }).metadata?.labels).toEqual({ x: '1', 'app.kubernetes.io/instance': 'app' });
     expect(obj.metadata).not.toHaveProperty('annotations');
+  });
+
+  it.each([null, 'oops', ['x']])('reads labels and annotations %j as none', (value) => {
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', labels: value, annotations: value } } as unknown as KubeObject;
+    const ref = { group: '', kind: 'ConfigMap', namespace: '', name: 'a' };
+    expect(withTrackingMarks(obj, 'app', ref, { method: 'annotation+label' }).metadata).toEqual({
+      name: 'a',
+      labels: { 'app.kubernetes.io/instance': 'app' },
+      annotations: { 'argocd.argoproj.io/tracking-id': 'app:/ConfigMap:/a' },
+    });
   });
 });
 

@@ -234,8 +234,9 @@ export async function getObject(rest: KubeRest, resource: ApiResource, ref: Reso
 export function withTrackingMarks(obj: KubeObject, app: string, ref: ResourceRef, tracking: TrackingOptions = {}): KubeObject {
   const marks = trackingMarks(app, ref, tracking);
   const metadata = { ...(obj.metadata ?? {}) };
-  if (Object.keys(marks.labels).length > 0) metadata.labels = { ...(metadata.labels ?? {}), ...marks.labels };
-  if (Object.keys(marks.annotations).length > 0) metadata.annotations = { ...(metadata.annotations ?? {}), ...marks.annotations };
+  // `labels: null` is no labels, as the API server reads it.
+  if (Object.keys(marks.labels).length > 0) metadata.labels = { ...(isRecord(metadata.labels) ? metadata.labels : {}), ...marks.labels };
+  if (Object.keys(marks.annotations).length > 0) metadata.annotations = { ...(isRecord(metadata.annotations) ? metadata.annotations : {}), ...marks.annotations };
   return { ...obj, metadata };
 }
 

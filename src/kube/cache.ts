@@ -13,6 +13,7 @@ import {
   groupOf,
   isRecord,
   keyOf,
+  ownerReferencesOf,
   parseResourceKey,
   type GroupKind,
   type KubeObject,
@@ -116,7 +117,7 @@ function crdGroupKind(crd: KubeObject): GroupKind | undefined {
 
 /** The controller owner first (that is the one the tree shows), then the rest in order. */
 function ownersOf(obj: KubeObject): OwnerReference[] {
-  const refs = obj.metadata?.ownerReferences ?? [];
+  const refs = ownerReferencesOf(obj);
   return [...refs].sort((a, b) => Number(b.controller === true) - Number(a.controller === true));
 }
 
@@ -257,7 +258,7 @@ export class ClusterCache {
    * Argo CD's orphaned resources (src/engine/orphaned.ts). A Pod of a ReplicaSet is not one; its owner is.
    */
   topLevelInNamespace(namespace: string): KubeObject[] {
-    return this.objectsInNamespace(namespace).filter((obj) => (obj.metadata?.ownerReferences ?? []).length === 0);
+    return this.objectsInNamespace(namespace).filter((obj) => ownerReferencesOf(obj).length === 0);
   }
 
   /** Objects whose ownerReferences name `uid` (a ReplicaSet's Pods, a Deployment's ReplicaSets). */
@@ -490,7 +491,7 @@ export class ClusterCache {
       if (keys === undefined) this.namespaceIndex.set(namespace, (keys = new Set()));
       keys.add(key);
     }
-    for (const owner of obj.metadata?.ownerReferences ?? []) {
+    for (const owner of ownerReferencesOf(obj)) {
       if (owner.uid === undefined) continue;
       let children = this.ownerIndex.get(owner.uid);
       if (children === undefined) this.ownerIndex.set(owner.uid, (children = new Set()));
@@ -509,7 +510,7 @@ export class ClusterCache {
   }
 
   private unindexOwners(key: string, obj: KubeObject): void {
-    for (const owner of obj.metadata?.ownerReferences ?? []) {
+    for (const owner of ownerReferencesOf(obj)) {
       if (owner.uid === undefined) continue;
       const children = this.ownerIndex.get(owner.uid);
       children?.delete(key);

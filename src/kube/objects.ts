@@ -95,6 +95,12 @@ export function keyOf(obj: KubeObject): string | undefined {
   return ref === undefined ? undefined : resourceKey(ref);
 }
 
+/** An object's owner references; null or malformed (never from the API server, but possible in a manifest) reads as none. */
+export function ownerReferencesOf(obj: KubeObject): OwnerReference[] {
+  const refs: unknown = obj.metadata?.ownerReferences;
+  return Array.isArray(refs) ? refs.filter((ref): ref is OwnerReference => isRecord(ref)) : [];
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -42,6 +42,14 @@ describe('stripForCache', () => {
     });
   });
 
+  it.each<[string, unknown]>([
+    ['null annotations', null],
+    ['annotations as a list', ['x']],
+  ])('leaves %s alone', (_name, annotations) => {
+    const obj = { kind: 'ConfigMap', metadata: { name: 'x', annotations, labels: null } };
+    expect(stripForCache(structuredClone(obj) as never)).toEqual(obj);
+  });
+
   it('drops the image list of Nodes only', () => {
     expect(stripForCache({ apiVersion: 'v1', kind: 'Node', status: { images: [{ names: ['a'] }], conditions: [] } })).toEqual({
       apiVersion: 'v1',

@@ -17,8 +17,8 @@ export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-confi
 /** Strips `obj` in place (the cache owns freshly parsed objects) and returns it. */
 export function stripForCache(obj: KubeObject): KubeObject {
   const meta = obj.metadata;
-  if (meta !== undefined) {
-    if (meta.annotations !== undefined && LAST_APPLIED_ANNOTATION in meta.annotations) {
+  if (isRecord(meta)) {
+    if (isRecord(meta.annotations) && LAST_APPLIED_ANNOTATION in meta.annotations) {
       const { [LAST_APPLIED_ANNOTATION]: _dropped, ...rest } = meta.annotations;
       if (Object.keys(rest).length === 0) delete meta.annotations;
       else meta.annotations = rest;

@@ -103,6 +103,22 @@ describe('trackedAppInstance', () => {
   });
 });
 
+describe('trackedAppInstance with empty or odd metadata (live objects are not validated)', () => {
+  const obj = (metadata: unknown): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata as KubeObject['metadata'] });
+  it.each<[string, unknown, 'annotation' | 'label', string | undefined]>([
+    ['null annotations', { name: 'web', annotations: null }, 'annotation', undefined],
+    ['null labels', { name: 'web', labels: null }, 'label', undefined],
+    ['null metadata', null, 'annotation', undefined],
+    ['a null tracking id', { name: 'web', annotations: { [TRACKING_ID_ANNOTATION]: null } }, 'annotation', undefined],
+    ['a numeric tracking id', { name: 'web', annotations: { [TRACKING_ID_ANNOTATION]: 7 } }, 'annotation', undefined],
+    ['a null instance label', { name: 'web', labels: { 'app.kubernetes.io/instance': null } }, 'label', undefined],
+    ['annotations as a list', { name: 'web', annotations: [TRACKING_ID_ANNOTATION] }, 'annotation', undefined],
+    ['null labels beside the annotation', { name: 'web', labels: null, annotations: { [TRACKING_ID_ANNOTATION]: 'gb:/ConfigMap:/web' } }, 'annotation', 'gb'],
+  ])('%s', (_name, metadata, method, expected) => {
+    expect(trackedAppInstance(obj(metadata), { method })).toBe(expected);
+  });
+});
+
 describe('trackingMarks', () => {
   const ref = { group: 'apps', kind: 'Deployment', namespace: 'default', name: 'web' };
   it.each([

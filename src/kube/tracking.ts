@@ -2,6 +2,7 @@
 // annotation (`<app>:<group>/<kind>:<namespace>/<name>`, Argo CD 3's default) or the
 // `app.kubernetes.io/instance` label, per argocd-cm's `application.resourceTrackingMethod`. Pure.
 import { UserError, errorCodes } from '../errors.js';
+import { metadataString } from '../model/object-meta.js';
 import { groupOf, type KubeObject, type ResourceRef } from './objects.js';
 
 export const TRACKING_ID_ANNOTATION = 'argocd.argoproj.io/tracking-id';
@@ -111,10 +112,11 @@ export function trackingIdMatches(id: TrackingId, obj: KubeObject): boolean {
 export function trackedAppInstance(obj: KubeObject, options: TrackingOptions = {}): string | undefined {
   const method = options.method ?? 'annotation';
   if (method === 'label') {
-    const value = obj.metadata?.labels?.[options.labelKey ?? DEFAULT_INSTANCE_LABEL];
+    // Live objects are not validated: null or non-string metadata reads as no mark.
+    const value = metadataString(obj.metadata, 'labels', options.labelKey ?? DEFAULT_INSTANCE_LABEL);
     return value === undefined || value === '' ? undefined : value;
   }
-  const annotation = obj.metadata?.annotations?.[TRACKING_ID_ANNOTATION];
+  const annotation = metadataString(obj.metadata, 'annotations', TRACKING_ID_ANNOTATION);
   if (annotation === undefined) return undefined;
   const id = parseTrackingId(annotation);
   return id !== undefined && trackingIdMatches(id, obj) ? id.app : undefined;
