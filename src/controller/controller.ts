@@ -50,6 +50,7 @@ import {
   type RepoCreds,
   type Repository,
 } from '../model/index.js';
+import { desiredObjectViolations } from '../model/project-resources.js';
 import { renderApp as renderSources, type RepoService } from '../reposerver/index.js';
 import type { LiveStateSource } from '../server/services/live-state.js';
 import { projectViolations } from '../server/services/permissions.js';
@@ -802,19 +803,20 @@ export class ApplicationController {
     return result.condition === undefined ? undefined : { type: result.condition.type, message: result.condition.message };
   }
 
-  /** Desired kinds the app's project does not permit (cluster/namespace resource allow and deny lists). */
+  /**
+   * What the app's project refuses among the objects it would write: kinds (cluster/namespace resource
+   * allow and deny lists, by name too) and, for every namespaced object and hook, its own namespace.
+   */
   private resourceProblems(app: Application, desired: readonly KubeObject[], handle: ClusterHandle): string[] {
     const project = this.projectOf(app);
     if (project === undefined) return [];
-    const problems = new Set<string>();
-    for (const obj of desired) {
-      const apiVersion = obj.apiVersion ?? '';
-      const group = apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
-      const kind = obj.kind ?? '';
-      const namespaced = handle.cache.lookupResource({ group, kind })?.namespaced ?? true;
-      if (!isResourcePermitted(project, group, kind, namespaced)) problems.add(`resource ${group}:${kind} is not permitted in project ${project.metadata.name}`);
-    }
-    return [...problems];
+    return desiredObjectViolations({
+      project,
+      objects: desired,
+      destination: { server: handle.server, name: handle.name, namespace: app.spec.destination.namespace },
+      isNamespaced: (group, kind) => handle.cache.lookupResource({ group, kind })?.namespaced ?? true,
+      destinationOptions: { projectClusters: this.registry.list().filter((c) => c.project === project.metadata.name) },
+    });
   }
 
   /** Renders every source (multi-source apps concatenate, `ref`-only sources render nothing). */
