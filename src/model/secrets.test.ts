@@ -119,6 +119,14 @@ describe('repository secrets', () => {
     });
   });
 
+  it('a repo-creds template scoped to a project', () => {
+    const scoped: SecretLike = {
+      metadata: { name: 'team-creds', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'repo-creds' } },
+      stringData: { url: 'https://git.example.com/team', project: 'team', username: 'u', password: 'p' },
+    };
+    expect(parseRepoCredsSecret(scoped)).toMatchObject({ url: 'https://git.example.com/team', project: 'team', extra: {} });
+  });
+
   const repo = (stringData: Record<string, string>, data?: Record<string, string>): SecretLike => ({
     metadata: { name: 'r', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
     stringData,

@@ -121,6 +121,8 @@ export interface RepoCreds extends RepositoryCredentials {
   secretName: string;
   url: string;
   type: RepositoryType;
+  /** Set when the template serves only the apps of one AppProject. */
+  project?: string;
   extra: Record<string, string>;
 }
 
@@ -195,7 +197,10 @@ export function parseRepositorySecret(secret: SecretLike): Repository {
 /** A `repo-creds` Secret (credential template). */
 export function parseRepoCredsSecret(secret: SecretLike): RepoCreds {
   const { values, url, type, extra } = readRepositoryBase(secret, 'repo-creds');
-  return { secretName: secret.metadata?.name ?? '', url, type, ...readCredentials(secret, values), extra };
+  const creds: RepoCreds = { secretName: secret.metadata?.name ?? '', url, type, ...readCredentials(secret, values), extra };
+  const project = text(values, 'project');
+  if (project !== undefined) creds.project = project;
+  return creds;
 }
 
 // ---- clusters -------------------------------------------------------------------------------------
