@@ -90,6 +90,14 @@ describe('prepareDesired', () => {
     expect(objects[1]?.metadata?.namespace).toBeUndefined();
   });
 
+  it.each(['annotation', 'label'] as const)('drops null metadata fields (%s tracking), leaving the input alone', (method) => {
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: null, labels: null, annotations: null, finalizers: null }, data: null } as unknown as KubeObject;
+    const [p] = prepareDesired(APP, [obj], cluster(), { destinationNamespace: 'shop', tracking: { method } });
+    const mark = method === 'label' ? { labels: { 'app.kubernetes.io/instance': APP } } : { annotations: { [TRACKING_ID_ANNOTATION]: `${APP}:/ConfigMap:shop/a` } };
+    expect(p?.object).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'shop', ...mark }, data: null });
+    expect(obj.metadata?.labels).toBeNull();
+  });
+
   it('writes the label instead with label tracking', () => {
     const [p] = prepareDesired(APP, [cm('a')], cluster(), { destinationNamespace: 'shop', tracking: { method: 'label' } });
     expect(p?.object.metadata?.labels).toEqual({ 'app.kubernetes.io/instance': APP });

@@ -7,7 +7,8 @@ import { assessHealth, statusForAggregation, toKubeObject, worstOf, type HealthC
 import { readSyncAnnotations, type SyncObject } from './sync/index.js';
 import type { ApiResource } from '../kube/discovery.js';
 import { describeRef, withTrackingMarks } from '../kube/apply.js';
-import { groupKindKey, groupOf, isRecord, resourceKey, versionOf, type GroupKind, type KubeObject, type ResourceRef } from '../kube/objects.js';
+import { groupKindKey, groupOf, isRecord, resourceKey, versionOf, type GroupKind, type KubeObject, type KubeObjectMeta, type ResourceRef } from '../kube/objects.js';
+import { checkObjectMeta } from '../model/object-meta.js';
 import { trackedAppInstance, type TrackingOptions } from '../kube/tracking.js';
 
 /** What compare needs from the live-state cache. `ClusterCache` is one. */
@@ -123,6 +124,17 @@ function isNamespaced(gk: GroupKind, reader: LiveStateReader, crdScopes: Readonl
   return crdScopes.get(groupKindKey(gk)) ?? reader.lookupResource(gk)?.namespaced ?? true;
 }
 
+/**
+ * Metadata with null fields dropped (`labels:` with no value is absent to the API server). Rendered
+ * objects are settled already; this covers objects handed to the engine by other means. Metadata of the
+ * wrong shape is left as it is, for the API server to refuse with its own message.
+ */
+function settledMetadata(metadata: unknown): KubeObjectMeta {
+  const checked = checkObjectMeta(metadata);
+  if (checked.problems.length === 0) return checked.metadata ?? {};
+  return isRecord(metadata) ? metadata : {};
+}
+
 export interface PreparedObject {
   /** The object to apply: namespace settled, tracking marks added when it has a name. */
   object: KubeObject;
@@ -144,7 +156,7 @@ export function prepareDesired(
   const crdScopes = desiredCrdScopes(desired);
   return desired.map((obj) => {
     const gk = { group: groupOf(obj.apiVersion), kind: obj.kind ?? '' };
-    const metadata = { ...(obj.metadata ?? {}) };
+    const metadata = { ...settledMetadata(obj.metadata) };
     if (isNamespaced(gk, reader, crdScopes)) {
       if (metadata.namespace === undefined || metadata.namespace === '') metadata.namespace = options.destinationNamespace ?? '';
     } else {

@@ -104,6 +104,11 @@ const CASES: readonly (readonly [string, Record<string, unknown>, Expected])[] =
   ['empty wave', { [W]: '' }, { error: 'must be an integer, got ""' }],
   ['bad hook-weight', { [HH]: 'pre-install', [HW]: 'heavy' }, { hook: 'PreSync', ...helm, error: 'helm.sh/hook-weight must be an integer' }],
   ['unquoted YAML number', { [W]: 5 }, { error: 'annotation argocd.argoproj.io/sync-wave must be a string, got 5' }],
+  // Null is absent, as the API server reads it (`argocd.argoproj.io/hook:` with nothing after it).
+  ['null hook: plain resource', { [H]: null, [P]: null }, {}],
+  ['null wave: wave 0', { [W]: null, [HW]: null }, {}],
+  ['null options', { [O]: null, [C]: null }, {}],
+  ['null Argo CD hook does not silence Helm\'s', { [H]: null, [HH]: 'pre-install' }, { hook: 'PreSync', ...helm }],
   ['bad option value', { [O]: 'Prune=maybe' }, { error: 'Prune must be true, false or confirm' }],
   ['option in the wrong case is an error, not ignored', { [O]: 'prune=false' }, { error: 'did you mean "Prune"?' }],
   ['conflicting option values', { [O]: 'Prune=false,Prune=true' }, { options: { prune: false }, error: 'conflicting sync options' }],
@@ -125,6 +130,16 @@ describe('readSyncAnnotations', () => {
     expect(readSyncAnnotations(job({ [H]: 'PreSync,Bogus' })).errors).toEqual([
       expect.objectContaining({ code: 'KAWA_SYNC_ANNOTATION_INVALID', object: 'batch/Job shop/migrate', source: H, value: 'PreSync,Bogus' }),
     ]);
+  });
+
+  it.each<[string, unknown]>([
+    ['null', null],
+    ['a string', 'argocd.argoproj.io/hook: PreSync'],
+    ['a list', ['argocd.argoproj.io/hook']],
+  ])('reads annotations that are %s as none', (_name, annotations) => {
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', annotations } } as unknown as SyncObject;
+    const { annotations: read, errors } = readSyncAnnotations(obj);
+    expect([read.hook, read.wave, read.syncOptions, read.compareOptions, errors]).toEqual([undefined, 0, {}, {}, []]);
   });
 
   it('names a generateName-only object by its prefix', () => {

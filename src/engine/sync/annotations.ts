@@ -94,6 +94,17 @@ function isOneOf<T extends string>(values: readonly T[], value: string): value i
   return (values as readonly string[]).includes(value);
 }
 
+/**
+ * One annotation as written, or undefined. Null reads as absent (`annotations:` with no value, or a key
+ * with none), as the API server reads it; so do annotations that are not a map (the render refuses those).
+ */
+export function rawAnnotation(obj: SyncObject, key: string): unknown {
+  const annotations: unknown = obj.metadata.annotations;
+  if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) return undefined;
+  const value = (annotations as Readonly<Record<string, unknown>>)[key];
+  return value === null ? undefined : value;
+}
+
 /** Collects errors and warnings for one object while its annotations are read. */
 class Reader {
   readonly errors: SyncValidationError[] = [];
@@ -106,7 +117,7 @@ class Reader {
 
   /** The annotation as a string; a non-string value (unquoted YAML number) is an error. */
   get(key: string): string | undefined {
-    const value = this.obj.metadata.annotations?.[key];
+    const value = rawAnnotation(this.obj, key);
     if (value === undefined) return undefined;
     if (typeof value === 'string') return value;
     const text = JSON.stringify(value);

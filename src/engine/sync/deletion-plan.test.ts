@@ -49,6 +49,11 @@ const HOOK_CASES: readonly (readonly [string, SyncObject[], string[]])[] = [
   ['Helm pre-delete/post-delete map to PreDelete/PostDelete', [obj('Job', 'h1', { 'helm.sh/hook': 'pre-delete', 'helm.sh/hook-weight': '2' }), obj('Job', 'h2', { 'helm.sh/hook': 'post-delete' })], ['PreDelete/2 Job/h1 [BeforeHookCreation]', 'PostDelete/0 Job/h2 [BeforeHookCreation]']],
   ['Skip wins: never run', [hook('Job', 'skipped', 'PreDelete,Skip')], []],
   ['generateName gets a name', [generated('cleanup-', 'PostDelete')], ['PostDelete/0 Job/cleanup-* [BeforeHookCreation]']],
+  [
+    'null annotations and a null hook are no hook',
+    [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'n', annotations: null } } as unknown as SyncObject, obj('ConfigMap', 'h', { 'argocd.argoproj.io/hook': null } as unknown as Record<string, string>)],
+    [],
+  ],
 ];
 
 describe('planDeletionHooks', () => {

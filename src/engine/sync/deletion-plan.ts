@@ -8,7 +8,7 @@
 // other object (deleting them first would take their contents or instances along regardless of waves,
 // the mirror of the sync pulling them forward); then PostDelete hooks by wave.
 
-import { ANNOTATION_HELM_HOOK, ANNOTATION_HELM_RESOURCE_POLICY, ANNOTATION_HOOK, ANNOTATION_SYNC_OPTIONS, readSyncAnnotations, type HookDeletePolicy } from './annotations.js';
+import { ANNOTATION_HELM_HOOK, ANNOTATION_HELM_RESOURCE_POLICY, ANNOTATION_HOOK, ANNOTATION_SYNC_OPTIONS, rawAnnotation, readSyncAnnotations, type HookDeletePolicy } from './annotations.js';
 import { syncErrorCodes, validationError, type SyncValidationError } from './errors.js';
 import { generateHookName } from './hook-name.js';
 import { kindOrder } from './kinds.js';
@@ -84,8 +84,7 @@ export function planDeletionHooks(input: DeletionHookPlanInput): DeletionHookPla
   const ids = new Set<string>();
   const generateNameCount = new Map<string, number>();
   for (const object of input.objects) {
-    const annotations = object.metadata.annotations ?? {};
-    const marked = annotations[ANNOTATION_HOOK] !== undefined || annotations[ANNOTATION_HELM_HOOK] !== undefined;
+    const marked = rawAnnotation(object, ANNOTATION_HOOK) !== undefined || rawAnnotation(object, ANNOTATION_HELM_HOOK) !== undefined;
     if (!marked) continue;
     const parsed = readSyncAnnotations(object);
     errors.push(...parsed.errors);
@@ -186,10 +185,9 @@ function hasControllerOwner(obj: SyncObject): boolean {
 /** Why an object is kept: its own option, Helm's keep policy, or the app's option. */
 function keptReason(obj: SyncObject, own: SyncOptionValues): string {
   if (own.delete !== false) return 'kept (Delete=false in spec.syncPolicy.syncOptions)';
-  const annotations = obj.metadata.annotations ?? {};
-  const raw = annotations[ANNOTATION_SYNC_OPTIONS];
+  const raw = rawAnnotation(obj, ANNOTATION_SYNC_OPTIONS);
   const explicit = typeof raw === 'string' && /(^|,)\s*Delete\s*=/.test(raw);
-  return !explicit && annotations[ANNOTATION_HELM_RESOURCE_POLICY] !== undefined ? 'kept (helm.sh/resource-policy: keep)' : 'kept (Delete=false)';
+  return !explicit && rawAnnotation(obj, ANNOTATION_HELM_RESOURCE_POLICY) !== undefined ? 'kept (helm.sh/resource-policy: keep)' : 'kept (Delete=false)';
 }
 
 /**
