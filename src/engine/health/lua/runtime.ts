@@ -26,7 +26,7 @@ export interface LuaHealthScript {
   /** e.g. `resource.customizations.health.cert-manager.io_Certificate`. */
   readonly source: string;
   readonly script: string;
-  /** `resource.customizations.useOpenLibs.<group>_<kind>`: adds os (clock/date only), coroutine, utf8. */
+  /** `resource.customizations.useOpenLibs.<group>_<kind>`: adds the string, math and coroutine libraries. */
   readonly useOpenLibs: boolean;
 }
 
@@ -41,8 +41,10 @@ export interface LuaRuntimeOptions {
   readonly captureOutput?: boolean;
   /** Compiled scripts kept (least recently used ones are dropped). */
   readonly cacheSize?: number;
-  /** Monotonic clock in ms; tests may inject one. */
+  /** Monotonic clock in ms, for the time limit and os.clock(); tests may inject one. */
   readonly now?: () => number;
+  /** Wall-clock time in ms since the epoch, for os.time() and os.date(); tests inject a fixed one. */
+  readonly wallClock?: () => number;
 }
 
 export interface LuaHealthOutcome {
@@ -76,9 +78,11 @@ class LuaVm {
   readonly textMode: number;
   readonly timedoutKey: number;
 
+  /** `clock` is a lua_CFunction returning (wall-clock ms, os.clock() seconds), handed to the sandbox. */
   constructor(
     readonly luaWasm: LuaWasm,
     readonly raw: RawLua,
+    clock: number,
   ) {
     this.global = new LuaGlobal(luaWasm, true);
     this.L = this.global.address;
@@ -87,15 +91,14 @@ class LuaVm {
     this.textMode = this.strings.allocate('t');
     this.timedoutKey = this.strings.allocate('timedout');
     const L = this.L;
-    // Only what the sandbox draws from: never io, debug or package, so no script can reach them.
+    // Only what the sandbox draws from: never io, os, debug or package, so no script can reach them
+    // (the sandbox builds its own os from the clock function).
     const libraries: [string, (L: LuaState) => number][] = [
       ['_G', (s) => raw._luaopen_base(s)],
       ['table', (s) => raw._luaopen_table(s)],
       ['string', (s) => raw._luaopen_string(s)],
       ['math', (s) => raw._luaopen_math(s)],
-      ['os', (s) => raw._luaopen_os(s)],
       ['coroutine', (s) => raw._luaopen_coroutine(s)],
-      ['utf8', (s) => raw._luaopen_utf8(s)],
     ];
     for (const [name, open] of libraries) {
       open(L);
@@ -106,7 +109,10 @@ class LuaVm {
     const length = this.strings.write(SANDBOX_LUA);
     let code = raw._luaL_loadbufferx(L, this.strings.pointer, length, name, this.textMode);
     raw._free(name);
-    if (code === LUA_OK) code = raw._lua_pcallk(L, 0, 3, 0, 0, 0);
+    if (code === LUA_OK) {
+      raw._lua_pushcclosure(L, clock, 0);
+      code = raw._lua_pcallk(L, 1, 3, 0, 0, 0);
+    }
     if (code !== LUA_OK) throw new BugError(`the Lua health sandbox failed to load: ${this.errorText(-1)}`);
     // luaL_ref pops the top: STATE, then takeOutput, then run.
     this.stateRef = BigInt(raw._luaL_ref(L, LUA_REGISTRYINDEX));
@@ -191,12 +197,15 @@ function unknown(source: string, problem: string): LuaHealthOutcome {
 export class LuaHealthRuntime {
   private vm: LuaVm | undefined;
   private readonly hookPointer: number;
+  private readonly clockPointer: number;
   private readonly timeoutMs: number;
   private readonly maxHookCalls: number;
   private readonly memoryLimit: number;
   private readonly capture: boolean;
   private readonly cacheSize: number;
   private readonly now: () => number;
+  private readonly wallClock: () => number;
+  private readonly startedAt: number;
   // Per-run state the hook reads.
   private deadline = 0;
   private hookCalls = 0;
@@ -218,11 +227,20 @@ export class LuaHealthRuntime {
     this.capture = options.captureOutput ?? false;
     this.cacheSize = options.cacheSize ?? DEFAULT_CACHE_SIZE;
     this.now = options.now ?? (() => performance.now());
+    this.wallClock = options.wallClock ?? (() => Date.now());
+    this.startedAt = this.now();
     const raw = rawLuaOf(luaWasm);
     this.hookPointer = raw.addFunction((L: LuaState) => {
       this.onHook(raw, L);
     }, 'vii');
-    this.vm = new LuaVm(luaWasm, raw);
+    // os.time/os.date read the wall clock; os.clock counts seconds since this runtime started, as
+    // gopher-lua counts them since its process started.
+    this.clockPointer = raw.addFunction((L: LuaState) => {
+      raw._lua_pushnumber(L, this.wallClock());
+      raw._lua_pushnumber(L, (this.now() - this.startedAt) / 1000);
+      return 2;
+    }, 'ii');
+    this.vm = new LuaVm(luaWasm, raw, this.clockPointer);
   }
 
   /** How many compiled scripts the cache holds. */
@@ -233,7 +251,7 @@ export class LuaHealthRuntime {
   /** Runs `script` with `obj` as its global `obj`. Never throws for anything the script does. */
   run(script: LuaHealthScript, obj: unknown): LuaHealthOutcome {
     if (this.closed) throw new BugError('the Lua health runtime is closed');
-    this.vm ??= new LuaVm(this.luaWasm, rawLuaOf(this.luaWasm));
+    this.vm ??= new LuaVm(this.luaWasm, rawLuaOf(this.luaWasm), this.clockPointer);
     const vm = this.vm;
     const compiled = vm.compile(script.script, this.cacheSize);
     if ('error' in compiled) return unknown(script.source, compiled.error);
@@ -323,5 +341,6 @@ export class LuaHealthRuntime {
     this.closed = true;
     if (this.vm !== undefined) this.discard(this.vm);
     rawLuaOf(this.luaWasm).removeFunction(this.hookPointer);
+    rawLuaOf(this.luaWasm).removeFunction(this.clockPointer);
   }
 }

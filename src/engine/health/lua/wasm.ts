@@ -35,14 +35,13 @@ export interface RawLua {
   _luaL_ref(L: LuaState, table: number): number;
   _luaL_unref(L: LuaState, table: number, ref: number): void;
   _lua_setglobal(L: LuaState, name: number): void;
+  _lua_pushcclosure(L: LuaState, fn: number, upvalues: number): void;
   _luaopen_base(L: LuaState): number;
   _luaopen_table(L: LuaState): number;
   _luaopen_string(L: LuaState): number;
   _luaopen_math(L: LuaState): number;
-  _luaopen_os(L: LuaState): number;
   _luaopen_coroutine(L: LuaState): number;
-  _luaopen_utf8(L: LuaState): number;
-  addFunction(fn: (...args: number[]) => void, signature: string): number;
+  addFunction(fn: ((...args: number[]) => void) | ((...args: number[]) => number), signature: string): number;
   removeFunction(pointer: number): void;
 }
 
@@ -50,8 +49,8 @@ const REQUIRED: readonly (keyof RawLua)[] = [
   '_malloc', '_free', '_lua_checkstack', '_lua_settop', '_lua_gettop', '_lua_type', '_lua_pushnil', '_lua_pushboolean',
   '_lua_pushinteger', '_lua_pushnumber', '_lua_pushlstring', '_lua_createtable', '_lua_rawset', '_lua_rawseti',
   '_lua_rawgeti', '_lua_setfield', '_lua_tolstring', '_lua_pcallk', '_lua_error', '_lua_sethook', '_luaL_loadbufferx',
-  '_luaL_ref', '_luaL_unref', '_lua_setglobal', '_luaopen_base', '_luaopen_table', '_luaopen_string', '_luaopen_math',
-  '_luaopen_os', '_luaopen_coroutine', '_luaopen_utf8', 'addFunction', 'removeFunction',
+  '_luaL_ref', '_luaL_unref', '_lua_setglobal', '_lua_pushcclosure', '_luaopen_base', '_luaopen_table', '_luaopen_string',
+  '_luaopen_math', '_luaopen_coroutine', 'addFunction', 'removeFunction',
 ];
 
 /** The raw exports of a loaded module, checked once so a wasmoon upgrade that drops one fails loudly. */
