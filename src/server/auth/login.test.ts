@@ -82,14 +82,36 @@ describe('LoginService', () => {
     expect(unknown).toBeGreaterThan(known * 0.5);
   });
 
-  it('throttles after 5 failures and resets after a success', async () => {
+  it('throttles after 5 failures; a later success does not wipe them', async () => {
     const { login, clock } = await setup();
     for (let i = 0; i < 5; i++) await failure(login.login('alice', 'wrong'));
     expect(await failure(login.login('alice', PASSWORD))).toMatchObject({ code: errorCodes.AUTH_THROTTLED, retryAfterMs: 1_000 });
     clock.now += 1_000;
     await expect(login.login('alice', PASSWORD)).resolves.toHaveProperty('token');
+    // The five failures still count: the next guess waits, and the one after it waits longer.
+    expect(await failure(login.login('alice', 'wrong'))).toMatchObject({ code: errorCodes.AUTH_THROTTLED });
+    clock.now += 1_000;
+    expect(await failure(login.login('alice', 'wrong'))).toMatchObject({ code: errorCodes.AUTH_LOGIN_FAILED });
+    expect(login.throttle.retryAfterMs('alice')).toBe(2_000);
+  });
+
+  it('lets a burst of concurrent wrong passwords reach the password check only 5 times', async () => {
+    const { login } = await setup();
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => login.login('alice', 'wrong')));
+    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok'));
+    expect(codes.filter((c) => c === errorCodes.AUTH_LOGIN_FAILED)).toHaveLength(5);
+    expect(codes.filter((c) => c === errorCodes.AUTH_THROTTLED)).toHaveLength(15);
+  });
+
+  it('a right password inside a burst leaves the wrong ones counted', async () => {
+    const { login } = await setup();
+    const burst = [login.login('alice', PASSWORD), ...Array.from({ length: 19 }, () => login.login('alice', 'wrong'))];
+    const results = await Promise.allSettled(burst);
+    expect(results[0]?.status).toBe('fulfilled');
+    expect(results.filter((r) => r.status === 'rejected' && (r.reason as { code: string }).code === errorCodes.AUTH_LOGIN_FAILED)).toHaveLength(4);
+    // Four wrong guesses are on record: one more, then the delay.
     await failure(login.login('alice', 'wrong'));
-    expect(login.throttle.retryAfterMs('alice')).toBe(0);
+    expect(await failure(login.login('alice', 'wrong'))).toMatchObject({ code: errorCodes.AUTH_THROTTLED });
   });
 
   it('throttles unknown usernames like real ones', async () => {

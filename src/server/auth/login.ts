@@ -46,11 +46,13 @@ export class LoginService {
    * password"), or AUTH_THROTTLED (a LoginThrottledError with retryAfterMs, or too many logins at once).
    */
   async login(username: string, password: string): Promise<{ token: string }> {
-    this.throttle.check(username);
     if (this.maxConcurrent > 0 && this.inFlight >= this.maxConcurrent) {
       throw new UserError(errorCodes.AUTH_THROTTLED, 'too many login requests at once; retry shortly');
     }
+    // Admits and counts this attempt before any await, so concurrent attempts see each other.
+    this.throttle.check(username);
     this.inFlight++;
+    let settled = false;
     try {
       const settings = await this.options.settings.load();
       const account = settings.accounts.get(username);
@@ -58,13 +60,13 @@ export class LoginService {
       const saneInput = username.length <= MAX_INPUT_LENGTH && password.length <= MAX_INPUT_LENGTH;
       const hash = usable && saneInput ? account.passwordHash : this.dummyHash;
       const matches = await verifyPassword(saneInput ? password : '', hash);
-      if (!(usable && saneInput && matches)) {
-        this.throttle.recordFailure(username);
-        throw loginFailed();
-      }
+      if (!(usable && saneInput && matches)) throw loginFailed();
       this.throttle.recordSuccess(username);
+      settled = true;
       return { token: await this.options.sessions.issueSession(account.name, settings) };
     } finally {
+      // Anything but a matching password (a wrong one, a settings read that failed) counts as a failure.
+      if (!settled) this.throttle.recordFailure(username);
       this.inFlight--;
     }
   }

@@ -64,13 +64,56 @@ describe('LoginThrottle', () => {
     expect(throttle.retryAfterMs('Admin')).toBe(0);
   });
 
-  it('resets on success', () => {
-    const { throttle, fail } = setup();
-    fail('admin', 7);
+  it('counts an attempt when it is admitted, so a burst gets only the allowed number of guesses', () => {
+    const { throttle } = setup();
+    let admitted = 0;
+    // 20 attempts start before any password check has answered.
+    for (let i = 0; i < 20; i++) {
+      try {
+        throttle.check('admin');
+        admitted++;
+      } catch (err) {
+        expect(err).toBeInstanceOf(LoginThrottledError);
+      }
+    }
+    expect(admitted).toBe(5);
+    for (let i = 0; i < admitted; i++) throttle.recordFailure('admin');
+    expect(throttle.retryAfterMs('admin')).toBe(1_000);
+  });
+
+  it('a success takes back its own attempt only: a concurrent success does not clear the others', () => {
+    const { throttle } = setup();
+    for (let i = 0; i < 5; i++) throttle.check('admin');
+    // One of the five was the right password; four were wrong.
     throttle.recordSuccess('admin');
-    expect(throttle.retryAfterMs('admin')).toBe(0);
+    for (let i = 0; i < 4; i++) throttle.recordFailure('admin');
+    // Four wrong guesses still count: one more is allowed, then the delay.
+    throttle.check('admin');
+    throttle.recordFailure('admin');
+    expect(throttle.retryAfterMs('admin')).toBe(1_000);
+  });
+
+  it('a success after earlier failures leaves them counted until the window forgets them', () => {
+    const { clock, throttle, fail } = setup({ windowMs: 300_000 });
     fail('admin', 4);
+    throttle.check('admin');
+    throttle.recordSuccess('admin');
+    fail('admin', 1);
+    expect(throttle.retryAfterMs('admin')).toBe(1_000);
+    clock.now += 300_001;
     expect(throttle.retryAfterMs('admin')).toBe(0);
+    expect(throttle.size).toBe(0);
+  });
+
+  it('forgets a username whose only attempt succeeded', () => {
+    const { throttle } = setup();
+    throttle.check('alice');
+    throttle.recordSuccess('alice');
+    expect(throttle.size).toBe(0);
+    // A success nobody admitted takes nothing back.
+    throttle.recordFailure('alice');
+    throttle.recordSuccess('alice');
+    expect(throttle.size).toBe(1);
   });
 
   it('forgets failures older than the window', () => {

@@ -6,6 +6,13 @@
 // connection. Unknown usernames are throttled exactly like real ones, so refusals say nothing about
 // which accounts exist.
 //
+// Attempts are counted when they start, not when bcrypt has answered: check() admits an attempt and
+// counts it as a failure at once, recordFailure() settles it, recordSuccess() takes back that one attempt
+// only. Counting at the end let a burst of concurrent guesses all pass check() before the first failure
+// was recorded (20 at once = 20 guesses). A success no longer clears the counter either: it cannot tell
+// the user's own typos from an attacker's guesses running beside it, and clearing handed the attacker a
+// fresh allowance whenever the victim logged in. Failures age out with the window instead.
+//
 // Memory is bounded: at most `maxTracked` usernames are remembered, each by a key of at most 64
 // characters (longer names, which no account can have, are kept as their SHA-256). When full, the oldest
 // entry still below the threshold goes first, so flooding random usernames evicts other flood entries
@@ -24,7 +31,10 @@ export interface ThrottleOptions {
 }
 
 interface Entry {
+  /** Finished failures plus admitted attempts not settled yet. */
   failures: number;
+  /** Admitted by check() and not yet settled by recordFailure/recordSuccess. */
+  pending: number;
   lastFailureAt: number;
 }
 
@@ -74,22 +84,46 @@ export class LoginThrottle {
     return Math.max(0, entry.lastFailureAt + delay - this.now());
   }
 
-  /** Throws LoginThrottledError (AUTH_THROTTLED) while `username` must wait. */
+  /**
+   * Admit one attempt of `username`, or throw LoginThrottledError (AUTH_THROTTLED) while it must wait.
+   * The admitted attempt counts as a failure from now on; settle it with recordFailure or recordSuccess.
+   */
   check(username: string): void {
     const wait = this.retryAfterMs(username);
     if (wait > 0) throw new LoginThrottledError(wait);
+    const entry = this.touch(keyOf(username));
+    entry.failures++;
+    entry.pending++;
+    entry.lastFailureAt = this.now();
   }
 
+  /** The attempt failed: it was already counted by check(); a failure without check() is counted now. */
   recordFailure(username: string): void {
+    const entry = this.touch(keyOf(username));
+    if (entry.pending > 0) entry.pending--;
+    else entry.failures++;
+    // The delay runs from when the password check ended.
+    entry.lastFailureAt = this.now();
+  }
+
+  /** The attempt succeeded: take back its own count. Other attempts, finished or running, stay counted. */
+  recordSuccess(username: string): void {
     const key = keyOf(username);
+    const entry = this.live(key);
+    if (entry === undefined || entry.pending === 0) return;
+    entry.pending--;
+    entry.failures--;
+    if (entry.failures <= 0 && entry.pending === 0) this.entries.delete(key);
+  }
+
+  /** The live entry under `key`, created if absent, moved to the newest end. */
+  private touch(key: string): Entry {
     const previous = this.live(key);
     this.entries.delete(key);
     if (previous === undefined && this.entries.size >= this.maxTracked) this.evictOne();
-    this.entries.set(key, { failures: (previous?.failures ?? 0) + 1, lastFailureAt: this.now() });
-  }
-
-  recordSuccess(username: string): void {
-    this.entries.delete(keyOf(username));
+    const entry = previous ?? { failures: 0, pending: 0, lastFailureAt: this.now() };
+    this.entries.set(key, entry);
+    return entry;
   }
 
   /** The entry under `key` if it is still inside the window; an expired one is dropped. */
@@ -108,7 +142,9 @@ export class LoginThrottle {
     let oldest: string | undefined;
     for (const [name, entry] of this.entries) {
       oldest ??= name;
-      if (entry.failures < this.maxFailures || (this.windowMs > 0 && this.now() - entry.lastFailureAt > this.windowMs)) {
+      // An entry with attempts still running is kept if possible: its settling would otherwise be lost.
+      const idle = entry.pending === 0 && entry.failures < this.maxFailures;
+      if (idle || (this.windowMs > 0 && this.now() - entry.lastFailureAt > this.windowMs)) {
         this.entries.delete(name);
         return;
       }
