@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { UserError, errorCodes, messageOf } from '../../../errors.js';
 import type { Application } from '../../../model/index.js';
+import { checkObjectMeta } from '../../../model/object-meta.js';
 import { applicationFromFlags, applySpecFlags, keyValue, type NewAppFlags } from '../../services/app-spec.js';
 import { collect, examples, note, sessionOf } from '../common.js';
 import { addSpecFlags, specFlagsOf } from './spec-flags.js';
@@ -30,16 +31,26 @@ async function readApps(file: string): Promise<Application[]> {
   } catch (err) {
     throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `cannot read ${file}: ${messageOf(err)}`);
   }
+  return applicationsFromYaml(text, file);
+}
+
+/**
+ * The Applications of a YAML stream. Null metadata fields (`labels:` with no value) are dropped, as the
+ * API server drops them; metadata it would refuse is refused here, naming the file and the field.
+ */
+export function applicationsFromYaml(text: string, file: string): Application[] {
   const apps: Application[] = [];
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `${file}: not YAML: ${doc.errors[0]?.message ?? ''}`);
     const value = doc.toJS() as unknown;
     if (value === null || value === undefined) continue;
-    const obj = value as Partial<Application>;
-    if (obj.kind !== 'Application' || obj.metadata === undefined || obj.spec === undefined) {
+    const obj = value as Record<string, unknown>;
+    const meta = checkObjectMeta(obj['metadata']);
+    if (obj['kind'] !== 'Application' || meta.metadata === undefined || obj['spec'] === undefined || obj['spec'] === null) {
       throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `${file}: every document must be an Application with metadata and spec`);
     }
-    apps.push(obj as Application);
+    if (meta.problems.length > 0) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `${file}: ${meta.problems.join('; ')}`);
+    apps.push({ ...obj, metadata: meta.metadata } as unknown as Application);
   }
   if (apps.length === 0) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `${file} holds no Application`);
   return apps;

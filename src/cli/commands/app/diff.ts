@@ -46,12 +46,22 @@ function identity(obj: Json): { group: string; kind: string; namespace?: string;
   };
 }
 
+/**
+ * A copy without null map entries: Git's `env:` or `data:` with no value is absent to the API server, so
+ * live never has it, and showing it would be a difference that a sync cannot remove.
+ */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (v === null ? [] : [[k, withoutNulls(v)]])));
+}
+
 /** Pairs desired objects with the live ones; an object without a namespace takes the live one's, or the destination's. */
-export function pairTargets(live: readonly ManagedResource[], targets: readonly Json[], destNamespace: string | undefined): DiffItem[] {
+export function pairTargets(live: readonly ManagedResource[], rendered: readonly Json[], destNamespace: string | undefined): DiffItem[] {
   const liveByKey = new Map(live.map((r) => [keyOf(r), r]));
   const used = new Set<string>();
   const items: DiffItem[] = [];
-  for (const target of targets) {
+  for (const target of rendered.map((t) => withoutNulls(t) as Json)) {
     const id = identity(target);
     let k = keyOf(id);
     if (id.namespace === undefined) {
