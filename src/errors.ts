@@ -124,6 +124,45 @@ export const errorCodes = {
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];
 
+/**
+ * Why the API refused a request, finer than its error code: one status (409, 400, 403) has several causes
+ * and each needs another next step. The server answers it as the `reason` of a `google.rpc.ErrorInfo` in
+ * the error body's `details` (beside Argo CD's `error`, `code`, `message`); the CLI picks its hint by it.
+ * Stable once released, like the codes: scripts may match on them.
+ */
+export const apiReasons = {
+  /** A create without upsert: an object of that name exists with another spec (`--upsert` replaces it). */
+  SPEC_DIFFERS: 'SPEC_DIFFERS',
+  /** The name is taken by another object (a cluster name used for another server URL); `--upsert` does not help. */
+  NAME_TAKEN: 'NAME_TAKEN',
+  /** A sync or rollback while another operation of the application is still present. */
+  OPERATION_IN_PROGRESS: 'OPERATION_IN_PROGRESS',
+  /** A rollback, or a sync of local manifests, while the application's automated sync is on. */
+  AUTO_SYNC_ENABLED: 'AUTO_SYNC_ENABLED',
+  /** The application is being deleted (it has a deletionTimestamp). */
+  APP_DELETING: 'APP_DELETING',
+  /** Terminate with no operation in progress. */
+  NO_OPERATION: 'NO_OPERATION',
+  /** A rollback to a history ID the application does not have. */
+  HISTORY_NOT_FOUND: 'HISTORY_NOT_FOUND',
+  /** A rollback to a history entry that does not record its source (deployed by Argo CD 0.11 or older). */
+  HISTORY_SOURCE_MISSING: 'HISTORY_SOURCE_MISSING',
+  /** The application's source repository or destination is not permitted by its project. */
+  PROJECT_NOT_PERMITTED: 'PROJECT_NOT_PERMITTED',
+  /** The application names a project that does not exist. */
+  PROJECT_NOT_FOUND: 'PROJECT_NOT_FOUND',
+  /** A project that applications still use cannot be deleted. */
+  PROJECT_IN_USE: 'PROJECT_IN_USE',
+  /** Applications in that namespace are not enabled on this server (Argo CD's `application.namespaces`). */
+  NAMESPACE_NOT_ENABLED: 'NAMESPACE_NOT_ENABLED',
+  /** Others kept changing the object during the request; retrying is safe. */
+  CONCURRENT_CHANGES: 'CONCURRENT_CHANGES',
+  /** The operation needs a login session of a local account, not an API key or SSO token. */
+  LOGIN_SESSION_REQUIRED: 'LOGIN_SESSION_REQUIRED',
+} as const;
+
+export type ApiReason = (typeof apiReasons)[keyof typeof apiReasons];
+
 abstract class KawaError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {

@@ -3,7 +3,7 @@
 // the same shape. The HTTP status follows grpc-gateway's mapping, with one deliberate difference:
 // FailedPrecondition (an operation is running, auto-sync is on, the app is being deleted) is 409 here,
 // not 400, because the request itself is fine — the object's state is what refuses it.
-import { UserError, errorCodes, isKawaError, type ErrorCode } from '../errors.js';
+import { UserError, errorCodes, isKawaError, type ApiReason, type ErrorCode } from '../errors.js';
 import { formatPath } from '../model/validation.js';
 
 export const grpcCodes = {
@@ -22,11 +22,29 @@ export const grpcCodes = {
 
 export type GrpcCode = (typeof grpcCodes)[keyof typeof grpcCodes];
 
-/** The error body every failed request gets. */
+/** `google.rpc.ErrorInfo`, the gRPC way to say why in machine-readable form (AIP-193). */
+export interface ErrorInfo {
+  '@type': 'type.googleapis.com/google.rpc.ErrorInfo';
+  reason: ApiReason;
+  domain: typeof ERROR_DOMAIN;
+  /** What the reason is about, e.g. `application: guestbook`, for a hint to name it. */
+  metadata?: Record<string, string>;
+}
+
+export const ERROR_DOMAIN = 'kawa.dev';
+
+/** The error body every failed request gets; `details` (as grpc-gateway writes a status's details) only when a reason is known. */
 export interface ErrorBody {
   error: string;
   code: number;
   message: string;
+  details?: ErrorInfo[];
+}
+
+/** Why, in machine-readable form: an apiReasons value and what it is about. */
+export interface Why {
+  reason: ApiReason;
+  metadata?: Record<string, string>;
 }
 
 /** An error with the HTTP status and gRPC code it is answered with. */
@@ -36,21 +54,23 @@ export class ApiError extends UserError {
     readonly httpStatus: number,
     readonly grpcCode: GrpcCode,
     message: string,
-    options?: { cause?: unknown; headers?: Record<string, string> },
+    options?: { cause?: unknown; headers?: Record<string, string>; why?: Why | undefined },
   ) {
     super(code, message, options);
     this.headers = options?.headers ?? {};
+    this.why = options?.why;
   }
   readonly headers: Record<string, string>;
+  readonly why: Why | undefined;
 }
 
-export const invalidArgument = (message: string): ApiError => new ApiError(errorCodes.API_INVALID_ARGUMENT, 400, grpcCodes.InvalidArgument, message);
+export const invalidArgument = (message: string, why?: Why): ApiError => new ApiError(errorCodes.API_INVALID_ARGUMENT, 400, grpcCodes.InvalidArgument, message, { why });
 export const unauthenticated = (message: string): ApiError => new ApiError(errorCodes.API_UNAUTHENTICATED, 401, grpcCodes.Unauthenticated, message);
-export const permissionDenied = (message = 'permission denied'): ApiError => new ApiError(errorCodes.API_PERMISSION_DENIED, 403, grpcCodes.PermissionDenied, message);
+export const permissionDenied = (message = 'permission denied', why?: Why): ApiError => new ApiError(errorCodes.API_PERMISSION_DENIED, 403, grpcCodes.PermissionDenied, message, { why });
 export const notFound = (message: string): ApiError => new ApiError(errorCodes.API_NOT_FOUND, 404, grpcCodes.NotFound, message);
-export const alreadyExists = (message: string): ApiError => new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.AlreadyExists, message);
-export const failedPrecondition = (message: string): ApiError => new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.FailedPrecondition, message);
-export const aborted = (message: string): ApiError => new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.Aborted, message);
+export const alreadyExists = (message: string, why?: Why): ApiError => new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.AlreadyExists, message, { why });
+export const failedPrecondition = (message: string, why?: Why): ApiError => new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.FailedPrecondition, message, { why });
+export const aborted = (message: string, why?: Why): ApiError => new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.Aborted, message, { why });
 
 /** One bad field of a request: where (`spec.source.repoURL`) and what is wrong with it. */
 export interface FieldProblem {
@@ -145,7 +165,11 @@ const INTERNAL_MESSAGE = 'internal error; the server log has the details';
 /** The answer for anything a handler or fastify threw. */
 export function answerFor(err: unknown): Answer {
   const body = (code: number, message: string): ErrorBody => ({ error: message, code, message });
-  if (err instanceof ApiError) return { status: err.httpStatus, body: body(err.grpcCode, err.message), headers: err.headers, internal: false };
+  if (err instanceof ApiError) {
+    const answer: ErrorBody = body(err.grpcCode, err.message);
+    if (err.why !== undefined) answer.details = [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: err.why.reason, domain: ERROR_DOMAIN, ...(err.why.metadata === undefined ? {} : { metadata: err.why.metadata }) }];
+    return { status: err.httpStatus, body: answer, headers: err.headers, internal: false };
+  }
   if (isKawaError(err) && err instanceof UserError) {
     const status = USER_ERROR_STATUS.get(err.code) ?? 500;
     if (status < 500) return { status, body: body(grpcCodeForStatus(status), err.message), headers: {}, internal: false };

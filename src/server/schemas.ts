@@ -61,7 +61,15 @@ export const int64 = z.union([z.number().int(), z.string().regex(/^-?\d+$/, 'mus
 /** The error body of every failure (Argo CD's `runtimeError`). */
 export const errorBodySchema = named(
   'runtimeError',
-  z.object({ error: z.string(), code: z.number().int().describe('gRPC status code'), message: z.string() }),
+  z.object({
+    error: z.string(),
+    code: z.number().int().describe('gRPC status code'),
+    message: z.string(),
+    details: z
+      .array(z.object({ '@type': z.string(), reason: z.string(), domain: z.string(), metadata: z.record(z.string(), z.string()).optional() }))
+      .optional()
+      .describe('kawa only: a google.rpc.ErrorInfo whose reason (see apiReasons in src/errors.ts) says which cause refused the request'),
+  }),
   'A failed request: the message, and the gRPC status code Argo CD would answer with.',
 );
 

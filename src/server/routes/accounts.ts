@@ -6,7 +6,7 @@
 // checked with the login throttle, and voids every older session of that account — the caller's own
 // included, so a self-change answers with a fresh session cookie.
 import type { FastifyRequest } from 'fastify';
-import { errorCodes } from '../../errors.js';
+import { apiReasons, errorCodes } from '../../errors.js';
 import { ARGOCD_CM, changePassword, createApiKey, DEFAULT_PASSWORD_PATTERN, revokeApiKey, verifyPassword, type AccountStore } from '../auth/index.js';
 import { actorOf, sessionCookie, type Actor } from '../guard.js';
 import { ApiError, grpcCodes, invalidArgument, notFound, permissionDenied } from '../http-errors.js';
@@ -86,7 +86,7 @@ export function accountRoutes(app: ZodApp, deps: RouteDeps): void {
     handler: async (request, reply) => {
       const caller = request.caller;
       if (caller === undefined) throw permissionDenied();
-      if (caller.token.kind !== 'session') throw permissionDenied('passwords can only be changed from a login session of a local account');
+      if (caller.token.kind !== 'session') throw permissionDenied('passwords can only be changed from a login session of a local account', { reason: apiReasons.LOGIN_SESSION_REQUIRED });
       const accounts = store();
       const target = request.body.name === undefined || request.body.name === '' ? caller.user : request.body.name;
       if (target !== caller.user) actorOf(request, deps.rbac).authorize(RESOURCE, 'update', target);

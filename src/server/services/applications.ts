@@ -12,12 +12,12 @@
 // - Terminate sets `status.operationState.phase = Terminating`; here through the status subresource,
 //   which kawa's Application CRD has (see model/crds.ts).
 import type { z } from 'zod';
-import { errorCodes } from '../../errors.js';
+import { apiReasons, errorCodes } from '../../errors.js';
 import { isAutomatedSync, normalizeRepoUrl, sourcesOf, type Operation, type SyncOperation } from '../../model/index.js';
 import { isRecord } from '../../model/validation.js';
 import { EventReason } from '../audit.js';
 import type { Actor } from '../guard.js';
-import { ApiError, alreadyExists, failedPrecondition, grpcCodes, invalidArgument, notFound, permissionDenied, problemsOf, RequestValidationError } from '../http-errors.js';
+import { ApiError, alreadyExists, failedPrecondition, grpcCodes, invalidArgument, notFound, permissionDenied, problemsOf, RequestValidationError, type Why } from '../http-errors.js';
 import { compact, labelsOf, metaString, metadataOf, orAbsent, projectOf, sameJson, specOf, statusOf } from '../objects.js';
 import { applyPatch, type Json } from '../patch.js';
 import {
@@ -65,13 +65,22 @@ export class ApplicationService {
   /** The namespace an app lives in: the control-plane namespace unless another is enabled and asked for. */
   namespaceFor(appNamespace: string | undefined): string {
     if (appNamespace === undefined || appNamespace === '' || appNamespace === this.ctx.namespace) return this.ctx.namespace;
-    if (!this.ctx.appNamespaces.has(appNamespace)) throw permissionDenied(`applications in namespace '${appNamespace}' are not permitted`);
+    if (!this.ctx.appNamespaces.has(appNamespace)) {
+      throw permissionDenied(`applications in namespace '${appNamespace}' are not permitted`, { reason: apiReasons.NAMESPACE_NOT_ENABLED, metadata: { namespace: appNamespace } });
+    }
     return appNamespace;
   }
 
   /** The RBAC object: `<project>/<name>`, or `<project>/<namespace>/<name>` outside the control-plane namespace. */
   rbacName(project: string, namespace: string, name: string): string {
     return namespace === this.ctx.namespace ? `${project}/${name}` : `${project}/${namespace}/${name}`;
+  }
+
+  /** A machine-readable reason about `app`, named as the CLI takes it (`NAME`, or `NAMESPACE/NAME` outside the control-plane namespace). */
+  private why(reason: Why['reason'], app: KubeJson, extra: Record<string, string> = {}): Why {
+    const name = metaString(app, 'name') ?? '';
+    const namespace = metaString(app, 'namespace') ?? this.ctx.namespace;
+    return { reason, metadata: { application: namespace === this.ctx.namespace ? name : `${namespace}/${name}`, ...extra } };
   }
 
   private rbacNameOf(app: KubeJson): string {
@@ -158,7 +167,7 @@ export class ApplicationService {
       const existing = await this.ctx.store.get('applications', namespace, body.metadata.name);
       if (existing === undefined) throw err;
       if (sameDesiredState(existing, desired)) return existing;
-      if (!options.upsert) throw alreadyExists('existing application spec is different, use upsert flag to force update');
+      if (!options.upsert) throw alreadyExists('existing application spec is different, use upsert flag to force update', this.why(apiReasons.SPEC_DIFFERS, existing));
       actor.authorize(RESOURCE, 'update', this.rbacNameOf(desired));
       // Moving an app between projects needs update rights in the project it leaves as well.
       if (projectOf(existing) !== projectOf(desired)) actor.authorize(RESOURCE, 'update', this.rbacNameOf(existing));
@@ -231,9 +240,11 @@ export class ApplicationService {
     const app = asApplication(raw);
     if (request.manifests !== undefined) {
       actor.authorize(RESOURCE, 'override', this.rbacNameOf(raw));
-      if (isAutomatedSync(app.spec) && request.dryRun !== true) throw failedPrecondition('cannot use local sync when Automatic Sync Policy is enabled unless for dry run');
+      if (isAutomatedSync(app.spec) && request.dryRun !== true) {
+        throw failedPrecondition('cannot use local sync when Automatic Sync Policy is enabled unless for dry run', this.why(apiReasons.AUTO_SYNC_ENABLED, raw));
+      }
     }
-    if (metaString(raw, 'deletionTimestamp') !== undefined) throw failedPrecondition('application is deleting');
+    if (metaString(raw, 'deletionTimestamp') !== undefined) throw failedPrecondition('application is deleting', this.why(apiReasons.APP_DELETING, raw));
 
     const multi = (app.spec.sources?.length ?? 0) > 0;
     const sources = sourcesOf(app.spec);
@@ -283,12 +294,13 @@ export class ApplicationService {
   async rollback(actor: Actor, name: string, request: RollbackRequest): Promise<KubeJson> {
     const raw = await this.getFor(actor, 'sync', name, request);
     const app = asApplication(raw);
-    if (metaString(raw, 'deletionTimestamp') !== undefined) throw failedPrecondition('application is deleting');
-    if (isAutomatedSync(app.spec)) throw failedPrecondition('rollback cannot be initiated when auto-sync is enabled');
+    if (metaString(raw, 'deletionTimestamp') !== undefined) throw failedPrecondition('application is deleting', this.why(apiReasons.APP_DELETING, raw));
+    // Argo CD's words; the reason lets a client say how to turn automated sync off.
+    if (isAutomatedSync(app.spec)) throw failedPrecondition('rollback cannot be initiated when auto-sync is enabled', this.why(apiReasons.AUTO_SYNC_ENABLED, raw));
     const entry = app.status?.history?.find((h) => h.id === request.id);
-    if (entry === undefined) throw invalidArgument(`application ${name} does not have deployment with id ${request.id}`);
+    if (entry === undefined) throw invalidArgument(`application ${name} does not have deployment with id ${request.id}`, this.why(apiReasons.HISTORY_NOT_FOUND, raw));
     if (entry.source === undefined && (entry.sources?.length ?? 0) === 0) {
-      throw failedPrecondition('cannot rollback to revision deployed with Argo CD v0.11 or lower. sync to revision instead.');
+      throw failedPrecondition('cannot rollback to revision deployed with Argo CD v0.11 or lower. sync to revision instead.', this.why(apiReasons.HISTORY_SOURCE_MISSING, raw));
     }
     const operation: Operation = {
       sync: compact({
@@ -314,7 +326,7 @@ export class ApplicationService {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const state = statusOf(app)['operationState'];
       if (app['operation'] === undefined || app['operation'] === null || !isRecord(state)) {
-        throw invalidArgument('Unable to terminate operation. No operation is in progress');
+        throw invalidArgument('Unable to terminate operation. No operation is in progress', this.why(apiReasons.NO_OPERATION, app));
       }
       try {
         const updated = await this.ctx.store.replaceStatus('applications', namespace, { ...app, status: { ...statusOf(app), operationState: { ...state, phase: 'Terminating' } } });
@@ -337,7 +349,10 @@ export class ApplicationService {
     const { clusters } = await this.ctx.store.clusters(this.ctx.namespace);
     const violations = projectViolations(app, project, clusters, this.ctx.namespace);
     if (violations.invalid.length > 0) throw invalidArgument(`application destination spec is invalid: ${violations.invalid.join('; ')}`);
-    if (violations.forbidden.length > 0) throw permissionDenied(`application spec is not permitted by its project: ${violations.forbidden.join('; ')}`);
+    if (violations.forbidden.length > 0) {
+      const why = this.why(apiReasons.PROJECT_NOT_PERMITTED, desired, { project: projectOf(desired) });
+      throw permissionDenied(`application spec is not permitted by its project: ${violations.forbidden.join('; ')}`, why);
+    }
   }
 
   private async validateAndUpdate(actor: Actor, existing: KubeJson, desired: KubeJson): Promise<KubeJson> {
@@ -375,7 +390,7 @@ export class ApplicationService {
     const name = metaString(app, 'name') ?? '';
     let current = app;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      if (current['operation'] !== undefined && current['operation'] !== null) throw failedPrecondition('another operation is already in progress');
+      if (current['operation'] !== undefined && current['operation'] !== null) throw failedPrecondition('another operation is already in progress', this.why(apiReasons.OPERATION_IN_PROGRESS, current));
       try {
         return await this.ctx.store.replace('applications', namespace, { ...current, operation });
       } catch (err) {
@@ -408,7 +423,7 @@ export class ApplicationService {
 }
 
 function tooManyConflicts(what: string, name: string): ApiError {
-  return new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.Aborted, `could not ${what} application ${name}: too many concurrent changes; retry`);
+  return new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.Aborted, `could not ${what} application ${name}: too many concurrent changes; retry`, { why: { reason: apiReasons.CONCURRENT_CHANGES } });
 }
 
 /** The object to store for a write: type fields set, server-owned metadata dropped, operation and status ignored. */

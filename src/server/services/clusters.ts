@@ -10,7 +10,7 @@
 //   omits are kept.
 // - RBAC `clusters, <action>, <server>` — `<project>/<server>` for a project-scoped cluster.
 import { KubeConfig } from '@kubernetes/client-node';
-import { messageOf } from '../../errors.js';
+import { apiReasons, messageOf } from '../../errors.js';
 import { KubeRest } from '../../kube/rest.js';
 import { isRecord } from '../../kube/objects.js';
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, parseClusterSecret, type Cluster, type ClusterConfig } from '../../model/index.js';
@@ -190,12 +190,12 @@ export class ClusterService {
     const meta = { labels: body.labels ?? {}, annotations: body.annotations ?? {} };
     if (existing?.stored !== undefined) {
       if (sameCluster(existing.cluster, candidate)) return this.answer(existing, true);
-      if (!upsert) throw alreadyExists('existing cluster spec is different; use upsert flag to force update');
+      if (!upsert) throw alreadyExists('existing cluster spec is different; use upsert flag to force update', { reason: apiReasons.SPEC_DIFFERS });
       actor.authorize(RESOURCE, 'update', clusterRbacObject(existing.cluster.project, existing.cluster.server));
       const written = await this.options.secrets.replace(existing.stored.secret, values, meta);
       return this.answer({ stored: { secret: written, name: written.metadata?.name ?? '', values }, cluster: parseClusterSecret(written) }, true);
     }
-    if (all.some((c) => c.cluster.name === body.name && c.cluster.server !== server)) throw alreadyExists(`a cluster named ${body.name} already exists`);
+    if (all.some((c) => c.cluster.name === body.name && c.cluster.server !== server)) throw alreadyExists(`a cluster named ${body.name} already exists`, { reason: apiReasons.NAME_TAKEN, metadata: { cluster: body.name } });
     const written = await this.options.secrets.create('cluster', secretNameFor('cluster', server), values, meta);
     return this.answer({ stored: { secret: written, name: written.metadata?.name ?? '', values }, cluster: parseClusterSecret(written) }, true);
   }

@@ -1,5 +1,6 @@
 // Whether an Application fits its project: the rules Argo CD checks when an app is created or updated
 // (`argo.ValidatePermissions`), with Argo CD's wording so messages read the same.
+import { apiReasons } from '../../errors.js';
 import {
   appProjectSchema,
   isAppNamespacePermitted,
@@ -36,7 +37,7 @@ export function asApplication(raw: KubeJson): Application {
 /** The project an app names, or 400 as Argo CD answers when it does not exist. */
 export async function projectFor(ctx: ServiceContext, projectName: string): Promise<AppProject> {
   const raw = await ctx.store.get('appprojects', ctx.namespace, projectName);
-  if (raw === undefined) throw invalidArgument(`application references project ${projectName} which does not exist`);
+  if (raw === undefined) throw invalidArgument(`application references project ${projectName} which does not exist`, { reason: apiReasons.PROJECT_NOT_FOUND, metadata: { project: projectName } });
   return asProject(raw);
 }
 

@@ -2,6 +2,7 @@
 // `default` cannot be deleted; a project still used by applications cannot be deleted; an update that
 // would make existing applications break the project's rules is refused, saying how many.
 import type { z } from 'zod';
+import { apiReasons } from '../../errors.js';
 import { validateAppProject } from '../../model/index.js';
 import { EventReason } from '../audit.js';
 import type { Actor } from '../guard.js';
@@ -45,7 +46,7 @@ export class ProjectService {
       if (!(err instanceof KubeFailure && err.kubeStatus === 409)) throw err;
       const existing = await this.mustGet(name);
       if (sameJson(specOf(existing), specOf(desired))) return existing;
-      if (!upsert) throw alreadyExists('existing project spec is different, use upsert flag to force update');
+      if (!upsert) throw alreadyExists('existing project spec is different, use upsert flag to force update', { reason: apiReasons.SPEC_DIFFERS, metadata: { project: name } });
       actor.authorize(RESOURCE, 'update', name);
       await this.checkApplications(name, desired);
       const updated = await this.rewrite(existing, (current) => ({ ...current, spec: desired['spec'] }));
@@ -90,7 +91,7 @@ export class ProjectService {
     actor.authorize(RESOURCE, 'delete', name);
     const existing = await this.mustGet(name);
     const users = (await this.applications()).filter((app) => projectOf(app) === name);
-    if (users.length > 0) throw failedPrecondition(`project is referenced by ${users.length} applications`);
+    if (users.length > 0) throw failedPrecondition(`project is referenced by ${users.length} applications`, { reason: apiReasons.PROJECT_IN_USE, metadata: { project: name } });
     await this.ctx.store.delete('appprojects', this.ctx.namespace, name);
     await this.ctx.audit.project(existing, EventReason.ResourceDeleted, actor.user, 'deleted project');
     await this.ctx.onProjectsChanged();
@@ -217,7 +218,7 @@ export class ProjectService {
         current = await this.mustGet(metaString(current, 'name') ?? '');
       }
     }
-    throw failedPrecondition('could not update the project: too many concurrent changes; retry');
+    throw failedPrecondition('could not update the project: too many concurrent changes; retry', { reason: apiReasons.CONCURRENT_CHANGES });
   }
 }
 

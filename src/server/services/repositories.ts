@@ -16,7 +16,7 @@
 import { credentialsFor, type GitCredentials, type RepoCredsTemplate } from '../../git/credentials.js';
 import type { RemoteRefs } from '../../git/refs.js';
 import { normalizeRepoUrl, parseRepoCredsSecret, parseRepositorySecret, type RepoCreds, type Repository, type RepositoryCredentials } from '../../model/index.js';
-import { messageOf } from '../../errors.js';
+import { apiReasons, messageOf } from '../../errors.js';
 import type { Actor } from '../guard.js';
 import { alreadyExists, invalidArgument, notFound } from '../http-errors.js';
 import {
@@ -271,7 +271,7 @@ export class RepositoryService {
     if (existing !== undefined) {
       const values = valuesFor(own, body, existing.stored.values, KNOWN_KEYS);
       if (sameValues(values, existing.stored.values)) return this.answer(existing, url, templates.map((t) => t.value), false);
-      if (!upsert) throw alreadyExists('existing repository spec is different; use upsert flag to force update');
+      if (!upsert) throw alreadyExists('existing repository spec is different; use upsert flag to force update', { reason: apiReasons.SPEC_DIFFERS });
       actor.authorize(RESOURCE, 'update', repoRbacObject(existing.value.project, existing.value.url));
       written = await this.options.secrets.replace(existing.stored.secret, values);
     } else {
@@ -327,7 +327,7 @@ export class RepositoryService {
     if (existing !== undefined) {
       const values = valuesFor(own, body, existing.stored.values, KNOWN_KEYS);
       if (sameValues(values, existing.stored.values)) return this.credsAnswer(existing.value);
-      if (!upsert) throw alreadyExists('existing repository credentials spec is different; use upsert flag to force update');
+      if (!upsert) throw alreadyExists('existing repository credentials spec is different; use upsert flag to force update', { reason: apiReasons.SPEC_DIFFERS });
       actor.authorize(RESOURCE, 'update', url);
       written = await this.options.secrets.replace(existing.stored.secret, values);
     } else {

@@ -15,7 +15,7 @@
 // - `…/{name}/resource-tree` is not served yet.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { errorCodes } from '../../errors.js';
+import { apiReasons, errorCodes } from '../../errors.js';
 import type { ListWatch } from '../../kube/informer.js';
 import type { ServerDeps } from '../app.js';
 import { actorOf } from '../guard.js';
@@ -93,7 +93,7 @@ export function streamRoutes(app: ZodApp, deps: RouteDeps, server: Pick<ServerDe
     handler: async (request, reply) => {
       const q = request.query;
       if (q.appNamespace !== undefined && q.appNamespace !== '' && q.appNamespace !== namespace) {
-        throw permissionDenied(`applications in namespace '${q.appNamespace}' are not permitted`);
+        throw permissionDenied(`applications in namespace '${q.appNamespace}' are not permitted`, { reason: apiReasons.NAMESPACE_NOT_ENABLED, metadata: { namespace: q.appNamespace } });
       }
       const selector = parseLabelSelector(q.selector ?? '');
       const projects = new Set([...(q.projects ?? []), ...(q.project ?? [])]);
