@@ -1,6 +1,6 @@
 // `kawa render`, run as a real process (node + tsx) on the examples of this repository, on a git
 // repository served over real HTTP, and on a Helm chart repository on loopback.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -101,6 +101,18 @@ describe('kawa render (process)', () => {
     const r = await kawaRender('examples/guestbook', '--root', 'examples/guestbook', '--plugin-config', 'src/cli/commands/render/testdata/plugin.yaml', '--plugin', 'count-v1', '--plugin-env', 'NAME=counted');
     expect(r.code, r.stderr).toBe(0);
     expect(doc(r.stdout, 'ConfigMap')).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'counted' }, data: { files: '2' } });
+  });
+
+  it('renders manifests with fields written with no value, and names the file and field of metadata the API server would refuse', async () => {
+    const nulls = await tmp.make('kawa-render-cli-nulls-');
+    const bad = await tmp.make('kawa-render-cli-bad-');
+    await writeFile(path.join(nulls, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: empty\n  labels:\n  annotations:\ndata:\n');
+    await writeFile(path.join(bad, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\n  labels:\n    - tier=web\n');
+    const [ok, refused] = await Promise.all([kawaRender(nulls, '--root', nulls), kawaRender(bad, '--root', bad)]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(parseAllDocuments(ok.stdout).map((d) => d.toJS() as unknown)).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'empty' }, data: null }]);
+    expect([refused.code, refused.stdout]).toEqual([1, '']);
+    expect(refused.stderr).toContain('cm.yaml document 1 (line 1): metadata.labels: must be a map of strings, found an array');
   });
 
   it.each([
