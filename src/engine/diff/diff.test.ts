@@ -156,6 +156,11 @@ const cases: ReadonlyArray<readonly [file: string, expected: string]> = [
   ['configmap-synced', 'Synced'],
   ['configmap-value-changed', 'OutOfSync: changed /data/log.level'],
   ['configmap-key-removed-from-git', 'OutOfSync: removed-from-desired /data/feature.x'],
+  // Null is absent, on either side
+  ['deployment-null-fields', 'Synced'],
+  ['configmap-null-data', 'Synced'],
+  ['configmap-null-data-label-removed', 'OutOfSync: removed-from-desired /metadata/labels'],
+  ['configmap-null-metadata-in-live', 'Synced'],
   // RBAC
   ['clusterrole-aggregated', 'Synced'],
   ['clusterrole-aggregated-compared', 'OutOfSync: changed /rules'],
