@@ -40,3 +40,10 @@ describe('redactSecret', () => {
     expect(redactSecret(obj, masks)).toEqual({ apiVersion: 'v1', kind: 'Secret', data: { a: '++++++++' }, stringData: { b: '+++++++++' } });
   });
 });
+
+describe('redactSecret with maps written with no value', () => {
+  it('leaves null data and stringData null: nothing to hide, and no mask to show as a difference', () => {
+    const obj: KubeObject = { apiVersion: 'v1', kind: 'Secret', data: null, stringData: null };
+    expect(redactSecret(obj, new SecretMasks())).toEqual(obj);
+  });
+});

@@ -38,7 +38,9 @@ export class SecretMasks {
   }
 
   maskMap(map: unknown): unknown {
-    if (!isRecord(map)) return map === undefined ? undefined : this.mask(map);
+    // Null (`data:` with no value) is absent to the API server: nothing to hide.
+    if (map === undefined || map === null) return map;
+    if (!isRecord(map)) return this.mask(map);
     return Object.fromEntries(Object.entries(map).map(([key, value]) => [key, this.mask(value)]));
   }
 }
