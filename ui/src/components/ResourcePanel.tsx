@@ -6,7 +6,7 @@ import { ApiError } from '../api/http';
 import type { Application, KubeEvent, LogEntry, ResourceDiff } from '../api/types';
 import { manifestsForDiff, parseManifest, sideBySide, type DiffRow } from '../state/diff';
 import { useLoad } from '../state/hooks';
-import type { PanelTab } from '../state/route';
+import { panelTabFor, type PanelTab } from '../state/route';
 import { timeAgo } from '../state/status';
 import type { TreeResource } from '../state/tree';
 import { Dialog, ErrorBanner, HealthBadge, SyncBadge } from './ui';
@@ -40,12 +40,6 @@ async function loadStates(app: Application, r: TreeResource): Promise<States> {
     live = res?.manifest;
   }
   return { target, live, diffLive, diffDesired };
-}
-
-/** The tab shown: the one asked for (the URL's `tab=`) when this resource has it, else the diff of an out-of-sync resource, else the summary. */
-export function panelTabFor(resource: Pick<TreeResource, 'kind' | 'sync'>, asked: PanelTab | undefined): PanelTab {
-  if (asked !== undefined && (asked !== 'logs' || resource.kind === 'Pod')) return asked;
-  return resource.sync === 'OutOfSync' ? 'diff' : 'summary';
 }
 
 /** The selected tab lives in the page's URL (`?node=…&tab=…`): `tab` is what it asks for, `onTab` changes it. */

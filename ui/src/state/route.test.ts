@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appLink, parseNode, parseRoute, routePath, safeReturnPath, type Route } from './route';
+import { appLink, panelTabFor, parseNode, parseRoute, routePath, safeReturnPath, type PanelTab, type Route } from './route';
 
 const app = (rest: Partial<Extract<Route, { page: 'application' }>> = {}): Route => ({ page: 'application', name: 'guestbook', tab: 'tree', ...rest });
 
@@ -94,6 +94,24 @@ describe('parseNode', () => {
   ];
   it.each(cases)('%s', (value, parsed) => {
     expect(parseNode(value)).toEqual(parsed);
+  });
+});
+
+describe('panelTabFor', () => {
+  // [kind, sync, asked, shown]
+  const cases: [string, string | undefined, PanelTab | undefined, PanelTab][] = [
+    ['Deployment', 'OutOfSync', undefined, 'diff'],
+    ['Deployment', 'Synced', undefined, 'summary'],
+    ['Pod', undefined, undefined, 'summary'],
+    ['Deployment', 'OutOfSync', 'events', 'events'],
+    ['Service', 'Synced', 'manifest', 'manifest'],
+    ['Pod', undefined, 'logs', 'logs'],
+    // Only Pods have logs: the panel's own choice instead.
+    ['Deployment', 'OutOfSync', 'logs', 'diff'],
+    ['Service', 'Synced', 'logs', 'summary'],
+  ];
+  it.each(cases)('%s %s asked %s shows %s', (kind, sync, asked, shown) => {
+    expect(panelTabFor({ kind, sync }, asked)).toBe(shown);
   });
 });
 

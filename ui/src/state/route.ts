@@ -159,6 +159,12 @@ export function appLink(app: { metadata: { name: string; namespace?: string | un
   return routePath({ page: 'application', name: app.metadata.name, appNamespace: app.metadata.namespace, tab: 'tree', ...rest });
 }
 
+/** The panel tab shown: the one asked for (the URL's `tab=`) when the resource has it (logs: Pods only), else the diff of an out-of-sync resource, else the summary. */
+export function panelTabFor(resource: { readonly kind: string; readonly sync?: string | undefined }, asked: PanelTab | undefined): PanelTab {
+  if (asked !== undefined && (asked !== 'logs' || resource.kind === 'Pod')) return asked;
+  return resource.sync === 'OutOfSync' ? 'diff' : 'summary';
+}
+
 /** Where to go after logging in: only same-site paths, never back to /login. */
 export function safeReturnPath(value: string | null): string {
   if (value === null || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || value.startsWith('/login')) return '/applications';
