@@ -4,6 +4,7 @@ import type { Application } from '../../model/index.js';
 import { seg } from '../services/api.js';
 import { splitAppName } from '../services/app-spec.js';
 import { io } from '../services/io.js';
+import { withKawaPrefix } from '../services/kawa-command.js';
 import { openSession, type GlobalFlags, type Session } from '../services/session.js';
 import { OUTPUT_FORMATS, outputFormat, type OutputFormat } from '../services/table.js';
 
@@ -12,9 +13,10 @@ export function group(parent: Command, name: string, description: string): Comma
   return parent.commands.find((c) => c.name() === name) ?? parent.command(name).description(description);
 }
 
-/** Adds `Examples:` to the command's --help. */
+/** Adds `Examples:` to the command's --help, written the way kawa runs here (`npx kawa …` when not on PATH). */
 export function examples(command: Command, ...lines: string[]): Command {
-  return command.addHelpText('after', `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+  // A function: the form is decided when help is shown, not for every command at start-up.
+  return command.addHelpText('after', () => `\nExamples:\n${lines.map((l) => `  ${withKawaPrefix(l)}`).join('\n')}\n`);
 }
 
 export function globalsOf(command: Command): GlobalFlags {

@@ -5,6 +5,7 @@ import type { Application } from '../../model/index.js';
 import { expirySeconds } from './account/generate-token.js';
 import { rollbackTarget } from './app/rollback.js';
 import { registerUserCommands } from './index.js';
+import { kawaCommand } from '../services/kawa-command.js';
 
 function allCommands(root: Command): Command[] {
   const out: Command[] = [];
@@ -45,7 +46,8 @@ describe('help', () => {
     let text = '';
     command.configureOutput({ writeOut: (t) => (text += t), writeErr: (t) => (text += t) });
     command.outputHelp();
-    expect(text).toMatch(/\nExamples:\n {2}.*kawa /);
+    // Written the way kawa runs here (see kawa-command.ts), so they run as typed.
+    expect(text).toMatch(new RegExp(`\\nExamples:\\n {2}.*${kawaCommand('').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `));
   });
 });
 

@@ -5,17 +5,24 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { errorCodes } from '../../errors.js';
 import { ApiClient, apiFailure, buildUrl, unreachable } from './api.js';
+import { kawaCommand } from './kawa-command.js';
 
 const target = { server: 'kawa:8080', plaintext: false, token: 'tok' };
 
 describe('apiFailure', () => {
   it.each([
-    [401, '{"error":"token expired: x","code":16,"message":"token expired: x"}', errorCodes.API_UNAUTHENTICATED, /token expired: x \(HTTP 401\); .*run `kawa relogin`/],
-    [403, '{"message":"permission denied"}', errorCodes.API_PERMISSION_DENIED, /does not exist, or your account may not access it/],
-    [403, '{"message":"application spec is not permitted by its project"}', errorCodes.API_PERMISSION_DENIED, /kawa proj add-destination/],
+    [401, '{"error":"token expired: x","code":16,"message":"token expired: x"}', errorCodes.API_UNAUTHENTICATED, /token expired: x \(HTTP 401\); .*run `.*relogin`/],
+    [403, '{"message":"permission denied"}', errorCodes.API_PERMISSION_DENIED, /does not exist, or your account may not do this/],
+    [
+      403,
+      '{"message":"application spec is not permitted by its project","code":7,"details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"PROJECT_NOT_PERMITTED","domain":"kawa.dev","metadata":{"project":"team"}}]}',
+      errorCodes.API_PERMISSION_DENIED,
+      /proj add-destination team/,
+    ],
     [404, '{"message":"no route for GET /api/v1/x"}', errorCodes.API_NOT_FOUND, /does not offer GET \/api\/v1\/x yet/],
     [404, '{"message":"app not found"}', errorCodes.API_NOT_FOUND, /check the name/],
-    [409, '{"message":"exists"}', errorCodes.API_CONFLICT, /--upsert/],
+    [409, '{"message":"exists","code":6}', errorCodes.API_CONFLICT, /--upsert/],
+    [409, '{"message":"busy","code":9}', errorCodes.API_CONFLICT, /the message above says what must change first/],
     [400, '{"message":"spec.project: required"}', errorCodes.API_INVALID_ARGUMENT, /spec\.project: required/],
     [502, '<html>bad gateway</html>', errorCodes.CLI_API_FAILED, /<html>bad gateway<\/html> \(HTTP 502\); the server failed/],
   ])('%i %s', (status, body, code, message) => {
@@ -25,7 +32,12 @@ describe('apiFailure', () => {
     expect(err.message).toMatch(/^GET \/api\/v1\/x: /);
   });
   it('401 without a token says to log in', () => {
-    expect(apiFailure(401, '{}', 'GET', '/p', { ...target, token: undefined }).message).toContain('run `kawa login kawa:8080`');
+    expect(apiFailure(401, '{}', 'GET', '/p', { ...target, token: undefined }).message).toContain(`run \`${kawaCommand('login kawa:8080')}\``);
+  });
+  it('keeps the reason the server named', () => {
+    const err = apiFailure(409, '{"message":"m","code":9,"details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"AUTO_SYNC_ENABLED","domain":"kawa.dev"}]}', 'POST', '/r', target);
+    expect(err.reason).toBe('AUTO_SYNC_ENABLED');
+    expect(err.message).toMatch(/^POST \/r: m \(HTTP 409\); NAME has automated sync/);
   });
 });
 

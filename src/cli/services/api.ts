@@ -2,7 +2,9 @@
 // --insecure, plain HTTP with --plaintext. Failures become UserErrors that say what to do next.
 import http from 'node:http';
 import https from 'node:https';
-import { UserError, errorCodes, messageOf, type ErrorCode } from '../../errors.js';
+import { UserError, errorCodes, messageOf, type ApiReason, type ErrorCode } from '../../errors.js';
+import { hintFor, readErrorBody } from './api-hints.js';
+import { kawaCommand } from './kawa-command.js';
 
 export interface Target {
   /** `host:port` as stored in the config. */
@@ -28,13 +30,15 @@ export function buildUrl(base: string, path: string, query: Readonly<Record<stri
   return url.toString();
 }
 
-/** A refusal by the API server: the HTTP status, the gRPC code Argo CD would give, the server's message. */
+/** A refusal by the API server: the HTTP status, the server's message and, when it says so, the cause. */
 export class ApiRequestError extends UserError {
   constructor(
     code: ErrorCode,
     message: string,
     readonly status: number,
     readonly serverMessage: string,
+    /** The server's machine-readable cause (kawa servers only). */
+    readonly reason?: ApiReason | undefined,
   ) {
     super(code, message);
   }
@@ -48,51 +52,13 @@ const CODE_FOR_STATUS: Readonly<Record<number, ErrorCode>> = {
   409: errorCodes.API_CONFLICT,
 };
 
-/** The error for a non-2xx answer, with the next step the user should take. */
+/** The error for a non-2xx answer, with the next step the user should take (api-hints.ts picks it by cause). */
 export function apiFailure(status: number, bodyText: string, method: string, path: string, target: Pick<Target, 'server' | 'plaintext' | 'token'>): ApiRequestError {
-  let serverMessage = bodyText.trim();
-  try {
-    const body = JSON.parse(bodyText) as { message?: unknown; error?: unknown };
-    if (typeof body.message === 'string') serverMessage = body.message;
-    else if (typeof body.error === 'string') serverMessage = body.error;
-  } catch {
-    // not JSON (a proxy's page): keep the text
-  }
-  if (serverMessage.length > 500) serverMessage = `${serverMessage.slice(0, 500)}…`;
+  const refusal = readErrorBody(status, bodyText);
   const code = CODE_FOR_STATUS[status] ?? errorCodes.CLI_API_FAILED;
   const where = `${method} ${path.split('?')[0] ?? path}`;
-  let hint: string;
-  switch (status) {
-    case 401:
-      hint =
-        target.token === undefined || target.token === ''
-          ? `you are not logged in to ${target.server}: run \`kawa login ${target.server}\` (or pass --auth-token)`
-          : 'your session is invalid or has expired: run `kawa relogin` (or `kawa login SERVER`)';
-      break;
-    case 403:
-      hint = /project/i.test(serverMessage)
-        ? "the project does not permit this: change the app's source or destination, or the project (`kawa proj get PROJECT`, `kawa proj add-destination`, `kawa proj add-source`)"
-        : // Argo CD answers 403 for objects that do not exist too, so as not to reveal them.
-          'the object does not exist, or your account may not access it: check the name, and the permission with `kawa account can-i ACTION RESOURCE OBJECT`';
-      break;
-    case 404:
-      hint = /^no route for /.test(serverMessage)
-        ? `the server at ${baseUrlOf(target)} does not offer ${where} yet: upgrade the server`
-        : 'check the name (list what exists with the matching `list` command)';
-      break;
-    case 409:
-      hint = 'the object exists or is busy: use --upsert to replace it, or wait for the running operation (`kawa app wait NAME --operation`) or stop it (`kawa app terminate-op NAME`)';
-      break;
-    case 400:
-      hint = 'fix the input named above';
-      break;
-    case 429:
-      hint = 'too many attempts: wait a minute and try again';
-      break;
-    default:
-      hint = status >= 500 ? `the server failed: retry, and if it persists read the server log of ${target.server}` : 'check the request';
-  }
-  return new ApiRequestError(code, `${where}: ${serverMessage || `HTTP ${status}`} (HTTP ${status}); ${hint}`, status, serverMessage);
+  const hint = hintFor(refusal, where, { server: target.server, token: target.token, baseUrl: baseUrlOf(target) });
+  return new ApiRequestError(code, `${where}: ${refusal.message || `HTTP ${status}`} (HTTP ${status}); ${hint}`, status, refusal.message, refusal.reason);
 }
 
 const TLS_CERT_CODES = new Set([
@@ -122,7 +88,7 @@ export function unreachable(err: unknown, target: Pick<Target, 'server' | 'plain
     fix = target.plaintext ? 'the server may expect TLS: drop --plaintext' : 'check the address; a server without TLS needs --plaintext';
   } else if (code === 'ECONNREFUSED') {
     why = 'nothing listens there (connection refused)';
-    fix = 'check the address and that `kawa server` (or `kawa up`) runs there';
+    fix = `check the address and that \`${kawaCommand('server')}\` (or \`${kawaCommand('up')}\`) runs there`;
   } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     why = 'the host name does not resolve';
     fix = 'check the address';

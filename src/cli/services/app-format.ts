@@ -2,6 +2,7 @@
 // `app history`, `app resources`.
 import type { Application, ApplicationSource, ResourceResult, ResourceStatus } from '../../model/index.js';
 import { statusColor, type Painter } from './io.js';
+import { kawaCommand } from './kawa-command.js';
 import { formatKeyValues, formatTable, orNone } from './table.js';
 
 const plain: Painter = (_color, text) => text;
@@ -199,7 +200,7 @@ export function treeTable(app: Application, nodes: readonly TreeNode[], paint: P
 /** `app history`: per source, ID DATE REVISION. */
 export function historyTable(app: Application): string {
   const history = app.status?.history ?? [];
-  if (history.length === 0) return 'No deployment history yet: sync the application first (`kawa app sync NAME`).\n';
+  if (history.length === 0) return `No deployment history yet: sync the application first (\`${kawaCommand('app sync NAME')}\`).\n`;
   const groups = new Map<string, string[][]>();
   for (const entry of history) {
     const source = entry.source?.repoURL ?? entry.sources?.map((s) => s.repoURL).join(',') ?? '';

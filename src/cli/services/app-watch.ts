@@ -7,6 +7,7 @@ import type { Application, ResourceResult } from '../../model/index.js';
 import type { ApiClient } from './api.js';
 import { seg } from './api.js';
 import { statusColor, type Painter } from './io.js';
+import { kawaCommand } from './kawa-command.js';
 
 export interface WaitGoals {
   sync?: boolean;
@@ -129,7 +130,7 @@ export async function followApp(client: ApiClient, name: string, onApp: (app: Ap
   const timedOut = (): UserError =>
     new UserError(
       errorCodes.CLI_TIMEOUT,
-      `timed out after ${Math.round((Date.now() - started) / 1000)}s waiting for application ${name}: ${describeState(last)}; raise --timeout, or look at \`kawa app get ${name} --show-operation\``,
+      `timed out after ${Math.round((Date.now() - started) / 1000)}s waiting for application ${name}: ${describeState(last)}; raise --timeout, or look at \`${kawaCommand(['app', 'get', name, '--show-operation'])}\``,
     );
 
   if (options.stream !== false) {
@@ -181,7 +182,7 @@ export function assertOperationSucceeded(app: Application, name: string): void {
     const details = failed.map((r) => `${r.kind ?? ''}/${r.name ?? ''}: ${r.message ?? ''}`).join('; ');
     throw new UserError(
       errorCodes.CLI_OPERATION_FAILED,
-      `the operation on ${name} ended ${op.phase}: ${op.message ?? ''}${details === '' ? '' : ` (${details})`}; fix the cause and sync again (details: \`kawa app get ${name} --show-operation\`)`,
+      `the operation on ${name} ended ${op.phase}: ${op.message ?? ''}${details === '' ? '' : ` (${details})`}; fix the cause and sync again (details: \`${kawaCommand(['app', 'get', name, '--show-operation'])}\`)`,
     );
   }
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { UserError, errorCodes, messageOf } from '../../errors.js';
+import { kawaCommand } from './kawa-command.js';
 
 const contextSchema = z.object({ name: z.string().min(1), server: z.string().min(1), user: z.string().min(1) });
 const serverSchema = z.object({
@@ -54,7 +55,7 @@ export function configPath(env: Readonly<Record<string, string | undefined>>): s
 const invalid = (file: string, why: string): UserError =>
   new UserError(
     errorCodes.CLI_CONFIG_INVALID,
-    `the kawa config file ${file} is not valid (${why}); it was left unchanged: fix or remove it (then run \`kawa login SERVER\`), or point KAWA_CONFIG at another file`,
+    `the kawa config file ${file} is not valid (${why}); it was left unchanged: fix or remove it (then run \`${kawaCommand('login SERVER')}\`), or point KAWA_CONFIG at another file`,
   );
 
 /** Parses the file's text; throws CLI_CONFIG_INVALID saying where. */

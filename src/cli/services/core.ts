@@ -2,6 +2,7 @@
 // `argocd --core` does) on a loopback port, acting as admin with the kubeconfig user's Kubernetes rights.
 import { UserError, errorCodes, messageOf } from '../../errors.js';
 import type { Target } from './api.js';
+import { kawaCommand } from './kawa-command.js';
 
 export interface CoreOptions {
   /** kubeconfig context (default: the current one). */
@@ -29,7 +30,7 @@ export async function startCoreServer(options: CoreOptions): Promise<CoreServer>
   } catch (err) {
     throw new UserError(
       errorCodes.KUBE_API_FAILED,
-      `--core: cannot use kawa's namespace "${namespace}" through context "${kc.getCurrentContext()}": ${messageOf(err)}; set KAWA_NAMESPACE (or the context's namespace) to where kawa is installed, or install it with \`kawa up\``,
+      `--core: cannot use kawa's namespace "${namespace}" through context "${kc.getCurrentContext()}": ${messageOf(err)}; set KAWA_NAMESPACE (or the context's namespace) to where kawa is installed, or install it with \`${kawaCommand('up')}\``,
       { cause: err },
     );
   }

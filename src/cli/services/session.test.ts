@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorCodes } from '../../errors.js';
 import { addLogin, emptyConfig } from './config.js';
+import { kawaCommand } from './kawa-command.js';
 import { isSsoToken, reloginUser, resolveTarget, ssoReloginTarget, tokenSubject } from './session.js';
 
 const config = emptyConfig();
@@ -21,7 +22,7 @@ describe('resolveTarget', () => {
     expect(resolveTarget(flags, env, config)).toMatchObject(expected);
   });
   it('without any server says to log in', () => {
-    expect(() => resolveTarget({}, {}, emptyConfig())).toThrow(expect.objectContaining({ code: errorCodes.CLI_NOT_LOGGED_IN, message: expect.stringContaining('kawa login SERVER') as string }));
+    expect(() => resolveTarget({}, {}, emptyConfig())).toThrow(expect.objectContaining({ code: errorCodes.CLI_NOT_LOGGED_IN, message: expect.stringContaining(kawaCommand('login SERVER')) as string }));
   });
   it('a dangling current context is named', () => {
     expect(() => resolveTarget({}, {}, { ...emptyConfig(), currentContext: 'gone' })).toThrow(/"gone" does not exist/);
@@ -43,7 +44,7 @@ describe('relogin', () => {
     const c = emptyConfig();
     addLogin(c, { contextName: 'x', server: 'x:1', insecure: false, plaintext: true, token: jwt({ sub: 'carol:login' }) });
     expect(reloginUser(c)).toMatchObject({ username: 'carol', plaintext: true });
-    expect(() => reloginUser(emptyConfig())).toThrow(/kawa login SERVER/);
+    expect(() => reloginUser(emptyConfig())).toThrow(kawaCommand('login SERVER'));
   });
 });
 

@@ -3,6 +3,7 @@
 import { UserError, errorCodes } from '../../errors.js';
 import { ApiClient, ApiRequestError, type Target } from './api.js';
 import { addLogin, clearToken, configPath, findContext, normalizeServer, readConfig, updateConfig, type LocalConfig } from './config.js';
+import { kawaCommand } from './kawa-command.js';
 
 export interface GlobalFlags {
   server?: string;
@@ -41,8 +42,8 @@ export function resolveTarget(flags: GlobalFlags, env: Env, config: LocalConfig)
     throw new UserError(
       errorCodes.CLI_NOT_LOGGED_IN,
       config.currentContext === undefined
-        ? 'no server to talk to: run `kawa login SERVER` first, or pass --server (or set KAWA_SERVER)'
-        : `the current context "${config.currentContext}" does not exist in the config: run \`kawa context\` to list contexts, or \`kawa login SERVER\``,
+        ? `no server to talk to: run \`${kawaCommand('login SERVER')}\` first, or pass --server (or set KAWA_SERVER)`
+        : `the current context "${config.currentContext}" does not exist in the config: run \`${kawaCommand('context')}\` to list contexts, or \`${kawaCommand('login SERVER')}\``,
     );
   }
   return {
@@ -114,10 +115,18 @@ export async function login(request: LoginRequest, env: Env): Promise<{ contextN
   const target: Target = { server: normalized.server, plaintext: request.plaintext || normalized.plaintext === true, insecure: request.insecure };
   const configFile = configPath(env);
   await readConfig(configFile); // a corrupt file is reported before anything is sent
-  const answer = await new ApiClient(target).call<{ token?: string }>('POST', '/api/v1/session', {
-    body: { username: request.username, password: request.password },
-    anonymous: true,
-  });
+  const answer = await new ApiClient(target)
+    .call<{ token?: string }>('POST', '/api/v1/session', { body: { username: request.username, password: request.password }, anonymous: true })
+    .catch((err: unknown) => {
+      // A 401 here can only mean the credentials: the generic hint ("you are not logged in: run login") would send the user in a circle.
+      if (err instanceof ApiRequestError && err.status === 401) {
+        throw new UserError(
+          errorCodes.AUTH_LOGIN_FAILED,
+          `${target.server} refused the login of '${request.username}': ${err.serverMessage || 'invalid username or password'}; check the username and password (the first admin password: \`${kawaCommand('admin initial-password')}\`)`,
+        );
+      }
+      throw err;
+    });
   if (answer.token === undefined || answer.token === '') throw new UserError(errorCodes.CLI_API_FAILED, `the server at ${target.server} answered the login without a token`);
   const contextName = request.name ?? target.server;
   await updateConfig(configFile, (config) => {
@@ -203,9 +212,9 @@ export function ssoReloginTarget(config: LocalConfig): { contextName: string; se
 /** The username to log in again as: remembered at login, else the token's subject. */
 export function reloginUser(config: LocalConfig): { contextName: string; server: string; username: string; insecure: boolean; plaintext: boolean } {
   const current = findContext(config, undefined);
-  if (current === undefined) throw new UserError(errorCodes.CLI_NOT_LOGGED_IN, 'no current context to log in again to: run `kawa login SERVER`');
+  if (current === undefined) throw new UserError(errorCodes.CLI_NOT_LOGGED_IN, `no current context to log in again to: run \`${kawaCommand('login SERVER')}\``);
   const username = current.user?.username ?? tokenSubject(current.user?.['auth-token'] ?? '');
-  if (username === undefined) throw new UserError(errorCodes.CLI_NOT_LOGGED_IN, `the context "${current.context.name}" does not say who logged in: run \`kawa login ${current.server.server}\` (add --sso for an SSO login)`);
+  if (username === undefined) throw new UserError(errorCodes.CLI_NOT_LOGGED_IN, `the context "${current.context.name}" does not say who logged in: run \`${kawaCommand(['login', current.server.server])}\` (add --sso for an SSO login)`);
   return {
     contextName: current.context.name,
     server: current.server.server,
@@ -220,7 +229,7 @@ export async function logout(contextName: string | undefined, env: Env): Promise
   const configFile = configPath(env);
   const config = await readConfig(configFile);
   const ctx = findContext(config, contextName);
-  if (ctx === undefined) throw new UserError(errorCodes.CLI_NOT_LOGGED_IN, contextName === undefined ? 'not logged in: there is no current context' : `no context named "${contextName}": run \`kawa context\` to list them`);
+  if (ctx === undefined) throw new UserError(errorCodes.CLI_NOT_LOGGED_IN, contextName === undefined ? 'not logged in: there is no current context' : `no context named "${contextName}": run \`${kawaCommand('context')}\` to list them`);
   let serverError: string | undefined;
   const token = ctx.user?.['auth-token'];
   if (token !== undefined && token !== '') {

@@ -17,6 +17,10 @@ import {
   ssoClientSettings,
   type CallbackListener,
 } from './sso.js';
+import { kawaCommand } from './kawa-command.js';
+
+/** The command the hints print, as a regular expression. */
+const SSO_LOGIN = kawaCommand('login SERVER --sso').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('ssoClientSettings', () => {
   it('uses the CLI client when there is one, and always asks for openid', () => {
@@ -75,12 +79,12 @@ describe('checkCallback', () => {
   ])('refuses %s as a state mismatch', (_name, params) => {
     expect(() => {
       checkCallback(q(params), STATE);
-    }).toThrow(expect.objectContaining({ code: errorCodes.CLI_SSO_FAILED, message: expect.stringMatching(/^state mismatch: .*nothing was stored: run `kawa login SERVER --sso` again/) as string }));
+    }).toThrow(expect.objectContaining({ code: errorCodes.CLI_SSO_FAILED, message: expect.stringMatching(new RegExp(`^state mismatch: .*nothing was stored: run \`${SSO_LOGIN}\` again`)) as string }));
   });
   it('reports a denial with what to do', () => {
     expect(() => {
       checkCallback(q({ error: 'access_denied', error_description: 'End-User aborted interaction', state: STATE }), STATE);
-    }).toThrow(/^the login was denied at the identity provider \(access_denied: End-User aborted interaction\): run `kawa login SERVER --sso` again/);
+    }).toThrow(new RegExp(`^the login was denied at the identity provider \\(access_denied: End-User aborted interaction\\): run \`${SSO_LOGIN}\` again`));
   });
   it("reports the provider's other refusals, with its control characters removed", () => {
     expect(() => {
@@ -190,7 +194,7 @@ describe('listenForCallback', () => {
 
   it('gives up after the timeout, saying what to do', async () => {
     listener = await listenForCallback(0, STATE, 50);
-    await expect(listener.result).rejects.toThrow(/^no login came back to http:\/\/localhost:\d+\/auth\/callback within 0 s: run `kawa login SERVER --sso` again/);
+    await expect(listener.result).rejects.toThrow(new RegExp(`^no login came back to http://localhost:\\d+/auth/callback within 0 s: run \`${SSO_LOGIN}\` again`));
   });
 
   it('names the port in use and the flag to change it', async () => {

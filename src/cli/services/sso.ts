@@ -14,6 +14,7 @@ import path from 'node:path';
 import * as client from 'openid-client';
 import { UserError, errorCodes, messageOf } from '../../errors.js';
 import { ApiClient, type Target } from './api.js';
+import { kawaCommand } from './kawa-command.js';
 
 export const CALLBACK_PATH = '/auth/callback';
 /** How long the listener waits for the browser to come back. */
@@ -95,19 +96,19 @@ export function checkCallback(query: URLSearchParams, expectedState: string): vo
   // A refusal is reported only when it belongs to this login; anything else is a state mismatch.
   if (state === null || !constantTimeEqual(state, expectedState)) {
     throw ssoFailed(
-      'state mismatch: the callback does not belong to this login (a stale browser tab, or someone else\'s login link); nothing was stored: run `kawa login SERVER --sso` again and finish the login in the browser it opens',
+      `state mismatch: the callback does not belong to this login (a stale browser tab, or someone else's login link); nothing was stored: run \`${kawaCommand('login SERVER --sso')}\` again and finish the login in the browser it opens`,
     );
   }
   if (error !== null) {
     const description = query.get('error_description');
     const what = `${clip(error)}${description === null ? '' : `: ${clip(description)}`}`;
     if (error === 'access_denied') {
-      throw ssoFailed(`the login was denied at the identity provider (${what}): run \`kawa login SERVER --sso\` again and approve it, or ask the provider's administrator for access`);
+      throw ssoFailed(`the login was denied at the identity provider (${what}): run \`${kawaCommand('login SERVER --sso')}\` again and approve it, or ask the provider's administrator for access`);
     }
     throw ssoFailed(`the identity provider refused the login (${what}): check the CLI client (cliClientID) and its redirect URI ${CALLBACK_PATH} on localhost at the provider, then try again`);
   }
   const code = query.get('code');
-  if (code === null || code === '') throw ssoFailed('the callback carries no authorization code: run `kawa login SERVER --sso` again');
+  if (code === null || code === '') throw ssoFailed(`the callback carries no authorization code: run \`${kawaCommand('login SERVER --sso')}\` again`);
 }
 
 /** A human description of an openid-client or network failure (never a token: error codes and descriptions). */
@@ -239,7 +240,7 @@ export async function listenForCallback(port: number, expectedState: string, tim
     done = true;
     finish(() =>
       settle?.reject(
-        ssoFailed(`no login came back to ${redirectUriFor(boundPort)} within ${String(Math.round(timeoutMs / 1000))} s: run \`kawa login SERVER --sso\` again and finish the login in the browser (open the URL printed above)`),
+        ssoFailed(`no login came back to ${redirectUriFor(boundPort)} within ${String(Math.round(timeoutMs / 1000))} s: run \`${kawaCommand('login SERVER --sso')}\` again and finish the login in the browser (open the URL printed above)`),
       ),
     );
   }, timeoutMs);
@@ -354,7 +355,7 @@ export async function ssoAuthenticate(options: SsoLoginOptions): Promise<SsoToke
         idTokenExpected: true,
       });
     } catch (err) {
-      throw ssoFailed(`the code exchange with ${sso.issuer} failed (${describeProviderError(err)}): run \`kawa login SERVER --sso\` again`, err);
+      throw ssoFailed(`the code exchange with ${sso.issuer} failed (${describeProviderError(err)}): run \`${kawaCommand('login SERVER --sso')}\` again`, err);
     }
     const idToken = tokens.id_token;
     const claims = tokens.claims();

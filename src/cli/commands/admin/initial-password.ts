@@ -1,6 +1,7 @@
 // `kawa admin initial-password`: the generated admin password, from Secret argocd-initial-admin-secret.
 import type { Command } from 'commander';
 import { UserError, errorCodes } from '../../../errors.js';
+import { kawaCommand } from '../../services/kawa-command.js';
 import { examples, group, note, out } from '../common.js';
 
 interface Flags {
@@ -39,7 +40,7 @@ export function registerAdminInitialPassword(program: Command): void {
         const password = secret.data?.['password'];
         if (password === undefined) throw new UserError(errorCodes.SECRET_INVALID, `Secret ${flags.namespace}/argocd-initial-admin-secret has no "password" key`);
         out(`${Buffer.from(password, 'base64').toString('utf8')}\n`);
-        note('\nThis password must be only used for first time login. We strongly recommend you update the password using `kawa account update-password`.\n');
+        note(`\nThis password must be only used for first time login. We strongly recommend you update the password using \`${kawaCommand('account update-password')}\`.\n`);
       }),
     'kawa admin initial-password -n argocd',
   );

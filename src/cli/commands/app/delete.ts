@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError, errorCodes } from '../../../errors.js';
 import { ApiRequestError, seg } from '../../services/api.js';
 import { splitAppName } from '../../services/app-spec.js';
+import { kawaCommand } from '../../services/kawa-command.js';
 import { confirm } from '../../services/prompt.js';
 import { examples, note, seconds, sessionOf } from '../common.js';
 
@@ -58,7 +59,7 @@ export function registerAppDelete(app: Command): void {
               if (err instanceof ApiRequestError && (err.status === 404 || err.status === 403)) break;
               throw err;
             }
-            if (Date.now() > deadline) throw new UserError(errorCodes.CLI_TIMEOUT, `'${qualified}' still exists after ${flags.timeout ?? 0}s: its finalizers wait for the controller; check \`kawa app get ${qualified}\``);
+            if (Date.now() > deadline) throw new UserError(errorCodes.CLI_TIMEOUT, `'${qualified}' still exists after ${flags.timeout ?? 0}s: its finalizers wait for the controller; check \`${kawaCommand(['app', 'get', qualified])}\``);
             await sleep(1000);
           }
           note(`application '${qualified}' is gone\n`);

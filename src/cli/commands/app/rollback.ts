@@ -4,6 +4,7 @@ import { UserError, errorCodes } from '../../../errors.js';
 import type { Application } from '../../../model/index.js';
 import { seg } from '../../services/api.js';
 import { splitAppName } from '../../services/app-spec.js';
+import { kawaCommand } from '../../services/kawa-command.js';
 import { examples, getApp, note, seconds, sessionOf } from '../common.js';
 import { waitForOperation } from './wait-common.js';
 
@@ -20,16 +21,16 @@ export function rollbackTarget(app: Application, id: string | undefined, revisio
   const history = [...(app.status?.history ?? [])].sort((a, b) => a.id - b.id);
   if (id !== undefined) {
     const n = Number(id);
-    if (!Number.isInteger(n) || n < 0) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `the history ID must be a whole number, got "${id}" (see \`kawa app history ${app.metadata.name}\`)`);
+    if (!Number.isInteger(n) || n < 0) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `the history ID must be a whole number, got "${id}" (see \`${kawaCommand(['app', 'history', app.metadata.name])}\`)`);
     return n;
   }
   if (revision !== undefined) {
     const entry = [...history].reverse().find((h) => (h.revision ?? '').startsWith(revision) || (h.revisions ?? []).some((r) => r.startsWith(revision)));
-    if (entry === undefined) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `no history entry of ${app.metadata.name} has revision ${revision}: see \`kawa app history ${app.metadata.name}\``);
+    if (entry === undefined) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `no history entry of ${app.metadata.name} has revision ${revision}: see \`${kawaCommand(['app', 'history', app.metadata.name])}\``);
     return entry.id;
   }
   const previous = history[history.length - 2];
-  if (previous === undefined) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `${app.metadata.name} has no earlier deployment to roll back to: see \`kawa app history ${app.metadata.name}\``);
+  if (previous === undefined) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `${app.metadata.name} has no earlier deployment to roll back to: see \`${kawaCommand(['app', 'history', app.metadata.name])}\``);
   return previous.id;
 }
 

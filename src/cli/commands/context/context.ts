@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UserError, errorCodes } from '../../../errors.js';
 import { configPath, deleteContext, readConfig, updateConfig } from '../../services/config.js';
 import { io } from '../../services/io.js';
+import { kawaCommand } from '../../services/kawa-command.js';
 import { formatTable } from '../../services/table.js';
 import { examples, note, out } from '../common.js';
 
@@ -17,12 +18,12 @@ export function registerContext(program: Command): void {
       const file = configPath(io().env);
       const config = await readConfig(file);
       if (name === undefined) {
-        if (flags.delete === true) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, '--delete needs the context name: kawa context NAME --delete');
+        if (flags.delete === true) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `--delete needs the context name: ${kawaCommand('context NAME --delete')}`);
         out(formatTable(['CURRENT', 'NAME', 'SERVER'], config.contexts.map((c) => [c.name === config.currentContext ? '*' : '', c.name, c.server])));
         return;
       }
       if (!config.contexts.some((c) => c.name === name)) {
-        throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `no context named "${name}": run \`kawa context\` to list them, or \`kawa login SERVER --name ${name}\``);
+        throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `no context named "${name}": run \`${kawaCommand('context')}\` to list them, or \`${kawaCommand(['login', 'SERVER', '--name', name])}\``);
       }
       if (flags.delete === true) {
         await updateConfig(file, (c) => {
