@@ -302,6 +302,23 @@ describe('SSO sessions', () => {
     await expect(sso.verifyToken(token)).rejects.toMatchObject({ code: errorCodes.AUTH_INVALID_TOKEN });
   });
 
+  it('refuses a subject shaped like a project role, at issue, in a session and as a bearer id_token', async () => {
+    await expect(sso.issueSsoSession({ sub: 'proj:team-a:ci', issuer: IDP, groups: [] })).rejects.toThrow(/looks like a project role/);
+    // A session signed with the server key (as if issued before this rule) is refused when checked.
+    const session = await sign({ iss: 'argocd', sub: 'proj:team-a:ci', sso: IDP, iat: nowSec(), exp: nowSec() + 60, jti: 's-1' });
+    expect(await sso.verifyToken(session).catch((err: unknown) => err)).toMatchObject({ code: errorCodes.AUTH_INVALID_TOKEN, message: expect.stringContaining('looks like a project role') as unknown });
+    const federated = new SessionManager({
+      settings,
+      now: () => clock,
+      federated: {
+        isTrustedIssuer: (iss) => Promise.resolve(iss === IDP),
+        verify: () => Promise.resolve({ kind: 'sso', user: 'proj:team-a:ci', groups: [], issuer: IDP, id: undefined, issuedAt: new Date(clock), expiresAt: undefined }),
+      },
+    });
+    const idToken = await sign({ iss: IDP, sub: 'proj:team-a:ci' }, 'whatever');
+    await expect(federated.verifyToken(idToken)).rejects.toMatchObject({ code: errorCodes.AUTH_INVALID_TOKEN });
+  });
+
   it('stops accepting sessions once their provider is no longer configured', async () => {
     const token = await sso.issueSsoSession({ sub: 'u', issuer: IDP, groups: [] });
     trusted.clear();

@@ -7,8 +7,10 @@
 //
 // An SSO session is kawa's own JWT issued after an OIDC login (oidc.ts): it is valid while that provider
 // is still the configured one, and its subject may not be the name of a local account (an IdP user called
-// `admin` must not inherit `g, admin, role:admin`). A token whose `iss` is the configured provider is an
-// id_token from the provider itself (the CLI's PKCE flow) and is verified by the provider's JWKS instead.
+// `admin` must not inherit `g, admin, role:admin`) nor lie in the `proj:` namespace (an IdP user called
+// `proj:team:deployer` must not pass for that project role; the enforcer ignores such names as well).
+// A token whose `iss` is the configured provider is an id_token from the provider itself (the CLI's PKCE
+// flow) and is verified by the provider's JWKS instead.
 //
 // `sub` carries the capability after a `:` (as Argo CD's local-user tokens do) so a session can never pass
 // for an API key or the reverse; account names cannot contain `:`, and a bare `sub` (tokens from Argo CD
@@ -23,7 +25,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { UserError, errorCodes, messageOf } from '../../errors.js';
 import type { RbacSubject } from '../rbac/enforcer.js';
-import { parseProjectRoleSubject, projectRoleSubject, type ProjectRole } from '../rbac/projects.js';
+import { isProjectRoleNamespace, parseProjectRoleSubject, projectRoleSubject, type ProjectRole } from '../rbac/projects.js';
 import type { Account, AccountCapability, AccountStore, AuthSettings, AuthSettingsSource, TokenEntry } from './accounts.js';
 
 export const TOKEN_ISSUER = 'argocd';
@@ -99,6 +101,13 @@ function expired(reason: string): UserError {
   return new UserError(errorCodes.AUTH_EXPIRED, `token expired: ${reason}`);
 }
 
+/** Why an SSO subject may not have a session, or undefined when it may. */
+function ssoSubjectProblem(settings: AuthSettings, sub: string): string | undefined {
+  if (settings.accounts.has(sub)) return `the SSO subject ${JSON.stringify(sub)} is the name of a local account`;
+  if (isProjectRoleNamespace(sub)) return `the SSO subject ${JSON.stringify(sub)} looks like a project role; only project tokens issued by kawa act as one`;
+  return undefined;
+}
+
 /** Split `<account>:<capability>`; a bare name is a pre-1.5 Argo CD login token. */
 function accountSubject(sub: string): { name: string; capability: AccountCapability } | undefined {
   const parts = sub.split(':');
@@ -137,7 +146,8 @@ export class SessionManager {
    */
   async issueSsoSession(identity: SsoIdentity): Promise<string> {
     const settings = await this.settings.load();
-    if (settings.accounts.has(identity.sub)) throw invalid(`the SSO subject ${JSON.stringify(identity.sub)} is the name of a local account`);
+    const problem = ssoSubjectProblem(settings, identity.sub);
+    if (problem !== undefined) throw invalid(problem);
     const nowMs = this.now();
     const seconds = Math.floor(nowMs / 1000);
     return this.sign(settings, {
@@ -180,8 +190,8 @@ export class SessionManager {
     const federated = await this.federatedIssuer(token);
     if (federated !== undefined) {
       const verified = await federated.verify(token);
-      const current = await this.settings.load();
-      if (current.accounts.has(verified.user)) throw invalid(`the SSO subject ${JSON.stringify(verified.user)} is the name of a local account`);
+      const problem = ssoSubjectProblem(await this.settings.load(), verified.user);
+      if (problem !== undefined) throw invalid(problem);
       return verified;
     }
     let alg: unknown;
@@ -266,7 +276,8 @@ export class SessionManager {
   ): Promise<VerifiedToken> {
     if (typeof sso !== 'string' || sso === '') throw invalid('its sso claim is not an issuer');
     if (this.options.federated === undefined || !(await this.options.federated.isTrustedIssuer(sso))) throw invalid(`SSO with ${sso} is no longer configured`);
-    if (settings.accounts.has(sub)) throw invalid(`the SSO subject ${JSON.stringify(sub)} is the name of a local account`);
+    const problem = ssoSubjectProblem(settings, sub);
+    if (problem !== undefined) throw invalid(problem);
     if (payload.exp === undefined) throw invalid('an SSO session must expire');
     const groups = payload['groups'];
     if (groups !== undefined && !(Array.isArray(groups) && groups.every((g) => typeof g === 'string'))) throw invalid('its groups claim is not a list of strings');

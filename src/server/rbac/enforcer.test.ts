@@ -221,6 +221,9 @@ const SCENARIOS: Scenario[] = [
       ['and the default role on top', user('sso|4', ['my-org:team-a']), 'clusters', 'get', 'https://k8s.example', true],
       ['"*" object means this project only', user('sso|5', ['my-org:team-a-admins']), 'applications', 'delete', 'team-a/web', true],
       ['not the next project', user('sso|5', ['my-org:team-a-admins']), 'applications', 'delete', 'team-b/web', false],
+      ['an SSO subject named like the role gets none of its policies', user('proj:team-a:ci'), 'applications', 'sync', 'team-a/web', false],
+      ['nor does a groups claim named like it', user('sso|6', ['proj:team-a:ci']), 'applications', 'sync', 'team-a/web', false],
+      ['a proj: subject still gets the default role', user('proj:team-a:ci'), 'clusters', 'get', 'https://k8s.example', true],
     ],
   },
   {

@@ -8,6 +8,8 @@
 //     subject it came from and wherever it sits in the file; at least one allow is needed.
 //  3. A project-role token (`proj:<project>:<role>`) is asked alone, without the default role, and never
 //     about anything outside its project: project tokens are automation credentials scoped to a project.
+//     A user or group *named* `proj:…` (an SSO subject or groups claim the identity provider controls) is
+//     not asked at all: the role's policies belong to the tokens kawa issued for it, not to a name.
 //
 // Applications' fine-grained actions (`update/<group>/<kind>/<ns>/<name>`, `delete/…`) follow Argo CD 3:
 // plain `update`/`delete` no longer imply them. `applicationFineGrainedInheritance: true` restores the
@@ -16,7 +18,7 @@ import { newEnforcer, newModelFromString, type Enforcer as CasbinEnforcer } from
 import { BUILTIN_POLICY_CSV } from './builtin.js';
 import { PatternCache, type MatchMode } from './match.js';
 import { parsePolicyText, parseRbacConfigMap, type RbacConfig, type RuleSource } from './policy.js';
-import { projectRoleRules, projectRoleSubject, type ProjectRole } from './projects.js';
+import { isProjectRoleNamespace, projectRoleRules, projectRoleSubject, type ProjectRole } from './projects.js';
 import { BugError } from '../../errors.js';
 
 export interface RbacSubject {
@@ -97,7 +99,7 @@ export class Enforcer {
     }
     let allowed = false;
     for (const name of [subject.user, ...subject.groups]) {
-      if (name === '') continue;
+      if (name === '' || isProjectRoleNamespace(name)) continue;
       const decision = this.decide(name, resource, action, object);
       if (decision === 'deny') return false;
       if (decision === 'allow') allowed = true;

@@ -13,6 +13,7 @@ export {
   type Rule,
 } from './policy.js';
 export {
+  isProjectRoleNamespace,
   loadProjectRoles,
   parseProjectRoleSubject,
   projectRoleRules,

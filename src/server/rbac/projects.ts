@@ -33,6 +33,14 @@ export function projectRoleSubject(project: string, role: string): string {
   return `${PROJECT_ROLE_PREFIX}${project}:${role}`;
 }
 
+/**
+ * Whether `name` lies in the `proj:` namespace of project-role subjects. Only a project token kawa issued
+ * (and still lists) may act as one; an SSO subject or group of that shape is nobody's project role.
+ */
+export function isProjectRoleNamespace(name: string): boolean {
+  return name.startsWith(PROJECT_ROLE_PREFIX);
+}
+
 /** `proj:<project>:<role>` → its parts; undefined for anything else (including `proj:login`, an account's session). */
 export function parseProjectRoleSubject(subject: string): { project: string; role: string } | undefined {
   if (!subject.startsWith(PROJECT_ROLE_PREFIX)) return undefined;
