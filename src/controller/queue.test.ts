@@ -94,6 +94,35 @@ describe('WorkQueue', () => {
     expect(errors).toEqual(['bad']);
   });
 
+  it('after stop() runs nothing new, names what is in flight, and idle() waits for it', async () => {
+    const started: string[] = [];
+    let release: () => void = () => undefined;
+    const queue = new WorkQueue(
+      (key) => {
+        started.push(key);
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+      { concurrency: 1, timers: manualTimers() },
+    );
+    queue.add('a');
+    queue.add('b');
+    queue.stop();
+    queue.add('c');
+    expect(queue.activeKeys()).toEqual(['a']);
+    let idle = false;
+    const waiting = queue.idle().then(() => {
+      idle = true;
+    });
+    await Promise.resolve();
+    expect(idle).toBe(false);
+    release();
+    await waiting;
+    expect(started).toEqual(['a']);
+    expect(queue.activeKeys()).toEqual([]);
+  });
+
   it('orders levels', () => {
     expect(strongerLevel('compare', 'normal')).toBe('normal');
     expect(strongerLevel('hard', 'normal')).toBe('hard');

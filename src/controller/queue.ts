@@ -102,7 +102,12 @@ export class WorkQueue {
     return this.active.size;
   }
 
-  /** Resolves when nothing is ready or in flight (delayed adds do not count). */
+  /** The keys being reconciled right now (shutdown names them when it cannot wait for them). */
+  activeKeys(): string[] {
+    return [...this.active];
+  }
+
+  /** Resolves when nothing is ready or in flight (delayed adds do not count); after stop(): when the reconciles in flight are done. */
   idle(): Promise<void> {
     if (this.ready.length === 0 && this.active.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));

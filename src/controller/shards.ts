@@ -21,6 +21,11 @@ export interface ShardOptions {
   prefix?: string;
   now?: () => number;
   onChange: (held: ReadonlySet<number>) => void;
+  /**
+   * This replica holds no shard because others hold them: called with the Lease it asks for and its
+   * holder, again whenever the holder changes (a second controller must say why it does nothing).
+   */
+  onWaiting?: (lease: string, holder: string) => void;
   log?: (msg: string, err?: unknown) => void;
 }
 
@@ -49,6 +54,9 @@ export class ShardManager {
   private readonly now: () => number;
   private stopped = false;
   private ticking: Promise<void> | undefined;
+  /** The holder each Lease showed at the last look (ours or another replica's). */
+  private readonly holders = new Map<number, string>();
+  private reportedWaiting = '';
 
   constructor(private readonly options: ShardOptions) {
     this.durationMs = options.leaseDurationMs ?? 15_000;
@@ -94,8 +102,17 @@ export class ShardManager {
     clearInterval(this.timer);
   }
 
+  /** The identity holding the shard's Lease at the last look ('' when free or unknown). */
+  holderOf(shard: number): string {
+    return this.holders.get(shard) ?? '';
+  }
+
+  leaseName(shard: number): string {
+    return `${this.options.prefix ?? 'kawa-controller-shard'}-${shard}`;
+  }
+
   private leasePath(shard: number): string {
-    const name = `${this.options.prefix ?? 'kawa-controller-shard'}-${shard}`;
+    const name = this.leaseName(shard);
     return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/leases/${name}`;
   }
 
@@ -120,6 +137,14 @@ export class ShardManager {
       }
     }
     if ([...this.held].sort().join(',') !== before) this.options.onChange(this.held);
+    if (this.held.size === 0 && !this.isStopped()) {
+      const holder = this.holderOf(preferred);
+      const waiting = `${this.leaseName(preferred)}=${holder}`;
+      if (holder !== '' && waiting !== this.reportedWaiting) this.options.onWaiting?.(this.leaseName(preferred), holder);
+      this.reportedWaiting = waiting;
+    } else {
+      this.reportedWaiting = '';
+    }
   }
 
   /** Renews or acquires the shard's Lease; false when someone else holds it. */
@@ -145,6 +170,7 @@ export class ShardManager {
         await rest.request('POST', path.slice(0, path.lastIndexOf('/')), {
           body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name }, spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 } },
         });
+        this.holders.set(shard, this.options.identity);
         return true;
       } catch (err) {
         if (statusCodeOf(err) === 409) return false;
@@ -155,6 +181,7 @@ export class ShardManager {
     const renewed = Date.parse(lease.spec?.renewTime ?? '') || 0;
     const duration = (lease.spec?.leaseDurationSeconds ?? 0) * 1000;
     const expired = holder === '' || renewed + duration < now;
+    this.holders.set(shard, expired ? '' : holder);
     if (holder !== this.options.identity && !expired) return false;
     const transitions = (lease.spec?.leaseTransitions ?? 0) + (holder === this.options.identity ? 0 : 1);
     try {
@@ -166,6 +193,7 @@ export class ShardManager {
           spec: { ...spec, acquireTime: holder === this.options.identity ? (lease.spec?.acquireTime ?? microTime(now)) : microTime(now), leaseTransitions: transitions },
         },
       });
+      this.holders.set(shard, this.options.identity);
       return true;
     } catch (err) {
       if (statusCodeOf(err) === 409) return false; // someone else renewed or took it first
