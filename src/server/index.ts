@@ -6,7 +6,8 @@
 // - Credentials: `Authorization: Bearer` or the `argocd.token` cookie. Cookie-authenticated requests that
 //   change state must carry an `X-Requested-With` header (CSRF); the cookie is HttpOnly and SameSite=Strict.
 // - Errors: `{error, code, message}` with gRPC codes, as Argo CD's REST gateway answers.
-// - Logout is remembered in memory, per replica, until the session would have expired.
+// - Logout is recorded in the cluster (one Secret per logged-out session id, until it would have expired),
+//   so every replica refuses the token.
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
@@ -15,7 +16,7 @@ import { buildServer, DEFAULT_NAMESPACE, type KawaServer } from './app.js';
 import { ensureCrds, ensureDefaultProject } from './bootstrap.js';
 import { RbacService, loadProjectRoles } from './rbac/index.js';
 import { reloadProjectRoles, reloadRbac, type RbacSources } from './rbac-sync.js';
-import { SessionRevocations } from './revocations.js';
+import { KubeRevocationStore, SessionRevocations } from './revocations.js';
 import { ArgoStore } from './store.js';
 import { RepositoryService, type GitProbe } from './services/repositories.js';
 import { defaultLiveStateSource, type LiveStateSource } from './services/live-state.js';
@@ -25,7 +26,7 @@ export { buildServer, DEFAULT_BODY_LIMIT, DEFAULT_NAMESPACE, type KawaServer, ty
 export { ensureCrds, ensureDefaultProject } from './bootstrap.js';
 export { AUTH_COOKIE, CSRF_HEADER, type RouteAuth, type RouteInfo } from './guard.js';
 export { reloadRbac, reloadPolicy, reloadProjectRoles } from './rbac-sync.js';
-export { SessionRevocations } from './revocations.js';
+export { KubeRevocationStore, SessionRevocations } from './revocations.js';
 export { defaultLiveStateSource, renderApp, type DesiredState, type LiveCache, type LiveCluster, type LiveStateSource } from './services/live-state.js';
 export { ArgoStore } from './store.js';
 
@@ -103,7 +104,7 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
   if (boot.initialSecretCreated) logger.info(`the initial admin password is in Secret ${namespace}/argocd-initial-admin-secret`);
   for (const problem of (await accounts.load()).problems) logger.warn(problem);
 
-  const revocations = new SessionRevocations();
+  const revocations = new SessionRevocations({ store: new KubeRevocationStore(core, namespace) });
   const rbac = await RbacService.create();
   const oidc = new OidcService({ core, namespace });
   const sessions = new SessionManager({

@@ -177,6 +177,17 @@ describe('API keys', () => {
     expect(await rejection(token)).toMatchObject({ code: errorCodes.AUTH_REVOKED, message: expect.stringContaining('key-1') as unknown });
   });
 
+  it('stays revoked when its id is deleted and used again', async () => {
+    const { token: old, entry: first } = await sessions.issueApiKey('alice', { id: 'ci' });
+    await store('alice', first);
+    settings.secret['accounts.alice.tokens'] = '[]';
+    clock += 1000;
+    const { token: fresh, entry: second } = await sessions.issueApiKey('alice', { id: 'ci' });
+    await store('alice', second);
+    await expect(sessions.verifyToken(fresh)).resolves.toMatchObject({ kind: 'apiKey', id: 'ci' });
+    expect(await rejection(old)).toMatchObject({ code: errorCodes.AUTH_REVOKED, message: expect.stringContaining('issued again') as unknown });
+  });
+
   it('is not voided by a password change', async () => {
     const { token, entry } = await sessions.issueApiKey('alice');
     await store('alice', entry);
@@ -230,6 +241,17 @@ describe('project role tokens', () => {
     expect(rbacSubjectOf(verified)).toEqual({ user: 'proj:team-a:ci', groups: [], projectRoleToken: { project: 'team-a', role: 'ci' } });
     roles = [role([])];
     expect(await rejection(token)).toMatchObject({ code: errorCodes.AUTH_REVOKED });
+  });
+
+  it('stays revoked when its id is deleted and used again', async () => {
+    const { token: old, entry: first } = await sessions.issueProjectToken('team-a', 'ci', { id: 'deploy' });
+    roles = [role([{ id: first.id, iat: first.iat, exp: undefined }])];
+    roles = [role([])];
+    clock += 1000;
+    const { token: fresh, entry: second } = await sessions.issueProjectToken('team-a', 'ci', { id: 'deploy' });
+    roles = [role([{ id: second.id, iat: second.iat, exp: undefined }])];
+    await expect(sessions.verifyToken(fresh)).resolves.toMatchObject({ kind: 'projectRole' });
+    expect(await rejection(old)).toMatchObject({ code: errorCodes.AUTH_REVOKED, message: expect.stringContaining('issued again') as unknown });
   });
 
   it('is refused once the role is gone', async () => {

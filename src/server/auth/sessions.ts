@@ -101,6 +101,20 @@ function expired(reason: string): UserError {
   return new UserError(errorCodes.AUTH_EXPIRED, `token expired: ${reason}`);
 }
 
+/**
+ * Whether a token list entry (`{id, iat, exp}`, seconds) records the issue of a token issued at `iat`.
+ * Ids of API keys and project tokens may be chosen by the caller (`--id`), so deleting a token and
+ * creating another with the same id would otherwise revive every old token carrying that id. Comparing
+ * the issue time, rather than remembering every id ever used, needs no tombstones that grow forever and
+ * works for entries Argo CD wrote (it stores the JWT's own iat). The entry's exp is not compared: an
+ * administrator may shorten a token by editing it. What this cannot tell apart is a re-issue within the
+ * same second: with the same expiry that JWT is byte-identical to the old one (the same credential issued
+ * again); with another expiry the old one lives until the earlier of the two.
+ */
+function sameIssue(entry: { readonly iat: number }, iat: number): boolean {
+  return entry.iat === iat;
+}
+
 /** Why an SSO subject may not have a session, or undefined when it may. */
 function ssoSubjectProblem(settings: AuthSettings, sub: string): string | undefined {
   if (settings.accounts.has(sub)) return `the SSO subject ${JSON.stringify(sub)} is the name of a local account`;
@@ -244,7 +258,7 @@ export class SessionManager {
     if (!account.capabilities.includes(subject.capability)) throw invalid(`account ${JSON.stringify(subject.name)} no longer has the ${subject.capability} capability`);
 
     if (subject.capability === 'apiKey') {
-      this.checkApiKey(account, jti, nowMs);
+      this.checkApiKey(account, jti, iat, nowMs);
       return { kind: 'apiKey', user: account.name, groups: [], ...base };
     }
     if (account.passwordMtime !== undefined && Math.round(iat * 1000) < account.passwordMtime.getTime()) {
@@ -287,10 +301,13 @@ export class SessionManager {
     return { kind: 'sso', user: sub, groups: groupList, issuer: sso, ...(typeof email === 'string' ? { email } : {}), ...base };
   }
 
-  private checkApiKey(account: Account, jti: string | undefined, nowMs: number): void {
+  private checkApiKey(account: Account, jti: string | undefined, iat: number, nowMs: number): void {
     if (jti === undefined) throw invalid('an API key needs a jti');
     const entry = account.tokens.find((t) => t.id === jti);
     if (entry === undefined) throw revoked(`API key ${jti} of account ${account.name} was deleted`);
+    // The id may be given by the caller and re-used after a delete: the entry is this token's only if
+    // it was issued at the same moment (see sameIssue).
+    if (!sameIssue(entry, iat)) throw revoked(`API key ${jti} of account ${account.name} was deleted and issued again; this is the old token`);
     if (entry.exp !== undefined && entry.exp * 1000 <= nowMs) throw expired(`API key ${jti} expired`);
   }
 
@@ -298,8 +315,10 @@ export class SessionManager {
     const found = await this.options.projectRole?.(project, role);
     if (found === undefined) throw invalid(`project ${project} has no role ${role}`);
     // Tokens from Argo CD before 1.5 carry no jti; their list entries have no id and match by iat.
-    const entry = found.jwtTokens.find((t) => (jti === undefined ? t.id === undefined && t.iat === iat : t.id === jti));
-    if (entry === undefined) throw revoked(`project role ${project}/${role} no longer lists this token`);
+    const listed = found.jwtTokens.filter((t) => (jti === undefined ? t.id === undefined && t.iat === iat : t.id === jti));
+    if (listed.length === 0) throw revoked(`project role ${project}/${role} no longer lists this token`);
+    const entry = listed.find((t) => sameIssue(t, iat));
+    if (entry === undefined) throw revoked(`project role ${project}/${role} token ${jti ?? String(iat)} was deleted and issued again; this is the old token`);
     if (entry.exp !== undefined && entry.exp * 1000 <= nowMs) throw expired(`project role token ${jti ?? String(iat)} expired`);
   }
 

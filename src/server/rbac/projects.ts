@@ -91,11 +91,12 @@ export function loadProjectRoles(projects: readonly unknown[]): { roles: Project
     }
     const project = parsed.data.metadata.name;
     for (const role of parsed.data.spec?.roles ?? []) {
+      // Keyed by id and issue time: an id deleted and used again names two different tokens.
       const byId = new Map<string, JwtTokenRef>();
       const fromStatus = parsed.data.status?.jwtTokensByRole?.[role.name]?.items ?? [];
       for (const t of [...(role.jwtTokens ?? []), ...fromStatus]) {
         const ref = tokenRef(t);
-        byId.set(ref.id ?? `iat:${ref.iat}`, ref);
+        byId.set(`${ref.id ?? ''}\u0000${String(ref.iat)}`, ref);
       }
       roles.push({ project, name: role.name, policies: role.policies ?? [], groups: role.groups ?? [], jwtTokens: [...byId.values()] });
     }

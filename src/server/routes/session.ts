@@ -58,10 +58,10 @@ export function sessionRoutes(app: ZodApp, deps: RouteDeps): void {
     url: '/api/v1/session',
     schema: { tags, operationId: 'SessionService_Delete', summary: 'Delete an existing JWT cookie if using HTTP', response: { 200: sessionResponseSchema, ...errorResponses } },
     config: { auth: { kind: 'authenticated' } },
-    handler: (request, reply) => {
+    handler: async (request, reply) => {
       const caller = request.caller;
       // Only login sessions can be logged out; API keys and project tokens are revoked by deleting their id.
-      if ((caller?.token.kind === 'session' || caller?.token.kind === 'sso') && caller.token.id !== undefined) deps.revocations.revoke(caller.token.id, caller.token.expiresAt);
+      if ((caller?.token.kind === 'session' || caller?.token.kind === 'sso') && caller.token.id !== undefined) await deps.revocations.revoke(caller.token.id, caller.token.expiresAt);
       reply.header('set-cookie', sessionCookie('', { secure: deps.secureCookies }));
       return {};
     },

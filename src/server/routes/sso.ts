@@ -127,7 +127,7 @@ export function ssoRoutes(app: ZodApp, deps: RouteDeps, namespace: string): void
     config: { auth: { kind: 'public' } },
     handler: async (request, reply) => {
       const caller = request.caller;
-      if ((caller?.token.kind === 'session' || caller?.token.kind === 'sso') && caller.token.id !== undefined) deps.revocations.revoke(caller.token.id, caller.token.expiresAt);
+      if ((caller?.token.kind === 'session' || caller?.token.kind === 'sso') && caller.token.id !== undefined) await deps.revocations.revoke(caller.token.id, caller.token.expiresAt);
       const settings = await oidc.settings().catch(() => undefined);
       const base = settings?.url ?? '';
       // Argo CD's placeholders; kawa keeps no id_token, so `{{token}}` becomes empty.
