@@ -9,6 +9,12 @@
 // - PUT takes the whole body, or with `updatedFields` only those fields; secret config values the body
 //   omits are kept.
 // - RBAC `clusters, <action>, <server>` — `<project>/<server>` for a project-scoped cluster.
+// - Exec providers (`config.execProviderConfig`) are never written through the API: the controller runs
+//   that command with its own environment and credentials, and `clusters, update` may be granted to a
+//   project role. They come only from the cluster Secret, written by someone with Kubernetes rights in
+//   the control-plane namespace. Create, update (whole body or `updatedFields`) and upsert refuse one
+//   with a 400 naming the field; an update keeps the Secret's own exec provider exactly as it is (a
+//   client may echo back what GET answered, which changes nothing).
 import { KubeConfig } from '@kubernetes/client-node';
 import { apiReasons, messageOf } from '../../errors.js';
 import { KubeRest } from '../../kube/rest.js';
@@ -180,6 +186,7 @@ export class ClusterService {
     actor.authorize(RESOURCE, 'create', clusterRbacObject(body.project, server));
     const all = await this.all();
     const existing = this.find(all, { type: 'url', value: server });
+    refuseExecProvider(body.config, existing?.stored === undefined ? undefined : existing.cluster.config);
     const values = clusterValues({ ...body, server }, existing?.cluster);
     const candidate = parseCandidate(values, existing?.stored?.secret.metadata?.name ?? secretNameFor('cluster', server));
     try {
@@ -206,6 +213,8 @@ export class ClusterService {
     actor.authorize(RESOURCE, 'update', clusterRbacObject(existing?.cluster.project, existing?.cluster.server ?? id.value));
     if (existing === undefined) throw notFound(`cluster ${id.value} not found`);
     if (body.server.replace(/\/+$/, '') !== existing.cluster.server.replace(/\/+$/, '')) throw invalidArgument('the server URL of a cluster cannot change; add a new cluster instead');
+    // Checked on the body itself, whatever `updatedFields` names: no form of update may carry one.
+    refuseExecProvider(body.config, existing.stored === undefined ? undefined : existing.cluster.config);
     const merged: ClusterWrite =
       updatedFields === undefined || updatedFields.length === 0
         ? body
@@ -284,9 +293,9 @@ function clusterValues(body: ClusterWrite, existing: Cluster | undefined): Recor
     if (tls['keyData'] === '') delete tls['keyData'];
     if (Object.keys(tls).length > 0) config['tlsClientConfig'] = tls;
   }
-  if (given.execProviderConfig !== undefined && given.execProviderConfig.env === undefined && old.execProviderConfig?.env !== undefined) {
-    config['execProviderConfig'] = { ...given.execProviderConfig, env: old.execProviderConfig.env };
-  }
+  // Only the Secret's own exec provider, unchanged (refuseExecProvider let through at most an echo of it).
+  if (old.execProviderConfig === undefined) delete config['execProviderConfig'];
+  else config['execProviderConfig'] = old.execProviderConfig;
   // JSON.stringify drops the keys set to undefined above (a secret cleared with "").
   const values: Record<string, string> = { server: body.server, name: body.name, config: JSON.stringify(config) };
   if (body.namespaces !== undefined && body.namespaces.length > 0) values['namespaces'] = body.namespaces.join(',');
@@ -294,6 +303,29 @@ function clusterValues(body: ClusterWrite, existing: Cluster | undefined): Recor
   if (body.project !== undefined && body.project !== '') values['project'] = body.project;
   if (body.shard !== undefined) values['shard'] = String(body.shard);
   return values;
+}
+
+type ExecProvider = NonNullable<ClusterConfig['execProviderConfig']>;
+
+/** What GET answers of an exec provider (no env): an update may send exactly that back. */
+function execView(exec: Pick<ExecProvider, 'command' | 'args' | 'apiVersion' | 'installHint'> & { env?: unknown }): string {
+  return JSON.stringify([exec.command, exec.args ?? [], exec.apiVersion ?? '', exec.installHint ?? '', exec.env ?? null]);
+}
+
+/**
+ * Refuses an exec provider in a write, with a 400 naming the field. `existing` is the config of the
+ * cluster's Secret (undefined when there is none): sending back its exec provider as GET showed it
+ * (without env) is no change and passes; anything else that sets or alters one does not.
+ */
+export function refuseExecProvider(given: ClusterWrite['config'], existing: ClusterConfig | undefined): void {
+  const exec = given?.execProviderConfig;
+  if (exec === undefined) return;
+  const old = existing?.execProviderConfig;
+  if (old !== undefined && exec.env === undefined && execView(exec) === execView({ ...old, env: undefined })) return;
+  throw invalidArgument(
+    'config.execProviderConfig: exec providers cannot be set or changed through the API (the controller would run that command); ' +
+      'define them in the cluster Secret in the control-plane namespace',
+  );
 }
 
 function parseCandidate(values: Record<string, string>, name: string): Cluster {
