@@ -12,7 +12,8 @@ import { deletionPropagation, findOrphanedResources, isTerminal, isoTime, type A
 import type { HealthCheck } from '../engine/health/index.js';
 import { LuaHealthRuntime, luaHealthCheck, parseHealthCustomizations } from '../engine/health/lua/index.js';
 import { messageOf } from '../errors.js';
-import { credentialsFor, type GitCredentials, type RepoCredsTemplate } from '../git/credentials.js';
+import type { GitCredentials } from '../git/credentials.js';
+import { resolveRepoCredentials, servesProject } from '../git/repo-credentials.js';
 import {
   Informer,
   KubeRest,
@@ -401,7 +402,7 @@ export class ApplicationController {
         const rendered = await renderSources(this.options.repo, app, { instance: this.instanceName(app), ...(revision === undefined || multi ? {} : { revisions: [revision] }) });
         return { revisions: rendered.revisions, sourceTypes: rendered.sourceTypes, objects: rendered.objects };
       },
-      revisionMetadata: (repoURL, revision) => this.options.repo.revisionMetadata(repoURL, revision),
+      revisionMetadata: (repoURL, revision, project) => this.options.repo.revisionMetadata(repoURL, revision, project),
       instanceName: (app) => this.instanceName(app),
       compareOptions: (app) => ({
         tracking: { method: this.settings.resourceTrackingMethod, labelKey: this.settings.instanceLabelKey },
@@ -477,30 +478,25 @@ export class ApplicationController {
     if (JSON.stringify(this.registry.list()) !== before) for (const k of this.appKeys()) this.queue.add(k, 'compare');
   }
 
-  /** Helm repositories declared as repository Secrets of type `helm` (chart dependencies refer to them by name). */
-  helmRepositories(): { name?: string; url: string; creds?: GitCredentials }[] {
+  /**
+   * Helm repositories declared as repository Secrets of type `helm` that an app of `project` may use
+   * (chart dependencies refer to them by name), each with the credentials that project gets for it.
+   */
+  helmRepositories(project?: string): { name?: string; url: string; creds?: GitCredentials }[] {
     return this.repositories
-      .filter((r) => r.type === 'helm')
+      .filter((r) => r.type === 'helm' && servesProject(r.project, project))
       .map((r) => {
-        const creds = this.credentialsFor(r.url);
+        const creds = this.credentialsFor(r.url, project);
         return { ...(r.name === undefined ? {} : { name: r.name }), url: r.url, ...(creds === undefined ? {} : { creds }) };
       });
   }
 
-  /** Git credentials for a repository URL: its own Secret, else the best repo-creds template. */
-  credentialsFor(repoURL: string): GitCredentials | undefined {
-    const toGit = (r: Repository | RepoCreds): GitCredentials => ({
-      ...(r.username === undefined ? {} : { username: r.username }),
-      ...(r.password === undefined ? {} : { password: r.password }),
-      ...(r.bearerToken === undefined ? {} : { bearerToken: r.bearerToken }),
-      ...(r.sshPrivateKey === undefined ? {} : { sshPrivateKey: r.sshPrivateKey }),
-      ...(r.tlsClientCertData === undefined ? {} : { tlsClientCertData: r.tlsClientCertData }),
-      ...(r.tlsClientCertKey === undefined ? {} : { tlsClientCertKey: r.tlsClientCertKey }),
-      ...(r.insecure === undefined ? {} : { insecure: r.insecure }),
-    });
-    const own = this.repositories.find((r) => r.url === repoURL);
-    const templates: RepoCredsTemplate[] = this.repoCreds.map((t) => ({ url: t.url, ...toGit(t) }));
-    return credentialsFor(repoURL, own === undefined ? undefined : toGit(own), templates);
+  /**
+   * Git credentials an app of `project` uses for a repository URL: the shared resolver's answer (its
+   * project's repository Secret, else a global one, else the best visible repo-creds template).
+   */
+  credentialsFor(repoURL: string, project?: string): GitCredentials | undefined {
+    return resolveRepoCredentials(repoURL, project, { repositories: this.repositories, templates: this.repoCreds });
   }
 
   // ---- queueing ---------------------------------------------------------------------------------------

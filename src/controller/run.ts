@@ -42,8 +42,9 @@ export async function runController(options: RunControllerOptions): Promise<Runn
       ...(rest.metrics === undefined ? {} : { runGit: rest.metrics.gitRunner(execGitRunner()) }),
     }),
     workRoot: path.join(cacheDir, 'checkouts'),
-    credentials: (url) => late.controller?.credentialsFor(url),
-    helmRepositories: () => late.controller?.helmRepositories() ?? [],
+    // Per (URL, app project): a project-scoped repository Secret serves only its own project's apps.
+    credentials: (url, project) => late.controller?.credentialsFor(url, project),
+    helmRepositories: (project) => late.controller?.helmRepositories(project) ?? [],
   });
   const started = new ApplicationController({ kubeConfig, namespace, repo, log, ...rest });
   late.controller = started;

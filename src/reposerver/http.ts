@@ -8,12 +8,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { z } from 'zod';
 import { BugError, errorCodes, messageOf, UserError, type ErrorCode } from '../errors.js';
 import { applicationSourceSchema, type ApplicationSource } from '../model/index.js';
-import type { ManifestRequest, ManifestResponse, RepoService } from './service.js';
+import type { ManifestRequest, ManifestResponse, RepoService, ResolveOptions } from './service.js';
 
 /** What a controller needs from a repo server, in-process (RepoService) or remote (RepoServerClient). */
 export interface ManifestSource {
   generateManifests(request: ManifestRequest): Promise<ManifestResponse>;
-  resolveRevision(source: ApplicationSource, options?: { revision?: string; noCache?: boolean }): Promise<string>;
+  resolveRevision(source: ApplicationSource, options?: ResolveOptions): Promise<string>;
 }
 
 export const REPO_SERVER_API = {
@@ -27,6 +27,8 @@ const QUEUE_PER_SLOT = 10;
 
 export const manifestRequestSchema = z.object({
   source: applicationSourceSchema,
+  /** The app's AppProject: the repository credentials it may use. */
+  project: z.string().min(1).optional(),
   appName: z.string().min(1),
   namespace: z.string().optional(),
   kubeVersion: z.string().optional(),
@@ -38,6 +40,7 @@ export const manifestRequestSchema = z.object({
 
 export const resolveRequestSchema = z.object({
   source: applicationSourceSchema,
+  project: z.string().min(1).optional(),
   revision: z.string().min(1).optional(),
   noCache: z.boolean().optional(),
 });
@@ -136,6 +139,7 @@ function toManifestRequest(body: z.infer<typeof manifestRequestSchema>): Manifes
   return {
     source: body.source,
     appName: body.appName,
+    ...(body.project === undefined ? {} : { project: body.project }),
     ...(body.namespace === undefined ? {} : { namespace: body.namespace }),
     ...(body.kubeVersion === undefined ? {} : { kubeVersion: body.kubeVersion }),
     ...(body.apiVersions === undefined ? {} : { apiVersions: body.apiVersions }),
@@ -189,6 +193,7 @@ export async function startRepoServerHttp(options: RepoServerHttpOptions): Promi
     const revision = await service.resolveRevision(body.source, {
       ...(body.revision === undefined ? {} : { revision: body.revision }),
       ...(body.noCache === undefined ? {} : { noCache: body.noCache }),
+      ...(body.project === undefined ? {} : { project: body.project }),
     });
     return { revision };
   });
@@ -227,7 +232,7 @@ export class RepoServerClient implements ManifestSource {
     return this.post<ManifestResponse>(REPO_SERVER_API.manifests, request);
   }
 
-  async resolveRevision(source: ApplicationSource, options: { revision?: string; noCache?: boolean } = {}): Promise<string> {
+  async resolveRevision(source: ApplicationSource, options: ResolveOptions = {}): Promise<string> {
     const answer = await this.post<{ revision: string }>(REPO_SERVER_API.resolve, { source, ...options });
     return answer.revision;
   }

@@ -1,4 +1,4 @@
-export { RepoService, type ChartFetcher, type ManifestRequest, type ManifestResponse, type RepoServiceOptions, type RepoServiceStats } from './service.js';
+export { RepoService, type ChartFetcher, type ManifestRequest, type ManifestResponse, type RepoServiceOptions, type RepoServiceStats, type ResolveOptions } from './service.js';
 export {
   ConcurrencyLimiter,
   RepoServerClient,

@@ -1,6 +1,7 @@
 // Every source of an Application rendered the one way the controller and the API server share: sources
 // with a `ref` are resolved first and lend their checkouts to the others (`$ref/values.yaml`); ref-only
-// sources render nothing but keep their place in `revisions`.
+// sources render nothing but keep their place in `revisions`. Every request carries the app's project,
+// so each repository is reached with the credentials that project may use.
 import { sourcesOf, type Application, type ApplicationSource } from '../model/index.js';
 import type { KubeObject } from '../render/index.js';
 import type { RepoService } from './service.js';
@@ -34,12 +35,14 @@ export async function renderApp(repo: Pick<RepoService, 'generateManifests' | 'r
     return revision === undefined || revision === '' ? undefined : revision;
   };
   const noCache = options.noCache === true;
+  // Argo CD reads an empty project as `default`.
+  const project = app.spec.project === '' ? 'default' : app.spec.project;
   const refSources: Record<string, { source: ApplicationSource; revision: string }> = {};
   const refRevisions = new Map<number, string>();
   for (const [i, source] of sources.entries()) {
     if (source.ref === undefined || source.ref === '') continue;
     const revision = wanted(i);
-    const sha = await repo.resolveRevision(source, { ...(revision === undefined ? {} : { revision }), noCache });
+    const sha = await repo.resolveRevision(source, { ...(revision === undefined ? {} : { revision }), noCache, project });
     refSources[source.ref] = { source, revision: sha };
     refRevisions.set(i, sha);
   }
@@ -56,6 +59,7 @@ export async function renderApp(repo: Pick<RepoService, 'generateManifests' | 'r
     const rendered = await repo.generateManifests({
       source,
       appName: options.instance,
+      project,
       ...(app.spec.destination.namespace === undefined ? {} : { namespace: app.spec.destination.namespace }),
       ...(options.kubeVersion === undefined ? {} : { kubeVersion: options.kubeVersion }),
       ...(revision === undefined ? {} : { revision }),

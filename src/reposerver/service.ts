@@ -4,13 +4,21 @@
 // that can change them, so a refresh pass where nothing moved costs one `ls-remote` per repository and
 // no render at all. The controller, the API server (`manifests`, `managed-resources`) and `kawa render`
 // all go through here.
+//
+// Every request names the app's project, and credentials are chosen for (repository URL, project). The
+// mirrors, checkouts and renders are shared by all projects, so before any of them is read the caller's
+// own credentials must reach the repository: an `ls-remote` with them (remembered per URL and
+// credentials identity for `refsTtlMs`). A project without credentials for a private repository is
+// refused there even when another project's app has filled the mirror a moment before.
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { GitCredentials } from '../git/credentials.js';
+import { credentialsIdentity } from '../git/repo-credentials.js';
 import { GitMirrorCache, type RevisionMetadata } from '../git/mirror.js';
 import { resolveFromRefs, type RemoteRefs } from '../git/refs.js';
 import { isFullSha } from '../git/url.js';
+import { errorCodes, UserError } from '../errors.js';
 import type { ApplicationSource } from '../model/index.js';
 import type { ManifestSource } from './http.js';
 import { buildEnvironment, HelmCharts, renderSource, type ConfigManagementPlugin, type HelmRepository, type RenderedObject, type SourceType, type ToolPaths } from '../render/index.js';
@@ -30,13 +38,17 @@ export interface RepoServiceOptions {
   mirrors: GitMirrorCache;
   /** Where checkouts are kept (`<workRoot>/<repo hash>/<sha>`). */
   workRoot: string;
-  /** The credentials for a repository URL (repository Secrets, then repo-creds templates). */
-  credentials?: (repoURL: string) => GitCredentials | undefined;
+  /**
+   * The credentials an app of `project` uses for a repository URL (git/repo-credentials.ts's
+   * resolveRepoCredentials: the project's own repository Secret, a global one, then templates).
+   * `project` is undefined when no app asks: only global Secrets apply then.
+   */
+  credentials?: (repoURL: string, project: string | undefined) => GitCredentials | undefined;
   tools?: ToolPaths;
   /** `source.chart` sources (default: a HelmCharts for index.yaml repositories and OCI registries). */
   charts?: ChartFetcher;
-  /** Helm repositories by name (repository Secrets of `type: helm`), for chart dependencies written `@name`. */
-  helmRepositories?: () => readonly HelmRepository[];
+  /** Helm repositories by name (repository Secrets of `type: helm`) an app of `project` sees, for chart dependencies written `@name`. */
+  helmRepositories?: (project: string | undefined) => readonly HelmRepository[];
   /** Configured config management plugins (plugin.yaml files). */
   plugins?: () => readonly ConfigManagementPlugin[];
   /** How long a repository's `ls-remote` answer is reused (default 3 s): one call per repo per refresh pass. */
@@ -52,6 +64,8 @@ export interface RepoServiceOptions {
 
 export interface ManifestRequest {
   source: ApplicationSource;
+  /** The app's AppProject: which repository Secrets it may use (undefined: global ones only). */
+  project?: string;
   /** The app instance name (Helm's default release name, `$ARGOCD_APP_NAME`). */
   appName: string;
   /** The destination namespace. */
@@ -90,6 +104,17 @@ interface RefsEntry {
   at: number;
   refs: Promise<RemoteRefs>;
 }
+
+/** What resolveRevision may be told besides the source. */
+export interface ResolveOptions {
+  revision?: string;
+  noCache?: boolean;
+  /** The app's AppProject (see ManifestRequest.project). */
+  project?: string;
+}
+
+/** The refs cache key: one entry per repository and credentials, never shared across credentials. */
+const refsKey = (repoURL: string, creds: GitCredentials | undefined): string => `${repoURL}\u0000${credentialsIdentity(creds)}`;
 
 /** Stable JSON: object keys sorted, so equal specs hash equally whatever their key order. */
 function stableJson(value: unknown): string {
@@ -131,26 +156,36 @@ export class RepoService implements ManifestSource {
     return { ...this.counters };
   }
 
-  /** Forget what is known of a repository's refs (a webhook said it moved). */
+  /** Forget what is known of a repository's refs (a webhook said it moved), for every credentials. */
   invalidate(repoURL: string): void {
-    this.refs.delete(repoURL);
+    const prefix = `${repoURL}\u0000`;
+    for (const key of [...this.refs.keys()]) if (key.startsWith(prefix)) this.refs.delete(key);
   }
 
-  private creds(repoURL: string): GitCredentials | undefined {
-    return this.options.credentials?.(repoURL);
+  private creds(repoURL: string, project: string | undefined): GitCredentials | undefined {
+    return this.options.credentials?.(repoURL, project);
   }
 
-  private lsRemote(repoURL: string, fresh: boolean): Promise<RemoteRefs> {
+  /**
+   * The remote's refs as `project`'s credentials see them. This is also the access check in front of
+   * the shared mirror: a caller whose credentials the server refuses gets the refusal, never the cache
+   * another project filled.
+   */
+  private lsRemote(repoURL: string, project: string | undefined, fresh: boolean): Promise<RemoteRefs> {
     const ttl = this.options.refsTtlMs ?? 3_000;
-    const cached = this.refs.get(repoURL);
+    const creds = this.creds(repoURL, project);
+    const key = refsKey(repoURL, creds);
+    const cached = this.refs.get(key);
     if (!fresh && cached !== undefined && this.now() - cached.at < ttl) return cached.refs;
     this.counters.lsRemotes++;
-    const refs = this.mirrors.lsRemote(repoURL, this.creds(repoURL));
+    const refs = this.mirrors.lsRemote(repoURL, creds).catch((err: unknown) => {
+      throw accessError(err, project);
+    });
     const entry: RefsEntry = { at: this.now(), refs };
-    this.refs.set(repoURL, entry);
+    this.refs.set(key, entry);
     // A failed listing is not remembered: the next caller tries again.
     refs.catch(() => {
-      if (this.refs.get(repoURL) === entry) this.refs.delete(repoURL);
+      if (this.refs.get(key) === entry) this.refs.delete(key);
     });
     return refs;
   }
@@ -159,19 +194,27 @@ export class RepoService implements ManifestSource {
     return source.chart !== undefined && source.chart !== '';
   }
 
-  /** The commit SHA (or chart version) a source's `targetRevision` (or `revision`) names now. */
-  async resolveRevision(source: ApplicationSource, options: { revision?: string; noCache?: boolean } = {}): Promise<string> {
+  /**
+   * The commit SHA (or chart version) a source's `targetRevision` (or `revision`) names now, as the
+   * credentials of `options.project` see the repository. Nothing of the repository is served before
+   * this succeeds: a chart version comes from the index fetched with those credentials, a git revision
+   * (a full SHA too) only after an `ls-remote` with them.
+   */
+  async resolveRevision(source: ApplicationSource, options: ResolveOptions = {}): Promise<string> {
     const wanted = options.revision ?? (source.targetRevision === undefined || source.targetRevision === '' ? 'HEAD' : source.targetRevision);
+    const project = options.project;
     if (this.isChartSource(source)) {
       const charts = this.chartFetcher();
-      const creds = this.creds(source.repoURL);
+      const creds = this.creds(source.repoURL, project);
       return charts.resolveVersion({ repoURL: source.repoURL, chart: source.chart ?? '', version: options.revision ?? source.targetRevision ?? '', ...(creds ? { creds } : {}), ...passCredentials(source) });
     }
+    // The access check comes first even for a full SHA: the mirror may hold it from another project's fetch.
+    const refs = await this.lsRemote(source.repoURL, project, options.noCache === true);
     if (isFullSha(wanted)) return wanted.toLowerCase();
-    const fromRefs = resolveFromRefs(await this.lsRemote(source.repoURL, options.noCache === true), wanted);
+    const fromRefs = resolveFromRefs(refs, wanted);
     if (fromRefs !== undefined) return fromRefs;
     // A short SHA, or a ref ls-remote does not show: the mirror decides (and fetches when it must).
-    return this.mirrors.resolveRevision(source.repoURL, wanted, this.creds(source.repoURL));
+    return this.mirrors.resolveRevision(source.repoURL, wanted, this.creds(source.repoURL, project));
   }
 
   private chartFetcher(): ChartFetcher {
@@ -179,8 +222,11 @@ export class RepoService implements ManifestSource {
     return this.charts;
   }
 
-  /** A read-only tree of the repository at `revision`, shared by every render of it. */
-  private checkout(source: ApplicationSource, revision: string): Promise<string> {
+  /**
+   * A read-only tree of the repository at `revision`, shared by every render of it (every project's:
+   * callers have passed resolveRevision's access check with their own credentials first).
+   */
+  private checkout(source: ApplicationSource, revision: string, project: string | undefined): Promise<string> {
     const repoKey = sha256(`${this.isChartSource(source) ? `chart:${source.chart ?? ''}@` : ''}${source.repoURL}`).slice(0, 24);
     const dir = path.join(this.options.workRoot, repoKey, revision.replace(/[^A-Za-z0-9._-]/g, '_'));
     const existing = this.checkouts.get(dir);
@@ -188,21 +234,21 @@ export class RepoService implements ManifestSource {
       touch(this.checkouts, dir, existing);
       return existing;
     }
-    const made = this.makeCheckout(source, revision, dir);
+    const made = this.makeCheckout(source, revision, dir, project);
     this.checkouts.set(dir, made);
     made.catch(() => this.checkouts.delete(dir));
     void this.evictCheckouts();
     return made;
   }
 
-  private async makeCheckout(source: ApplicationSource, revision: string, dir: string): Promise<string> {
+  private async makeCheckout(source: ApplicationSource, revision: string, dir: string, project: string | undefined): Promise<string> {
     // A complete checkout is renamed into place, so a crash mid-way leaves no half tree to trust.
     if (await stat(dir).then(() => true, () => false)) return dir;
     this.counters.checkouts++;
     const partial = `${dir}.partial-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     await mkdir(path.dirname(dir), { recursive: true });
     try {
-      const creds = this.creds(source.repoURL);
+      const creds = this.creds(source.repoURL, project);
       if (this.isChartSource(source)) {
         await mkdir(partial);
         await this.chartFetcher().fetch({ repoURL: source.repoURL, chart: source.chart ?? '', version: revision, destDir: partial, ...(creds ? { creds } : {}), ...passCredentials(source) });
@@ -233,15 +279,23 @@ export class RepoService implements ManifestSource {
 
   /** Renders a source at its target revision (or `request.revision`). Failures throw; an empty result is valid. */
   async generateManifests(request: ManifestRequest): Promise<ManifestResponse> {
+    const project = request.project;
     const revision = await this.resolveRevision(request.source, {
       ...(request.revision === undefined ? {} : { revision: request.revision }),
       ...(request.noCache === true ? { noCache: true } : {}),
+      ...(project === undefined ? {} : { project }),
     });
+    // `$ref` sources are read from checkouts too: the same access check for each, before any cache.
+    for (const ref of Object.values(request.refSources ?? {})) {
+      await this.resolveRevision(ref.source, { revision: ref.revision, ...(project === undefined ? {} : { project }) });
+    }
     const { targetRevision: _ignored, ...sourceWithoutRevision } = request.source;
     const key = sha256(
       stableJson({
         revision,
         source: sourceWithoutRevision,
+        // Chart dependencies and `@name` aliases resolve with the project's credentials: no sharing across projects.
+        project: project ?? null,
         appName: request.appName,
         namespace: request.namespace ?? '',
         kubeVersion: request.kubeVersion ?? '',
@@ -275,9 +329,10 @@ export class RepoService implements ManifestSource {
   private async render(request: ManifestRequest, revision: string): Promise<ManifestResponse> {
     this.counters.renders++;
     const source = request.source;
-    const root = await this.checkout(source, revision);
+    const project = request.project;
+    const root = await this.checkout(source, revision, project);
     const refs: Record<string, string> = {};
-    for (const [name, ref] of Object.entries(request.refSources ?? {})) refs[name] = await this.checkout(ref.source, ref.revision);
+    for (const [name, ref] of Object.entries(request.refSources ?? {})) refs[name] = await this.checkout(ref.source, ref.revision, project);
     const charts = this.chartFetcher();
     const result = await renderSource({
       repoRoot: root,
@@ -295,8 +350,8 @@ export class RepoService implements ManifestSource {
       // the chart fetcher's index cache when it has one.
       chartRepositories: {
         ...(charts instanceof HelmCharts ? { charts } : {}),
-        ...(this.options.helmRepositories === undefined ? {} : { repositories: this.options.helmRepositories() }),
-        credentials: (url: string) => this.creds(url),
+        ...(this.options.helmRepositories === undefined ? {} : { repositories: this.options.helmRepositories(project) }),
+        credentials: (url: string) => this.creds(url, project),
       },
       ...(this.options.plugins === undefined ? {} : { plugins: this.options.plugins() }),
       buildEnv: buildEnvironment({
@@ -311,17 +366,24 @@ export class RepoService implements ManifestSource {
     return { revision, sourceType: result.sourceType, objects: result.objects, warnings: result.warnings, cached: false };
   }
 
-  /** Author, date, message and tags of a commit (history and the UI). */
-  async revisionMetadata(repoURL: string, revision: string): Promise<RevisionMetadata> {
-    const sha = isFullSha(revision) ? revision : await this.resolveRevision({ repoURL, targetRevision: revision });
-    return this.mirrors.revisionMetadata(repoURL, sha, this.creds(repoURL));
+  /** Author, date, message and tags of a commit (history and the UI), as `project`'s credentials see the repository. */
+  async revisionMetadata(repoURL: string, revision: string, project?: string): Promise<RevisionMetadata> {
+    const sha = await this.resolveRevision({ repoURL, targetRevision: revision }, project === undefined ? {} : { project });
+    return this.mirrors.revisionMetadata(repoURL, sha, this.creds(repoURL, project));
   }
 
-  /** Branches and tags of a repository (UI suggestions, `kawa repo get`). */
-  async listRefs(repoURL: string): Promise<{ branches: string[]; tags: string[] }> {
-    const { refs } = await this.lsRemote(repoURL, false);
+  /** Branches and tags of a repository (UI suggestions, `kawa repo get`), as `project`'s credentials see it. */
+  async listRefs(repoURL: string, project?: string): Promise<{ branches: string[]; tags: string[] }> {
+    const { refs } = await this.lsRemote(repoURL, project, false);
     const names = (prefix: string): string[] =>
       [...refs.keys()].filter((name) => name.startsWith(prefix) && !name.endsWith('^{}')).map((name) => name.slice(prefix.length)).sort();
     return { branches: names('refs/heads/'), tags: names('refs/tags/') };
   }
+}
+
+/** An ls-remote refusal, saying whose credentials were refused (they may differ from another project's). */
+function accessError(err: unknown, project: string | undefined): unknown {
+  if (!(err instanceof UserError) || err.code !== errorCodes.GIT_AUTH_FAILED) return err;
+  const whose = project === undefined ? 'the global repository credentials' : `the repository credentials of project ${JSON.stringify(project)} (its own or global ones)`;
+  return new UserError(err.code, `${err.message}; tried ${whose}`, { cause: err });
 }

@@ -6,11 +6,12 @@
 // read the same cache and the same render cache. `kawa server` on its own builds the default below: one
 // ClusterCache for the kubeconfig's cluster, serving `https://kubernetes.default.svc` (`in-cluster`),
 // and a RepoService with a GitMirrorCache under ~/.cache/kawa/repos and the repository Secrets'
-// credentials.
+// credentials, chosen per app project by the resolver the controller uses too.
 import type { KubeConfig } from '@kubernetes/client-node';
 import path from 'node:path';
 import type { CompareOptions, LiveStateReader } from '../../engine/compare.js';
 import type { GitCredentials } from '../../git/credentials.js';
+import { resolveRepoCredentials, servesProject } from '../../git/repo-credentials.js';
 import { GitMirrorCache, defaultCacheRoot, type RevisionMetadata } from '../../git/mirror.js';
 import { ClusterCache, type CacheListener } from '../../kube/cache.js';
 import type { ApiResource } from '../../kube/discovery.js';
@@ -20,7 +21,6 @@ import { appInstanceName } from '../../kube/tracking.js';
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type Application, type RepoCreds, type Repository } from '../../model/index.js';
 import { renderApp as renderSources } from '../../reposerver/render-app.js';
 import { RepoService } from '../../reposerver/service.js';
-import { resolveCredentials } from './repositories.js';
 
 /** What the routes read from a cluster's live-state cache; ClusterCache is one. */
 export interface LiveCache extends LiveStateReader {
@@ -50,8 +50,8 @@ export interface LiveStateSource {
   forApp(app: Application): Promise<LiveCluster | undefined>;
   /** The app's desired objects, rendered at its target revision or at `revision` (single-source apps). */
   desired(app: Application, revision?: string): Promise<DesiredState>;
-  /** Author, date, message and tags of a commit of `repoURL`. */
-  revisionMetadata(repoURL: string, revision: string): Promise<RevisionMetadata>;
+  /** Author, date, message and tags of a commit of `repoURL`, read with the credentials of the app's `project`. */
+  revisionMetadata(repoURL: string, revision: string, project: string | undefined): Promise<RevisionMetadata>;
   /** The app instance name its objects are tracked by. */
   instanceName(app: Application): string;
   /** Compare options for the app (tracking method, ignoreDifferences, custom health); the controller's own. */
@@ -86,8 +86,16 @@ export function defaultLiveStateSource(options: DefaultLiveStateOptions): LiveSt
   const root = options.cacheRoot ?? defaultCacheRoot();
   const mirrors = new GitMirrorCache({ cacheRoot: root, ...(options.allowFileUrls === true ? { allowFileUrls: true } : {}) });
   let creds: { repos: Repository[]; templates: RepoCreds[] } = { repos: [], templates: [] };
-  const credentials = (url: string): GitCredentials | undefined => resolveCredentials(url, creds.repos, creds.templates);
-  const repo = new RepoService({ mirrors, workRoot: path.join(path.dirname(root), 'work'), credentials });
+  const credentials = (url: string, project: string | undefined): GitCredentials | undefined =>
+    resolveRepoCredentials(url, project, { repositories: creds.repos, templates: creds.templates });
+  const helmRepositories = (project: string | undefined): { name?: string; url: string; creds?: GitCredentials }[] =>
+    creds.repos
+      .filter((r) => r.type === 'helm' && servesProject(r.project, project))
+      .map((r) => {
+        const c = credentials(r.url, project);
+        return { ...(r.name === undefined ? {} : { name: r.name }), url: r.url, ...(c === undefined ? {} : { creds: c }) };
+      });
+  const repo = new RepoService({ mirrors, workRoot: path.join(path.dirname(root), 'work'), credentials, helmRepositories });
   const refreshCredentials = async (): Promise<void> => {
     creds = await options.repositories();
   };
@@ -122,9 +130,9 @@ export function defaultLiveStateSource(options: DefaultLiveStateOptions): LiveSt
       await refreshCredentials();
       return renderApp(repo, app, appInstanceName({ name: app.metadata.name, ...(app.metadata.namespace === undefined ? {} : { namespace: app.metadata.namespace }) }, options.namespace), revision);
     },
-    revisionMetadata: async (repoURL, revision) => {
+    revisionMetadata: async (repoURL, revision, project) => {
       await refreshCredentials();
-      return repo.revisionMetadata(repoURL, revision);
+      return repo.revisionMetadata(repoURL, revision, project);
     },
     instanceName: (app) => appInstanceName({ name: app.metadata.name, ...(app.metadata.namespace === undefined ? {} : { namespace: app.metadata.namespace }) }, options.namespace),
     compareOptions: (app) => ({

@@ -298,7 +298,8 @@ export class LiveService {
     const source = sources[sourceIndex ?? 0];
     if (source === undefined) throw invalidArgument(`source index ${String(sourceIndex)} is out of range`);
     try {
-      const meta = await this.live().revisionMetadata(source.repoURL, revision);
+      // Read with the app's project's repository credentials, as its manifests are.
+      const meta = await this.live().revisionMetadata(source.repoURL, revision, app.spec.project === '' ? 'default' : app.spec.project);
       return { author: meta.author, date: meta.date, tags: meta.tags, message: meta.message };
     } catch (err) {
       throw sourceFailure(err);
