@@ -2,16 +2,15 @@
 // resources, manifests, events, one live resource (read, patch), Pod logs, revision metadata. RBAC:
 // `applications, get` to read; `applications, update` to patch; logs need `logs, get` as well.
 import { describeKubeError } from '../../kube/errors.js';
-import { Writable } from 'node:stream';
 import { Log } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { messageOf } from '../../errors.js';
 import { actorOf } from '../guard.js';
 import { invalidArgument } from '../http-errors.js';
 import { errorResponses, int64, named, nameParamsSchema, queryBool } from '../schemas.js';
 import { asApplication } from '../services/permissions.js';
 import { buildTree, type LiveService } from '../services/live.js';
 import { SseWriter } from '../streams/sse.js';
+import { DEFAULT_LOG_LIMITS, NdjsonOut, podLogSink } from './log-stream.js';
 import type { RouteDeps, ZodApp } from './types.js';
 
 const tags = ['ApplicationService'];
@@ -207,61 +206,37 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
       const log = new Log(cluster.rest.kubeConfig);
       const options = { follow: q.follow === true, timestamps: true, ...(q.tailLines === undefined ? {} : { tailLines: q.tailLines }), ...(q.sinceSeconds === undefined ? {} : { sinceSeconds: q.sinceSeconds }), ...(q.previous === true ? { previous: true } : {}) };
       const res = reply.raw;
-      const state = { started: false };
+      const out = new NdjsonOut(res, DEFAULT_LOG_LIMITS, () => {
+        reply.hijack();
+        res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+      });
       const controllers: AbortController[] = [];
-      const write = (line: string): void => {
-        if (!state.started) {
-          state.started = true;
-          reply.hijack();
-          res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
-        }
-        res.write(`${line}\n`);
-      };
-      request.raw.on('close', () => {
+      // The client left, or the stream was cut for reading too slowly: stop every Pod's log request.
+      out.onEnd(() => {
         for (const c of controllers) c.abort();
       });
       // Pods one after the other unless following (then all at once, interleaved by arrival).
       const runPod = async (pod: (typeof pods)[number]): Promise<void> => {
+        if (out.isEnded()) return;
         const podName = pod.metadata?.name ?? '';
         const spec = pod['spec'] as { containers?: { name?: string }[] } | undefined;
         const container = q.container ?? spec?.containers?.[0]?.name ?? '';
-        let rest = '';
-        await new Promise<void>((resolve, reject) => {
-          const sink = new Writable({
-            write(chunk: Buffer, _enc, done) {
-              rest += chunk.toString('utf8');
-              const lines = rest.split('\n');
-              rest = lines.pop() ?? '';
-              for (const text of lines) {
-                if (q.filter !== undefined && q.filter !== '' && !text.includes(q.filter)) continue;
-                const space = text.indexOf(' ');
-                const timeStamp = space > 0 ? text.slice(0, space) : '';
-                write(JSON.stringify({ result: { content: space > 0 ? text.slice(space + 1) : text, timeStamp, podName, last: false } }));
-              }
-              done();
-            },
-            final(done) {
-              resolve();
-              done();
-            },
-          });
-          log.log(pod.metadata?.namespace ?? '', podName, container, sink, options).then(
-            (controller) => controllers.push(controller),
-            (err: unknown) => {
-              reject(err instanceof Error ? err : new Error(messageOf(err)));
-            },
-          );
-        });
+        const sink = podLogSink(out, podName, { filter: q.filter });
+        const finished = new Promise<void>((resolve) => sink.on('finish', resolve));
+        const controller = await log.log(pod.metadata?.namespace ?? '', podName, container, sink, options);
+        controllers.push(controller);
+        // Ended early (the client left, or too slow): the aborted request never finishes the sink.
+        if (out.isEnded()) controller.abort();
+        await Promise.race([finished, out.ended]);
       };
       try {
         if (options.follow) await Promise.all(pods.map(runPod));
         else for (const pod of pods) await runPod(pod);
       } catch (err) {
-        if (!state.started) throw invalidArgument(`cannot read the logs: ${logsFailure(err)}`);
-        write(JSON.stringify({ error: { message: logsFailure(err) } }));
+        if (!out.isStarted()) throw invalidArgument(`cannot read the logs: ${logsFailure(err)}`);
+        await out.write(JSON.stringify({ error: { message: logsFailure(err) } }));
       }
-      write(JSON.stringify({ result: { content: '', podName: '', last: true } }));
-      res.end();
+      out.end();
       return reply;
     },
   });
