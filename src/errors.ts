@@ -102,6 +102,8 @@ export const errorCodes = {
   HEALTH_INPUT_INVALID: 'KAWA_HEALTH_INPUT_INVALID',
   /** A Git webhook payload is not JSON, or not the push event its headers announce. */
   WEBHOOK_PAYLOAD_INVALID: 'KAWA_WEBHOOK_PAYLOAD_INVALID',
+  /** One source address sent more webhook requests than argocd-cm `webhook.maxRequestsPerMinute` allows; retry later. */
+  WEBHOOK_RATE_LIMITED: 'KAWA_WEBHOOK_RATE_LIMITED',
   /** The CLI's config file (~/.config/kawa/config or $KAWA_CONFIG) is not valid; it is left untouched. */
   CLI_CONFIG_INVALID: 'KAWA_CLI_CONFIG_INVALID',
   /** The CLI cannot reach the API server (connection refused, DNS, TLS mismatch, timeout). */

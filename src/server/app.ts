@@ -263,7 +263,7 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
   accountRoutes(app, routeDeps);
   liveRoutes(app, routeDeps);
   streamRoutes(app, routeDeps, deps, namespace);
-  webhookRoutes(app, { custom: deps.custom, core: deps.core, namespace, applicationNamespaces: deps.applicationNamespaces });
+  webhookRoutes(app, { custom: deps.custom, core: deps.core, namespace, applicationNamespaces: deps.applicationNamespaces, appCache });
   // The web UI at `/` (last: every API route above wins over its SPA fallback).
   await app.register(uiPlugin);
 

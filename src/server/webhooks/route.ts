@@ -3,17 +3,23 @@
 // up at once instead of at the next poll.
 //
 // The route is public: providers authenticate with the shared secret of argocd-secret (verify.ts), not
-// with a session. Answers:
-//   200 {refreshed: ["name", "other-ns/name", …]}   the apps asked to refresh (those outside the
-//                                                    control-plane namespace as namespace/name); []
-//                                                    for events that are not pushes (ping) or no match
+// with a session, and when no secret is configured anyone may call it. So it tells the caller nothing
+// (which apps exist, which were refreshed: the server log says) and costs little per call. Answers:
+//   200 an empty body, as Argo CD answers: the push was taken (whether it concerned any app or not)
 //   400 unknown provider (no recognised event header), or a body that is not the announced event
 //   401 a secret is configured for the provider and the signature/token is missing or wrong
 //   409 a delivery id seen in the last hour (replay; a provider's "redeliver" is refused too)
 //   413 a body over argocd-cm `webhook.maxPayloadSizeMB` (default 50)
+//   429 more than argocd-cm `webhook.maxRequestsPerMinute` (kawa's own key, default 300) requests from
+//       one source address in a sliding minute, counted before the body is read; Retry-After says when
+//   503 the Application watch has not listed yet (a fresh server whose API server is slow)
 //
-// Settings (secrets, size limit) are read from the cluster per request, cached for a second so a flood
-// costs the API server little; edits to argocd-cm/argocd-secret apply without a restart.
+// Apps are found through an index by repository kept from the Application watch cache (app-index.ts),
+// never by listing every Application per request. Without a watch cache (cacheApplications: false) the
+// route lists, bounded by the rate limit.
+//
+// Settings (secrets, size limit, rate) are read from the cluster per request, cached for a second so a
+// flood costs the API server little; edits to argocd-cm/argocd-secret apply without a restart.
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
 import type { FastifyRequest } from 'fastify';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -24,14 +30,17 @@ import { isRecord } from '../../model/validation.js';
 import { ARGOCD_CM, ARGOCD_SECRET } from '../auth/accounts.js';
 import { ApiError, aborted, grpcCodes, invalidArgument, unauthenticated } from '../http-errors.js';
 import type { ZodApp } from '../routes/types.js';
-import { errorResponses, schemaRegistry } from '../schemas.js';
+import { errorResponses } from '../schemas.js';
 import { REFRESH_ANNOTATION } from '../services/applications.js';
 import { ArgoStore, kubeFailure, kubeStatusOf, nameOf, type CoreClient, type CustomObjectsClient, type KubeJson } from '../store.js';
+import { WatchedRepoIndex, type WatchSource } from './app-index.js';
 import { appsToRefresh } from './match.js';
 import { parsePush } from './payload.js';
+import { RateLimiter } from './rate-limit.js';
 import { DeliveryLog, deliveryIdOf, detectProvider, eventOf, header, secretsFromData, verifyRequest, type WebhookSecrets } from './verify.js';
 
 export const DEFAULT_MAX_PAYLOAD_MB = 50;
+export const DEFAULT_MAX_REQUESTS_PER_MINUTE = 300;
 /** fastify's own limit for this route: a backstop above any sane `webhook.maxPayloadSizeMB`. */
 const BODY_LIMIT_CEILING = 1024 * 1024 * 1024;
 const SETTINGS_TTL_MS = 1000;
@@ -44,15 +53,24 @@ export interface WebhookDeps {
   /** Further namespaces Applications may live in. */
   readonly applicationNamespaces?: readonly string[] | undefined;
   readonly deliveries?: DeliveryLog;
+  /** The Application watch cache the repository index follows; without it each push lists the apps. */
+  readonly appCache?: WatchSource | undefined;
+  /** The rate limit's clock and window (tests); the limit itself comes from argocd-cm. */
+  readonly rateLimit?: { readonly now?: () => number; readonly windowMs?: number };
 }
 
 interface WebhookSettings {
   readonly secrets: WebhookSecrets;
   readonly maxPayloadBytes: number;
+  readonly maxRequestsPerWindow: number;
 }
 
-export const webhookResponseSchema = z.object({ refreshed: z.array(z.string()).describe('Applications asked to refresh (namespace/name outside the control-plane namespace)') });
-schemaRegistry.add(webhookResponseSchema, { id: 'webhookWebhookResponse', description: 'The answer to a Git webhook' });
+export const webhookResponseSchema = z.literal('').describe('an empty body, as Argo CD answers');
+
+const tooManyRequests = (retryAfterSec: number): ApiError =>
+  new ApiError(errorCodes.WEBHOOK_RATE_LIMITED, 429, grpcCodes.ResourceExhausted, 'too many webhook requests from this address; retry later', { headers: { 'retry-after': String(retryAfterSec) } });
+
+const notReady = (): ApiError => new ApiError(errorCodes.KUBE_API_FAILED, 503, grpcCodes.Unavailable, 'the Application cache is not ready yet; retry shortly');
 
 const tooLarge = (limit: number): ApiError =>
   new ApiError(errorCodes.API_INVALID_ARGUMENT, 413, grpcCodes.ResourceExhausted, `webhook payload too large: the limit is ${limit} bytes (argocd-cm webhook.maxPayloadSizeMB)`);
@@ -82,6 +100,12 @@ function maxPayloadBytes(value: string | undefined): number {
   return Math.min(Math.floor(limit * 1024 * 1024), BODY_LIMIT_CEILING);
 }
 
+function maxRequests(value: string | undefined): number {
+  const n = Number(value);
+  // Malformed or not positive: the default (the limit cannot be switched off from argocd-cm by accident).
+  return value === undefined || value.trim() === '' || !Number.isInteger(n) || n <= 0 ? DEFAULT_MAX_REQUESTS_PER_MINUTE : n;
+}
+
 /** The body as JSON; GitHub and Gogs may also send `application/x-www-form-urlencoded` with a `payload` field. */
 function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   let text = raw.toString('utf8');
@@ -104,6 +128,23 @@ export function webhookRoutes(app: ZodApp, deps: WebhookDeps): void {
   const namespaces = [deps.namespace, ...(deps.applicationNamespaces ?? []).filter((ns) => ns !== deps.namespace)];
   const settingsOf = new WeakMap<FastifyRequest, WebhookSettings>();
   let cached: { at: number; settings: Promise<WebhookSettings> } | undefined;
+  const limiter = new RateLimiter({ limit: DEFAULT_MAX_REQUESTS_PER_MINUTE, ...deps.rateLimit });
+  const repoIndex = deps.appCache === undefined ? undefined : new WatchedRepoIndex(deps.appCache);
+  app.addHook('onClose', async () => {
+    repoIndex?.close();
+    return Promise.resolve();
+  });
+
+  /** The apps that may concern the pushes: from the index, or (no watch cache) a list of each namespace. */
+  const candidates = async (pushes: Parameters<typeof appsToRefresh>[1]): Promise<KubeJson[]> => {
+    if (repoIndex === undefined) {
+      const apps: KubeJson[] = [];
+      for (const ns of namespaces) apps.push(...(await store.list('applications', ns)).items);
+      return apps;
+    }
+    if (!(await repoIndex.ready(namespaces))) throw notReady();
+    return repoIndex.index.candidates(pushes);
+  };
 
   const loadSettings = async (): Promise<WebhookSettings> => {
     let cm: Record<string, string> = {};
@@ -119,7 +160,7 @@ export function webhookRoutes(app: ZodApp, deps: WebhookDeps): void {
     } catch (err) {
       throw kubeFailure(err, `reading ${ARGOCD_SECRET}`);
     }
-    return { secrets: secretsFromData(secret), maxPayloadBytes: maxPayloadBytes(cm['webhook.maxPayloadSizeMB']) };
+    return { secrets: secretsFromData(secret), maxPayloadBytes: maxPayloadBytes(cm['webhook.maxPayloadSizeMB']), maxRequestsPerWindow: maxRequests(cm['webhook.maxRequestsPerMinute']) };
   };
   const settings = (): Promise<WebhookSettings> => {
     const now = Date.now();
@@ -176,13 +217,17 @@ export function webhookRoutes(app: ZodApp, deps: WebhookDeps): void {
       config: { auth: { kind: 'public' } },
       preParsing: async (request, _reply, payload) => {
         const current = await settings();
+        // Before the body is read or anything is verified: strangers' floods are what this is for.
+        limiter.limit = current.maxRequestsPerWindow;
+        const admission = limiter.admit(request.ip);
+        if (!admission.ok) throw tooManyRequests(admission.retryAfterSec);
         settingsOf.set(request, current);
         const limit = current.maxPayloadBytes;
         const announced = Number(request.headers['content-length']);
         if (Number.isFinite(announced) && announced > limit) throw tooLarge(limit);
         return payload.pipe(new LimitStream(limit));
       },
-      handler: async (request) => {
+      handler: async (request, reply) => {
         const provider = detectProvider(request.headers);
         if (provider === undefined) throw invalidArgument('unknown webhook event: no GitHub, GitLab, Bitbucket, Gitea, Gogs or Azure DevOps event header');
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
@@ -199,23 +244,22 @@ export function webhookRoutes(app: ZodApp, deps: WebhookDeps): void {
         if (key !== undefined && !deliveries.remember(key)) throw aborted(`webhook delivery ${delivery ?? ''} was already received`);
         try {
           const pushes = parsePush(provider, eventOf(provider, request.headers), body);
-          if (pushes.length === 0) return { refreshed: [] };
-          const apps: KubeJson[] = [];
-          for (const ns of namespaces) apps.push(...(await store.list('applications', ns)).items);
           const refreshed: string[] = [];
-          for (const target of appsToRefresh(apps, pushes)) {
+          const targets = pushes.length === 0 ? [] : appsToRefresh(await candidates(pushes), pushes);
+          for (const target of targets) {
             await requestRefresh(target);
             const ns = isRecord(target['metadata']) ? target['metadata']['namespace'] : undefined;
             refreshed.push(typeof ns === 'string' && ns !== deps.namespace ? `${ns}/${nameOf(target)}` : nameOf(target));
           }
+          // Who was refreshed is for the log only: the caller may be anyone.
           request.log.info({ provider, delivery, refreshed }, 'webhook processed');
-          return { refreshed };
         } catch (err) {
           // Failed on our side (or a bad payload): let the provider's retry through.
           if (key !== undefined) deliveries.forget(key);
           if (err instanceof UserError && err.code === errorCodes.WEBHOOK_PAYLOAD_INVALID) throw invalidArgument(err.message);
           throw err;
         }
+        return reply.code(200).type('text/plain; charset=utf-8').send('');
       },
     });
     done();
