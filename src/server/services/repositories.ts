@@ -13,9 +13,16 @@
 // - The connection state comes from `git ls-remote` with the credentials kawa would use (the
 //   repository's own, else the best matching template); it is cached for a minute per Secret version.
 //   Helm and OCI repositories are reported `Unknown` (not checked yet).
-import { credentialsFor, type GitCredentials, type RepoCredsTemplate } from '../../git/credentials.js';
+// - Project scope (Argo CD's project-scoped repositories): credentials are chosen by the shared
+//   resolver (git/repo-credentials.ts) for the Secret's own project, so a probe never borrows another
+//   project's Secret. Several projects may each keep a Secret for the same URL (a scoped Secret's name
+//   hashes project and URL); writes match the scope exactly, reads of a URL without `appProject` pick
+//   the global Secret, else the only one, and ask for `appProject` when several projects have one.
+//   Every action is authorized against the matched Secret's `<project>/<url>`, templates included.
+import type { GitCredentials } from '../../git/credentials.js';
+import { findTemplate, gitCredentialsOf, resolveRepoCredentials, sameRepoUrl } from '../../git/repo-credentials.js';
 import type { RemoteRefs } from '../../git/refs.js';
-import { normalizeRepoUrl, parseRepoCredsSecret, parseRepositorySecret, type RepoCreds, type Repository, type RepositoryCredentials } from '../../model/index.js';
+import { parseRepoCredsSecret, parseRepositorySecret, type RepoCreds, type Repository, type RepositoryCredentials } from '../../model/index.js';
 import { apiReasons, messageOf } from '../../errors.js';
 import type { Actor } from '../guard.js';
 import { alreadyExists, invalidArgument, notFound } from '../http-errors.js';
@@ -66,17 +73,13 @@ export function repoRbacObject(project: string | undefined, url: string): string
   return project === undefined || project === '' ? url : `${project}/${url}`;
 }
 
-/** The git credentials of a repository or template (what git itself can use). */
-export function gitCredentialsOf(c: RepositoryCredentials): GitCredentials {
-  const out: GitCredentials = {};
-  if (c.username !== undefined) out.username = c.username;
-  if (c.password !== undefined) out.password = c.password;
-  if (c.bearerToken !== undefined) out.bearerToken = c.bearerToken;
-  if (c.sshPrivateKey !== undefined) out.sshPrivateKey = c.sshPrivateKey;
-  if (c.tlsClientCertData !== undefined) out.tlsClientCertData = c.tlsClientCertData;
-  if (c.tlsClientCertKey !== undefined) out.tlsClientCertKey = c.tlsClientCertKey;
-  if (c.insecure !== undefined) out.insecure = c.insecure;
-  return out;
+export { gitCredentialsOf };
+
+const scopeOf = (project: string | undefined): string => project ?? '';
+
+/** The Secret name of a new repository: a scoped one hashes its project too, so projects never collide. */
+function newRepositorySecretName(url: string, project: string | undefined): string {
+  return secretNameFor('repository', scopeOf(project) === '' ? url : `${scopeOf(project)}/${url}`);
 }
 
 function hasOwnCredentials(c: RepositoryCredentials): boolean {
@@ -169,19 +172,32 @@ export class RepositoryService {
     return out.sort((a, b) => a.value.url.localeCompare(b.value.url));
   }
 
-  /** Credentials for a repository URL, as the repo server uses them (own, else the best template). */
-  async credentialsFor(url: string): Promise<GitCredentials | undefined> {
+  /** Credentials an app of `project` uses for a repository URL, as the repo server chooses them. */
+  async credentialsFor(url: string, project?: string): Promise<GitCredentials | undefined> {
     const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
-    return resolveCredentials(url, repos.map((r) => r.value), templates.map((t) => t.value));
+    return resolveRepoCredentials(url, project, { repositories: repos.map((r) => r.value), templates: templates.map((t) => t.value) });
   }
 
-  private find<T extends { url: string }>(items: readonly Found<T>[], url: string): Found<T> | undefined {
-    const wanted = normalizeRepoUrl(url);
-    return items.find((i) => i.value.url === url) ?? items.find((i) => normalizeRepoUrl(i.value.url) === wanted);
+  /**
+   * The Secret a read of `url` means: the one of `appProject` (or, failing that, the global one) when
+   * a project is named; otherwise the global one, else the only one. Several project-scoped Secrets
+   * and no project named: the caller must say which.
+   */
+  private find<T extends { url: string; project?: string }>(items: readonly Found<T>[], url: string, appProject?: string): Found<T> | undefined {
+    const same = items.filter((i) => sameRepoUrl(i.value.url, url));
+    const global = same.find((i) => scopeOf(i.value.project) === '');
+    if (appProject !== undefined && appProject !== '') return same.find((i) => i.value.project === appProject) ?? global;
+    if (global !== undefined || same.length <= 1) return global ?? same[0];
+    throw invalidArgument(`several projects have a repository Secret for ${url} (${same.map((i) => i.value.project ?? '').join(', ')}): name one with appProject`);
+  }
+
+  /** The Secret a write in scope `project` (undefined: global) means: same URL and exactly that scope. */
+  private findScoped<T extends { url: string; project?: string }>(items: readonly Found<T>[], url: string, project: string | undefined): Found<T> | undefined {
+    return items.find((i) => sameRepoUrl(i.value.url, url) && scopeOf(i.value.project) === scopeOf(project));
   }
 
   private async connectionState(repo: Repository, stored: StoredSecret | undefined, templates: readonly RepoCreds[], force: boolean): Promise<ConnectionState> {
-    const key = `${repo.url}\u0000${stored?.secret.metadata?.resourceVersion ?? ''}\u0000${templates.map((t) => t.url).join(',')}`;
+    const key = `${repo.url}\u0000${repo.project ?? ''}\u0000${stored?.secret.metadata?.resourceVersion ?? ''}\u0000${templates.map((t) => `${t.project ?? ''}/${t.url}`).join(',')}`;
     const cached = this.connections.get(key);
     const nowMs = this.options.now().getTime();
     if (!force && cached !== undefined && nowMs - cached.at < CONNECTION_TTL_MS) return cached.state;
@@ -195,16 +211,20 @@ export class RepositoryService {
     const attemptedAt = this.options.now().toISOString();
     if (repo.type !== 'git') return { status: 'Unknown', message: `connection checks of ${repo.type} repositories are not supported yet`, attemptedAt };
     try {
-      await this.options.git.lsRemote(repo.url, resolveCredentials(repo.url, [repo], templates));
+      // The repository's own credentials, else a template its project may use: never another project's.
+      await this.options.git.lsRemote(repo.url, resolveRepoCredentials(repo.url, repo.project, { repositories: [repo], templates }));
       return { status: 'Successful', message: '', attemptedAt };
     } catch (err) {
       return { status: 'Failed', message: `Unable to connect to repository: ${messageOf(err)}`, attemptedAt };
     }
   }
 
-  private async answer(found: Found<Repository> | undefined, url: string, templates: readonly RepoCreds[], force: boolean): Promise<RepositoryOut> {
+  /** `project`: the scope a URL without a Secret is probed in (the caller's `appProject`). */
+  private async answer(found: Found<Repository> | undefined, url: string, templates: readonly RepoCreds[], force: boolean, project?: string): Promise<RepositoryOut> {
     const repo: Repository = found?.value ?? { secretName: '', url, type: 'git', extra: {} };
-    const inherited = !hasOwnCredentials(repo) && resolveTemplate(repo.url, templates) !== undefined;
+    // A bare URL is probed as its project would reach it, without claiming a project in the answer.
+    const probed: Repository = found === undefined && project !== undefined && project !== '' ? { ...repo, project } : repo;
+    const inherited = !hasOwnCredentials(repo) && findTemplate(repo.url, probed.project, templates) !== undefined;
     return {
       repo: repo.url,
       type: repo.type,
@@ -212,7 +232,7 @@ export class RepositoryService {
       ...(repo.project === undefined ? {} : { project: repo.project }),
       ...sanitizedCommon(repo),
       ...(inherited ? { inheritedCreds: true } : {}),
-      connectionState: await this.connectionState(repo, found?.stored, templates, force),
+      connectionState: await this.connectionState(probed, found?.stored, templates, force),
     };
   }
 
@@ -220,10 +240,10 @@ export class RepositoryService {
 
   async list(actor: Actor, query: { repo?: string | undefined; appProject?: string | undefined; forceRefresh?: boolean | undefined }): Promise<RepositoryOut[]> {
     const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
-    const wanted = query.repo === undefined || query.repo === '' ? undefined : normalizeRepoUrl(query.repo);
+    const wanted = query.repo === undefined || query.repo === '' ? undefined : query.repo;
     const visible = repos.filter(
       (r) =>
-        (wanted === undefined || normalizeRepoUrl(r.value.url) === wanted) &&
+        (wanted === undefined || sameRepoUrl(r.value.url, wanted)) &&
         (query.appProject === undefined || query.appProject === '' || r.value.project === query.appProject) &&
         actor.can(RESOURCE, 'get', repoRbacObject(r.value.project, r.value.url)),
     );
@@ -240,19 +260,21 @@ export class RepositoryService {
 
   async get(actor: Actor, url: string, options: { appProject?: string | undefined; forceRefresh?: boolean | undefined }): Promise<RepositoryOut> {
     const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
-    const found = this.find(repos, url);
+    const found = this.find(repos, url, options.appProject);
     actor.authorize(RESOURCE, 'get', repoRbacObject(found?.value.project ?? options.appProject, found?.value.url ?? url));
-    return this.answer(found, url, templates.map((t) => t.value), options.forceRefresh === true);
+    return this.answer(found, url, templates.map((t) => t.value), options.forceRefresh === true, options.appProject);
   }
 
-  async refs(actor: Actor, url: string): Promise<{ branches: string[]; tags: string[] }> {
+  async refs(actor: Actor, url: string, appProject?: string): Promise<{ branches: string[]; tags: string[] }> {
     const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
-    const found = this.find(repos, url);
-    actor.authorize(RESOURCE, 'get', repoRbacObject(found?.value.project, found?.value.url ?? url));
+    const found = this.find(repos, url, appProject);
+    const project = found?.value.project ?? appProject;
+    actor.authorize(RESOURCE, 'get', repoRbacObject(project, found?.value.url ?? url));
     const repoUrl = found?.value.url ?? url;
     let refs: RemoteRefs;
     try {
-      refs = await this.options.git.lsRemote(repoUrl, resolveCredentials(repoUrl, repos.map((r) => r.value), templates.map((t) => t.value)));
+      // The credentials of the project the caller was authorized in, never another project's.
+      refs = await this.options.git.lsRemote(repoUrl, resolveRepoCredentials(repoUrl, project, { repositories: repos.map((r) => r.value), templates: templates.map((t) => t.value) }));
     } catch (err) {
       throw invalidArgument(`unable to list the refs of ${repoUrl}: ${messageOf(err)}`);
     }
@@ -265,7 +287,8 @@ export class RepositoryService {
     const url = body.repo.trim();
     actor.authorize(RESOURCE, 'create', repoRbacObject(body.project, url));
     const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
-    const existing = this.find(repos, url);
+    // Only a Secret of the same scope is this repository; another project's for the same URL is left alone.
+    const existing = this.findScoped(repos, url, body.project);
     const own = { url, type: body.type ?? 'git', ...(body.name ? { name: body.name } : {}), ...(body.project ? { project: body.project } : {}) };
     let written;
     if (existing !== undefined) {
@@ -275,16 +298,18 @@ export class RepositoryService {
       actor.authorize(RESOURCE, 'update', repoRbacObject(existing.value.project, existing.value.url));
       written = await this.options.secrets.replace(existing.stored.secret, values);
     } else {
-      written = await this.options.secrets.create('repository', secretNameFor('repository', url), valuesFor(own, body, undefined, KNOWN_KEYS));
+      written = await this.options.secrets.create('repository', newRepositorySecretName(url, body.project), valuesFor(own, body, undefined, KNOWN_KEYS));
     }
     const value = parseRepositorySecret(written);
     return this.answer({ stored: { secret: written, name: value.secretName, values: undefined }, value }, url, templates.map((t) => t.value), true);
   }
 
   async update(actor: Actor, url: string, body: RepositoryWrite): Promise<RepositoryOut> {
-    if (normalizeRepoUrl(body.repo) !== normalizeRepoUrl(url)) throw invalidArgument(`the path names repository ${url} but the body names ${body.repo}`);
+    if (!sameRepoUrl(body.repo, url)) throw invalidArgument(`the path names repository ${url} but the body names ${body.repo}`);
     const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
-    const existing = this.find(repos, url);
+    // The Secret of the body's scope; failing that, the URL's only Secret (the update moves it to that scope).
+    const same = repos.filter((r) => sameRepoUrl(r.value.url, url));
+    const existing = this.findScoped(repos, url, body.project) ?? (same.length === 1 ? same[0] : undefined);
     if (existing === undefined) {
       actor.authorize(RESOURCE, 'update', repoRbacObject(body.project, url));
       throw notFound(`repository ${url} not found`);
@@ -299,13 +324,22 @@ export class RepositoryService {
   }
 
   async delete(actor: Actor, url: string, appProject: string | undefined): Promise<void> {
-    const existing = this.find(await this.repositories(), url);
+    const repos = await this.repositories();
+    const existing = appProject === undefined || appProject === '' ? this.find(repos, url) : this.findScoped(repos, url, appProject);
     actor.authorize(RESOURCE, 'delete', repoRbacObject(existing?.value.project ?? appProject, existing?.value.url ?? url));
     if (existing === undefined) throw notFound(`repository ${url} not found`);
     await this.options.secrets.delete(existing.stored.name);
   }
 
   // ---- credential templates ---------------------------------------------------------------------
+
+  /** The template of exactly `url`: the global one, else the only one (the API names no project here). */
+  private findTemplateSecret(templates: readonly Found<RepoCreds>[], url: string): Found<RepoCreds> | undefined {
+    const same = templates.filter((t) => t.value.url === url);
+    const global = same.find((t) => scopeOf(t.value.project) === '');
+    if (global !== undefined || same.length <= 1) return global ?? same[0];
+    throw invalidArgument(`several projects have a credential template for ${url} (${same.map((t) => t.value.project ?? '').join(', ')}); change them through their Secrets`);
+  }
 
   private credsAnswer(c: RepoCreds): RepoCredsOut {
     const { hasCredentials, ...common } = sanitizedCommon(c);
@@ -314,21 +348,22 @@ export class RepositoryService {
 
   async listCreds(actor: Actor, url: string | undefined): Promise<RepoCredsOut[]> {
     return (await this.templates())
-      .filter((t) => (url === undefined || url === '' || t.value.url === url) && actor.can(RESOURCE, 'get', t.value.url))
+      .filter((t) => (url === undefined || url === '' || t.value.url === url) && actor.can(RESOURCE, 'get', repoRbacObject(t.value.project, t.value.url)))
       .map((t) => this.credsAnswer(t.value));
   }
 
   async createCreds(actor: Actor, body: RepoCredsWrite, upsert: boolean): Promise<RepoCredsOut> {
     const url = body.url.trim();
     actor.authorize(RESOURCE, 'create', url);
-    const existing = (await this.templates()).find((t) => t.value.url === url);
+    // The API writes global templates only; a project's template of the same URL is another Secret.
+    const existing = (await this.templates()).find((t) => t.value.url === url && scopeOf(t.value.project) === '');
     const own = { url, ...(body.type === undefined ? {} : { type: body.type }) };
     let written;
     if (existing !== undefined) {
       const values = valuesFor(own, body, existing.stored.values, KNOWN_KEYS);
       if (sameValues(values, existing.stored.values)) return this.credsAnswer(existing.value);
       if (!upsert) throw alreadyExists('existing repository credentials spec is different; use upsert flag to force update', { reason: apiReasons.SPEC_DIFFERS });
-      actor.authorize(RESOURCE, 'update', url);
+      actor.authorize(RESOURCE, 'update', repoRbacObject(existing.value.project, url));
       written = await this.options.secrets.replace(existing.stored.secret, values);
     } else {
       written = await this.options.secrets.create('repo-creds', secretNameFor('repo-creds', url), valuesFor(own, body, undefined, KNOWN_KEYS));
@@ -338,16 +373,17 @@ export class RepositoryService {
 
   async updateCreds(actor: Actor, url: string, body: RepoCredsWrite): Promise<RepoCredsOut> {
     if (body.url !== url) throw invalidArgument(`the path names credentials for ${url} but the body names ${body.url}`);
-    actor.authorize(RESOURCE, 'update', url);
-    const existing = (await this.templates()).find((t) => t.value.url === url);
+    const existing = this.findTemplateSecret(await this.templates(), url);
+    // A project's template needs the right in that project (`<project>/<url>`), as a project's repository does.
+    actor.authorize(RESOURCE, 'update', repoRbacObject(existing?.value.project, url));
     if (existing === undefined) throw notFound(`repository credentials for ${url} not found`);
-    const own = { url, ...(body.type === undefined ? {} : { type: body.type }) };
+    const own = { url, ...(body.type === undefined ? {} : { type: body.type }), ...(existing.value.project === undefined ? {} : { project: existing.value.project }) };
     return this.credsAnswer(parseRepoCredsSecret(await this.options.secrets.replace(existing.stored.secret, valuesFor(own, body, existing.stored.values, KNOWN_KEYS))));
   }
 
   async deleteCreds(actor: Actor, url: string): Promise<void> {
-    actor.authorize(RESOURCE, 'delete', url);
-    const existing = (await this.templates()).find((t) => t.value.url === url);
+    const existing = this.findTemplateSecret(await this.templates(), url);
+    actor.authorize(RESOURCE, 'delete', repoRbacObject(existing?.value.project, url));
     if (existing === undefined) throw notFound(`repository credentials for ${url} not found`);
     await this.options.secrets.delete(existing.stored.name);
   }
@@ -357,30 +393,4 @@ function sameValues(a: Record<string, string>, b: Record<string, string> | undef
   if (b === undefined) return false;
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].every((k) => a[k] === b[k]);
-}
-
-function templatesOf(templates: readonly RepoCreds[]): (RepoCredsTemplate & { source: RepoCreds })[] {
-  return templates.map((t) => ({ ...gitCredentialsOf(t), url: t.url, source: t }));
-}
-
-function resolveTemplate(url: string, templates: readonly RepoCreds[]): RepoCreds | undefined {
-  try {
-    const all = templatesOf(templates);
-    const creds = credentialsFor(url, undefined, all);
-    return creds === undefined ? undefined : all.find((t) => t.username === creds.username && t.password === creds.password && t.sshPrivateKey === creds.sshPrivateKey)?.source;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Credentials for `url`: the repository Secret's own, else the best matching template (as the repo server resolves them). */
-export function resolveCredentials(url: string, repos: readonly Repository[], templates: readonly RepoCreds[]): GitCredentials | undefined {
-  const wanted = normalizeRepoUrl(url);
-  const repo = repos.find((r) => r.url === url) ?? repos.find((r) => normalizeRepoUrl(r.url) === wanted);
-  try {
-    return credentialsFor(url, repo === undefined ? undefined : gitCredentialsOf(repo), templatesOf(templates));
-  } catch {
-    // An unparsable URL has no template; git reports the URL problem itself.
-    return repo === undefined ? undefined : gitCredentialsOf(repo);
-  }
 }
