@@ -84,6 +84,8 @@ export interface UiFixture {
   readonly api: ApiFixture;
   /** Where the browser opens the UI (`http://127.0.0.1:port`). */
   baseUrl: string;
+  /** The kawa server's own address (what the CLI logs in to); baseUrl too once kawa serves the UI. */
+  apiUrl: string;
   browser: Browser;
   /** A fresh context and page; console errors and page errors are collected in `errors`. */
   newPage(options?: { width?: number; height?: number }): Promise<{ context: BrowserContext; page: Page; errors: string[] }>;
@@ -106,6 +108,7 @@ export function useUi(prefix: string): UiFixture {
     ensureUiBuilt();
     mkdirSync(ARTIFACTS, { recursive: true });
     const address = await api.app.listen({ host: '127.0.0.1', port: 0 });
+    fixture.apiUrl = address;
     const servesUi = api.app.kawa.routes.some((r) => r.method === 'GET' && r.url === '/*');
     if (servesUi) fixture.baseUrl = address;
     else {

@@ -200,9 +200,11 @@ function Events({ app, r }: { app: Application; r: TreeResource }) {
   const { data, error, loading } = useLoad(() => applicationService.events(appIdOf(app), { kind: r.kind, name: r.name, namespace: r.namespace, ...(r.uid === undefined ? {} : { uid: r.uid }) }), [app.metadata.name, r.key]);
   const items: KubeEvent[] = [...(data?.items ?? [])].sort((a, b) => (b.lastTimestamp ?? b.eventTime ?? '').localeCompare(a.lastTimestamp ?? a.eventTime ?? ''));
   if (loading && data === undefined) return <p role="status">Loading events…</p>;
+  // The server answers 404 when the object is not in the cluster (a Missing resource): nothing failed.
+  const absent = error instanceof ApiError && error.kind === 'notFound';
   return (
     <>
-      <ErrorBanner error={error} />
+      {absent ? <p className="muted">No events: the resource does not exist in the cluster.</p> : <ErrorBanner error={error} />}
       {items.length === 0 && error === undefined ? <p className="muted">No events.</p> : null}
       {items.length > 0 ? (
         <table className="grid">
