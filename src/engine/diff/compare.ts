@@ -133,8 +133,13 @@ function checkOwnership(owned: FieldSet, desired: unknown, live: unknown, path: 
     if (l === undefined || isDeepEmpty(l.value)) continue; // nothing in live to remove
     path.push(l.segment);
     const d = resolveElement(desired, element);
-    if (d === undefined || d.value === null) {
+    if (d === undefined) {
       out.push({ path: encodePointer(path), kind: 'removed-from-desired', live: l.value });
+    } else if (d.value === null) {
+      // Applying null (`annotations:` with no value) removes kawa's own values but leaves kawa owning the
+      // field itself: what is there now (a default, another manager's keys) stays on the next apply, so
+      // only the parts kawa still owns inside it are drift — they are from an earlier apply.
+      checkOwnership(set, null, l.value, path, out);
     } else if (set.children.size > 0) {
       checkOwnership(set, d.value, l.value, path, out);
     }

@@ -159,7 +159,10 @@ const cases: ReadonlyArray<readonly [file: string, expected: string]> = [
   // Null is absent, on either side
   ['deployment-null-fields', 'Synced'],
   ['configmap-null-data', 'Synced'],
-  ['configmap-null-data-label-removed', 'OutOfSync: removed-from-desired /metadata/labels'],
+  ['configmap-null-data-label-removed', 'OutOfSync: removed-from-desired /metadata/labels/app.kubernetes.io~1instance'],
+  ['deployment-null-annotations-restarted', 'Synced'],
+  ['deployment-null-replicas-defaulted', 'Synced'],
+  ['deployment-null-env-not-applied-yet', `OutOfSync: removed-from-desired ${C}/0/env/1, removed-from-desired ${C}/0/env/0`],
   ['configmap-null-metadata-in-live', 'Synced'],
   // RBAC
   ['clusterrole-aggregated', 'Synced'],
