@@ -8,7 +8,7 @@ describe('checkObjectMeta: null is absent, what the API server refuses is refuse
     ['null labels and annotations', { name: 'a', labels: null, annotations: null }, { name: 'a' }],
     ['null finalizers and ownerReferences', { name: 'a', finalizers: null, ownerReferences: null }, { name: 'a' }],
     ['null namespace and generateName', { name: 'a', namespace: null, generateName: null }, { name: 'a' }],
-    ['null label value', { name: 'a', labels: { x: null, y: 'b' } }, { name: 'a', labels: { y: 'b' } }],
+    ['null label value kept (the API server stores "")', { name: 'a', labels: { x: null, y: 'b' } }, { name: 'a', labels: { x: null, y: 'b' } }],
     ['empty maps kept', { name: 'a', labels: {}, annotations: {} }, { name: 'a', labels: {}, annotations: {} }],
     ['unknown fields kept', { name: 'a', clusterName: 'c', x: { y: null } }, { name: 'a', clusterName: 'c', x: { y: null } }],
   ])('%s', (_name, input, expected) => {

@@ -1,9 +1,8 @@
 // An object's `metadata` as the API server decodes it. Git often holds `labels:` or `annotations:` with
 // no value (YAML null) — a Helm `{{- with }}` that rendered nothing, a field left for later. The API
-// server reads null as absent for every ObjectMeta field, so kawa does too; what it refuses (metadata
-// that is not a map, labels as a list, an annotation value that is a number) kawa refuses before any
-// API call, naming the field. Every reader of labels and annotations below goes through `stringMap`, so
-// live objects with odd metadata cannot break them either.
+// server reads a null ObjectMeta field as absent, so kawa does too; what it refuses (metadata that is
+// not a map, labels as a list, an annotation value that is a number) kawa refuses before any API call,
+// naming the field. The tolerant readers below let live objects with odd metadata break nothing either.
 import { describeType, formatPath, isRecord } from './validation.js';
 
 /** ObjectMeta fields that hold a map of strings. */
@@ -25,9 +24,10 @@ function found(value: unknown): string {
 }
 
 /**
- * Checks `metadata` the way the API server decodes ObjectMeta and returns a copy in which null means
- * absent: null-valued fields are dropped, and so are null entries of labels and annotations (JSON null
- * decodes to Go's zero value, and an apply drops the key). Fields kawa does not know are kept as they are.
+ * Checks `metadata` the way the API server decodes ObjectMeta and returns a copy in which null-valued
+ * fields are dropped. A null entry of labels or annotations is kept: the API server stores it as "" (Go's
+ * zero value; seen with create and server-side apply alike), so that is the API server's to settle, and
+ * readers of the sync annotations take it as absent. Fields kawa does not know are kept as they are.
  */
 export function checkObjectMeta(metadata: unknown): ObjectMetaCheck {
   if (metadata === undefined || metadata === null) return { metadata: undefined, problems: [] };
@@ -49,13 +49,9 @@ export function checkObjectMeta(metadata: unknown): ObjectMetaCheck {
       problems.push(`${formatPath(['metadata', field])}: must be a map of strings, ${found(value)}`);
       continue;
     }
-    const map: Record<string, string> = {};
     for (const [key, entry] of Object.entries(value)) {
-      if (entry === null) continue;
-      if (typeof entry === 'string') map[key] = entry;
-      else problems.push(`${formatPath(['metadata', field, key])}: must be a string, ${found(entry)} (quote the value in YAML)`);
+      if (entry !== null && typeof entry !== 'string') problems.push(`${formatPath(['metadata', field, key])}: must be a string, ${found(entry)} (quote the value in YAML)`);
     }
-    out[field] = map;
   }
   const finalizers = out['finalizers'];
   if (finalizers !== undefined) {

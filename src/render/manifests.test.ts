@@ -54,8 +54,8 @@ describe('metadata as the API server reads it', () => {
   it.each<[string, string, unknown]>([
     ['null labels and annotations', 'metadata:\n  name: a\n  labels:\n  annotations:\n', { name: 'a' }],
     ['null finalizers and ownerReferences', 'metadata:\n  name: a\n  finalizers:\n  ownerReferences:\n', { name: 'a' }],
-    ['a null label value', 'metadata:\n  name: a\n  labels:\n    empty:\n    tier: web\n', { name: 'a', labels: { tier: 'web' } }],
     ['null metadata', 'metadata:\n', undefined],
+    ['not a null label value (the API server stores "")', 'metadata:\n  name: a\n  labels:\n    empty:\n    tier: web\n', { name: 'a', labels: { empty: null, tier: 'web' } }],
   ])('%s: dropped', (_name, text, metadata) => {
     expect(render(head + text)).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', ...(metadata === undefined ? {} : { metadata }) }]);
   });

@@ -1,8 +1,9 @@
 // Manifests with fields written with no value (YAML null): `labels:`, `annotations:`, `finalizers:`,
-// `env:`, `data:`, `status:`, a sync annotation with no value. The API server reads null as absent; so
-// must kawa, end to end: the render drops null metadata, the sync applies every object to the real API
-// server, the re-compare finds zero differences and the app turns Healthy. The same objects handed to
-// the engine without the render (nulls in metadata included) sync just as well.
+// `env:`, `data:`, `status:`, a sync annotation or a label with no value. The API server reads a null
+// field as absent (and stores a null label as ""); so must kawa, end to end: the render drops null
+// metadata fields, the sync applies every object to the real API server, the re-compare finds zero
+// differences and the app turns Healthy. The same objects handed to the engine without the render
+// (nulls in metadata included) sync just as well.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -70,6 +71,8 @@ apiVersion: v1
 kind: Service
 metadata:
   name: web
+  labels:
+    tier:
   annotations:
 spec:
   selector:
@@ -124,8 +127,8 @@ describe('objects with fields written with no value', () => {
     expect(desired.map((o) => o.metadata)).toEqual([
       { name: 'placeholder' },
       { name: 'web' },
-      { name: 'web', labels: { 'app.kubernetes.io/name': 'web' }, annotations: {} },
-      { name: 'web' },
+      { name: 'web', labels: { 'app.kubernetes.io/name': 'web' }, annotations: { 'argocd.argoproj.io/sync-wave': null, 'argocd.argoproj.io/sync-options': null } },
+      { name: 'web', labels: { tier: null } },
     ]);
 
     const ns = await fx.namespace('nulls');
@@ -141,8 +144,11 @@ describe('objects with fields written with no value', () => {
     expect(again.phase, again.message).toBe('Succeeded');
     expect(fx.engine.compare(app).sync).toBe('Synced');
 
-    const cm = await fx.kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'placeholder', namespace: ns });
+    const core = fx.kc.makeApiClient(CoreV1Api);
+    const cm = await core.readNamespacedConfigMap({ name: 'placeholder', namespace: ns });
     expect([cm.data, cm.metadata?.labels, Object.keys(cm.metadata?.annotations ?? {})]).toEqual([undefined, undefined, ['argocd.argoproj.io/tracking-id']]);
+    // A label written with no value is stored as "" by the API server, and compares equal to it.
+    expect((await core.readNamespacedService({ name: 'web', namespace: ns })).metadata?.labels).toEqual({ tier: '' });
 
     // The template's `annotations:` with no value made kawa own that (empty) field. `kubectl rollout
     // restart` adds an annotation there, which a sync keeps: no drift, before or after the sync.
