@@ -84,8 +84,8 @@ describe('controller faults: a render that comes back empty', () => {
     await fx.createApp('emptied', appSpec(fx.repoURL, fx.dest, 'emptied', { syncPolicy: { automated: { prune: true } } }));
     await fx.waitApp('emptied', 'auto-synced', (a) => syncOf(a) === 'Synced' && a.status?.operationState?.phase === 'Succeeded' && a.operation === undefined);
 
-    // Everything but an unrelated file goes from the app's directory: the render is empty.
-    const sha = await fx.push('empty the app', { 'elsewhere/keep.yaml': configMap('elsewhere', 'x') }, ['emptied/one.yaml', 'emptied/two.yaml']);
+    // Every manifest goes from the app's directory (a README keeps the directory in git): the render is empty.
+    const sha = await fx.push('empty the app', { 'emptied/README.md': 'nothing to deploy here\n' }, ['emptied/one.yaml', 'emptied/two.yaml']);
     await fx.patchApp('emptied', { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'hard' } } });
     const held = await fx.waitApp('emptied', 'the wipe-out condition', hasCondition('SyncError'));
     expect(held.status?.conditions?.find((c) => c.type === 'SyncError')?.message).toBe(`Skipping sync attempt to ${sha}: auto-sync will wipe out all resources`);
