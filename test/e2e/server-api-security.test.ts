@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { SessionManager } from '../../src/server/auth/index.js';
 import { PASSWORD, appBody, teamProject, useApiServer, type Json } from '../harness/server-api.js';
 
-const api = useApiServer('srvsec');
+// bob may manage the repositories of project `other`, and nothing of project `team`'s (issue 13 item 2).
+const api = useApiServer('srvsec', { rbacPolicy: 'p, role:team-dev, repositories, *, other/*, allow\n' });
 
 const REPO = encodeURIComponent('https://git.example.invalid/app.git');
 const CREDS = encodeURIComponent('https://git.example.invalid/org');
@@ -271,5 +272,64 @@ describe('input', () => {
     expect([res.status, res.body['code']]).toEqual([413, 8]);
     // Unauthenticated callers are refused before the body is read at all.
     expect((await send('POST', '/api/v1/applications', { body: huge })).status).toBe(401);
+  });
+});
+
+describe('a project-scoped repository or template', () => {
+  const SCOPED = 'https://git.example.invalid/team-only.git';
+  const SCOPED_CREDS = 'https://git.example.invalid/team-org';
+  const enc = encodeURIComponent;
+  /** Every repositories/repocreds route, aimed at project team's Secrets. */
+  const samples: Record<string, { url: string; body?: Json }> = {
+    'GET /api/v1/repositories': { url: '/api/v1/repositories' },
+    'HEAD /api/v1/repositories': { url: '/api/v1/repositories' },
+    'POST /api/v1/repositories': { url: '/api/v1/repositories?upsert=true', body: { repo: SCOPED, project: 'team', password: 'replaced' } },
+    'GET /api/v1/repositories/:repo': { url: `/api/v1/repositories/${enc(SCOPED)}?appProject=team` },
+    'HEAD /api/v1/repositories/:repo': { url: `/api/v1/repositories/${enc(SCOPED)}?appProject=team` },
+    'GET /api/v1/repositories/:repo/refs': { url: `/api/v1/repositories/${enc(SCOPED)}/refs` },
+    'HEAD /api/v1/repositories/:repo/refs': { url: `/api/v1/repositories/${enc(SCOPED)}/refs` },
+    'PUT /api/v1/repositories/:repo': { url: `/api/v1/repositories/${enc(SCOPED)}`, body: { repo: SCOPED, project: 'team', password: 'stolen' } },
+    'DELETE /api/v1/repositories/:repo': { url: `/api/v1/repositories/${enc(SCOPED)}?appProject=team` },
+    'GET /api/v1/repocreds': { url: '/api/v1/repocreds' },
+    'HEAD /api/v1/repocreds': { url: '/api/v1/repocreds' },
+    'POST /api/v1/repocreds': { url: '/api/v1/repocreds?upsert=true', body: { url: SCOPED_CREDS, password: 'replaced' } },
+    'PUT /api/v1/repocreds/:url': { url: `/api/v1/repocreds/${enc(SCOPED_CREDS)}`, body: { url: SCOPED_CREDS, password: 'stolen' } },
+    'DELETE /api/v1/repocreds/:url': { url: `/api/v1/repocreds/${enc(SCOPED_CREDS)}` },
+  };
+
+  it('is out of reach, on every repository route, of a user with repository rights in another project only', async () => {
+    expect((await send('POST', '/api/v1/repositories', { headers: admin(), body: { repo: SCOPED, project: 'team', password: 'team-secret' } })).status).toBe(200);
+    await api.core.createNamespacedSecret({
+      namespace: api.ns,
+      body: { metadata: { name: 'team-org-creds', labels: { 'argocd.argoproj.io/secret-type': 'repo-creds' } }, stringData: { url: SCOPED_CREDS, project: 'team', password: 'team-secret' } },
+    });
+    const bob = api.auth(await api.loginAs('bob'));
+    const routes = api.app.kawa.routes.filter((r) => /^\/api\/v1\/(repositories|repocreds)/.test(r.url)).map((r) => `${r.method} ${r.url}`);
+    expect(routes.sort()).toEqual(Object.keys(samples).sort());
+    for (const key of routes) {
+      const sample = samples[key];
+      if (sample === undefined) throw new Error(`no sample for ${key}`);
+      const method = key.split(' ')[0] as Method;
+      const res = await send(method, sample.url, { headers: bob, body: sample.body });
+      if (key.endsWith('/api/v1/repositories') || key.endsWith('/api/v1/repocreds')) {
+        if (method === 'POST') expect.soft(res.status, key).toBe(403);
+        // Lists answer without team's Secrets.
+        else if (method === 'GET') expect.soft(JSON.stringify(res.body['items']), key).not.toMatch(/team-only|team-org/);
+        else expect.soft(res.status, key).toBe(200);
+      } else {
+        expect.soft(res.status, key).toBe(403);
+      }
+    }
+    // Nothing changed: both Secrets are there with their own values.
+    const secrets = await api.core.listNamespacedSecret({ namespace: api.ns, labelSelector: 'argocd.argoproj.io/secret-type' });
+    const values = secrets.items
+      .filter((s) => /team-only|team-org/.test(Buffer.from(s.data?.['url'] ?? '', 'base64').toString('utf8')))
+      .map((s) => [Buffer.from(s.data?.['project'] ?? '', 'base64').toString('utf8'), Buffer.from(s.data?.['password'] ?? '', 'base64').toString('utf8')]);
+    expect(values).toEqual([
+      ['team', 'team-secret'],
+      ['team', 'team-secret'],
+    ]);
+    // bob's own project is his to manage, even for the same URL.
+    expect((await send('POST', '/api/v1/repositories', { headers: bob, body: { repo: SCOPED, project: 'other', password: 'bobs-own' } })).status).toBe(200);
   });
 });
