@@ -123,7 +123,7 @@ describe('kustomize sources', () => {
     await writeFile(path.join(repo, 'kustomize/overlays/shared-kustomization.yaml'), 'resources:\n  - ../../base\n');
     await symlink('../shared-kustomization.yaml', path.join(repo, 'kustomize/overlays/linked/kustomization.yaml'));
     const before = await treeDigest(repo);
-    const { objects } = await render({ namePrefix: 'l-', patches: [{ patch: '- op: add\n  path: /metadata/labels/x\n  value: y\n', target: { kind: 'Service' } }] }, 'kustomize/overlays/linked');
+    const { objects } = await render({ namePrefix: 'l-', patches: [{ patch: '- op: add\n  path: /metadata/labels/x\n  value: linked\n', target: { kind: 'Service' } }] }, 'kustomize/overlays/linked');
     expect(names(objects)).toEqual(['Service/l-guestbook', 'Deployment/l-guestbook']);
     expect(await treeDigest(repo)).toBe(before);
   });
