@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runCli, type CliRun } from '../../src/cli/run.js';
+import { kawaCommand } from '../../src/cli/services/kawa-command.js';
 import { cancelAtProvider, loginAtProvider, startOidcProvider, type TestOidcProvider } from '../harness/auth.js';
 import { teamProject, useApiServer, type Json } from '../harness/server-api.js';
 
@@ -200,7 +201,8 @@ describe('kawa login --sso', () => {
     });
     expect(seen).toEqual({ status: 400, body: expect.stringContaining('state mismatch') as string });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/error: state mismatch: .*run `kawa login SERVER --sso` again.*\(KAWA_CLI_SSO_FAILED\)/);
+    expect(run.stderr).toMatch(/error: state mismatch: .*\(KAWA_CLI_SSO_FAILED\)/);
+    expect(run.stderr).toContain(`run \`${kawaCommand('login SERVER --sso')}\` again`);
     expect(await readFile(configFile, 'utf8')).toBe(before);
     // One callback only: the listener is gone, so the genuine answer cannot be used afterwards either.
     await expect(fetch(genuine ?? '')).rejects.toThrow();
@@ -217,7 +219,7 @@ describe('kawa login --sso', () => {
     });
     expect(seen.status).toBe(400);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/error: the login was denied at the identity provider \(access_denied: End-User aborted interaction\): run `kawa login SERVER --sso` again/);
+    expect(run.stderr).toContain(`error: the login was denied at the identity provider (access_denied: End-User aborted interaction): run \`${kawaCommand('login SERVER --sso')}\` again`);
     expect(await readFile(configFile, 'utf8')).toBe(before);
   });
 

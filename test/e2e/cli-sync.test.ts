@@ -8,6 +8,7 @@ import { AppsV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli, type CliRun } from '../../src/cli/run.js';
+import { kawaCommand } from '../../src/cli/services/kawa-command.js';
 import type { Application } from '../../src/model/index.js';
 import { assembleServer, type AssembledServer } from '../../src/server/index.js';
 import { useController } from '../harness/controller.js';
@@ -75,7 +76,7 @@ describe('kawa app sync and friends, with a controller', () => {
     expect(initial.code).toBe(0);
     const password = initial.stdout.trim();
     expect(password).toMatch(/^\S{8,}$/);
-    expect(initial.stderr).toContain('kawa account update-password');
+    expect(initial.stderr).toContain(`\`${kawaCommand('account update-password')}\``);
     const login = await kawa('login', `http://${server}`, '--username', 'admin', '--password', password);
     expect(login.code).toBe(0);
   });

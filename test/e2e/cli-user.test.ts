@@ -9,6 +9,7 @@ import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { runCli, type CliRun } from '../../src/cli/run.js';
+import { kawaCommand } from '../../src/cli/services/kawa-command.js';
 import { startGitHttpServer } from '../../src/git/http-server.js';
 import { SessionManager } from '../../src/server/auth/index.js';
 import { createRepo } from '../harness/git.js';
@@ -159,10 +160,12 @@ describe('kawa CLI against a real server', () => {
     const terminate = await kawa('app', 'terminate-op', 'guestbook');
     expect(terminate.code).toBe(1);
     expect(terminate.stderr).toContain('No operation is in progress');
+    expect(terminate.stderr).toContain(`there is nothing to stop (\`${kawaCommand('app get guestbook --show-operation')}\` shows the last operation)`);
     // A second sync while one is pending is refused with what to do.
     const second = await kawa('app', 'sync', 'guestbook', '--async');
     expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/\(HTTP 409\); .*kawa app wait NAME --operation.*KAWA_API_CONFLICT/);
+    expect(second.stderr).toContain(`(HTTP 409); wait for the running operation (\`${kawaCommand('app wait guestbook --operation')}\`) or stop it (\`${kawaCommand('app terminate-op guestbook')}\`)`);
+    expect(second.stderr).toContain('KAWA_API_CONFLICT');
     const history = await kawa('app', 'history', 'guestbook');
     expect(history.stdout).toContain('No deployment history yet');
   });
@@ -190,7 +193,7 @@ describe('kawa CLI against a real server', () => {
     expect(inside.code).toBe(0);
     const outside = await kawa('app', 'create', 'intruder', '--project', 'team', '--repo', REPO, '--path', 'guestbook', '--dest-server', 'https://kubernetes.default.svc', '--dest-namespace', 'kube-system');
     expect(outside.code).toBe(1);
-    expect(outside.stderr).toMatch(/POST \/api\/v1\/applications: .*'kube-system' do not match any of the allowed destinations in project 'team' \(HTTP 403\); the project does not permit this.*KAWA_API_PERMISSION_DENIED/);
+    expect(outside.stderr).toMatch(/POST \/api\/v1\/applications: .*'kube-system' do not match any of the allowed destinations in project 'team' \(HTTP 403\); change the app's source or destination, or let project team allow them.*proj add-destination team SERVER NAMESPACE.*KAWA_API_PERMISSION_DENIED/);
     await expect(api.getApp('intruder')).rejects.toThrow();
   });
 
@@ -201,7 +204,7 @@ describe('kawa CLI against a real server', () => {
     const missing = await kawa('app', 'get', 'team-app');
     expect(missing.code).toBe(1);
     // As Argo CD, the server does not tell a missing app from a forbidden one.
-    expect(missing.stderr).toMatch(/\(HTTP 403\); the object does not exist, or your account may not access it.*KAWA_API_PERMISSION_DENIED/);
+    expect(missing.stderr).toMatch(/\(HTTP 403\); the object does not exist, or your account may not do this.*KAWA_API_PERMISSION_DENIED/);
   });
 
   it('manages accounts and tokens', async () => {
@@ -219,7 +222,7 @@ describe('kawa CLI against a real server', () => {
     expect((await kawa('account', 'delete-token', 'ci-1', '--account', 'alice')).code).toBe(0);
     const revoked = await kawa('account', 'get-user-info', '--auth-token', token);
     expect(revoked.code).toBe(1);
-    expect(revoked.stderr).toContain('kawa relogin');
+    expect(revoked.stderr).toContain(kawaCommand('relogin'));
 
     const changed = await kawa('account', 'update-password', '--account', 'alice', '--current-password', api.adminPassword, '--new-password', 'a brand new password');
     expect(changed.code).toBe(0);
@@ -325,7 +328,7 @@ describe('kawa CLI against a real server', () => {
     const stale = await past.issueSession('admin');
     const expired = await kawa('app', 'list', '--auth-token', stale);
     expect(expired.code).toBe(1);
-    expect(expired.stderr).toContain('run `kawa relogin`');
+    expect(expired.stderr).toContain(`run \`${kawaCommand('relogin')}\``);
     expect(expired.stderr).toContain('KAWA_API_UNAUTHENTICATED');
 
     const before = await readFile(configFile, 'utf8');
@@ -336,9 +339,9 @@ describe('kawa CLI against a real server', () => {
     // The session is revoked on the server too.
     const reused = await kawa('app', 'list', '--auth-token', token);
     expect(reused.code).toBe(1);
-    expect(reused.stderr).toContain('kawa relogin');
+    expect(reused.stderr).toContain(kawaCommand('relogin'));
     const anonymous = await kawa('app', 'list');
-    expect(anonymous.stderr).toContain(`run \`kawa login ${server}\``);
+    expect(anonymous.stderr).toContain(`run \`${kawaCommand(['login', server])}\``);
 
     const relogin = await kawa('relogin', '--password', api.adminPassword);
     expect(relogin.code).toBe(0);
