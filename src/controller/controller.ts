@@ -313,21 +313,18 @@ export class ApplicationController {
   }
 
   /**
-   * Stops the controller: nothing new starts, reconciles in flight finish, running operations and deletions
-   * stop at their next step boundary (they stay Running in status: the next start resumes them), and only
-   * then are the Leases released — so the next leader never works beside this one. With `crash`, the Leases
-   * are left to expire instead, as when the process dies (tests of the take-over).
+   * Stops the controller: nothing new starts (a reconcile in flight neither launches an operation or a
+   * deletion nor requests an automated sync any more), running operations and deletions stop at their next
+   * step boundary (they stay Running in status: the next start resumes them), and only then are the Leases
+   * released — so the next leader never works beside this one. A reconcile in flight is not waited for: it
+   * only reads and writes status (and may sit in a slow git fetch). With `crash`, the Leases are left to
+   * expire instead, as when the process dies (tests of the take-over).
    */
   async stop(options: { crash?: boolean } = {}): Promise<void> {
     this.stopped = true;
     this.queue.stop();
     if (options.crash === true) this.shards?.abandon();
-    // A reconcile in flight may have launched a runner after the first look: look until none is left.
-    for (;;) {
-      await this.queue.idle();
-      if (this.runners.size === 0) break;
-      await Promise.allSettled([...this.runners]);
-    }
+    await Promise.allSettled([...this.runners]);
     if (options.crash !== true) await this.shards?.stop();
     await Promise.all([this.appInformer.stop(), this.projectInformer.stop(), this.configInformer.stop(), this.secretInformer.stop()]);
     await this.registry.stop();

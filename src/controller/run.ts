@@ -1,6 +1,6 @@
 // The controller role wired from a kubeconfig: a repo service (mirrors and checkouts under the cache
 // directory, credentials from the repository Secrets the controller watches) and the controller itself.
-// `kawa controller` and `kawa up` both start it through here.
+// `kawa controller` and `kawa up` both start it through here, with leader election on by default.
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -9,7 +9,7 @@ import { execGitRunner } from '../git/run.js';
 import { RepoService } from '../reposerver/index.js';
 import { ApplicationController, type ControllerLogger, type ControllerOptions } from './controller.js';
 
-export interface RunControllerOptions extends Partial<Omit<ControllerOptions, 'kubeConfig' | 'namespace' | 'repo' | 'log'>> {
+export interface RunControllerOptions extends Partial<Omit<ControllerOptions, 'kubeConfig' | 'namespace' | 'repo' | 'log' | 'sharding'>> {
   kubeConfig: KubeConfig;
   namespace: string;
   log: ControllerLogger;
@@ -17,12 +17,19 @@ export interface RunControllerOptions extends Partial<Omit<ControllerOptions, 'k
   cacheDir?: string;
   /** Accept `file://` repository URLs (local development only). */
   allowFileUrls?: boolean;
+  /**
+   * Default: leader election (one replica, one Lease), so a second controller against the same
+   * Applications waits instead of reconciling beside the first. `false`: no Lease at all (tests only).
+   */
+  sharding?: ControllerOptions['sharding'] | false;
 }
 
 export interface RunningController {
   controller: ApplicationController;
   repo: RepoService;
   stop(): Promise<void>;
+  /** What stop() still waits for (named when a shutdown deadline passes). */
+  pending(): string[];
 }
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -32,7 +39,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export async function runController(options: RunControllerOptions): Promise<RunningController> {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const { kubeConfig, namespace, log, cacheDir: _c, allowFileUrls, ...rest } = options;
+  const { kubeConfig, namespace, log, cacheDir: _c, allowFileUrls, sharding, ...rest } = options;
   // The controller is created after the repo service but the credentials live in the controller: a late binding.
   const late: { controller?: ApplicationController } = {};
   const repo = new RepoService({
@@ -46,12 +53,20 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     credentials: (url, project) => late.controller?.credentialsFor(url, project),
     helmRepositories: (project) => late.controller?.helmRepositories(project) ?? [],
   });
-  const started = new ApplicationController({ kubeConfig, namespace, repo, log, ...rest });
+  const started = new ApplicationController({
+    kubeConfig,
+    namespace,
+    repo,
+    log,
+    ...rest,
+    ...(sharding === false ? {} : { sharding: sharding ?? { replicas: 1 } }),
+  });
   late.controller = started;
   await started.start();
   return {
     controller: started,
     repo,
     stop: () => started.stop(),
+    pending: () => started.pendingWork(),
   };
 }
