@@ -43,6 +43,20 @@ export function lastLines(text: string, n: number): string {
     .join('\n');
 }
 
+/** Process groups of the children running now: a process that exits kills them (see killRunningChildren). */
+const running = new Set<number>();
+
+/**
+ * Kills every child process (group) still running. The children are detached (their own process group, for
+ * the timeout's sake), so they would outlive a parent that exits — and nothing would time them out then.
+ */
+export function killRunningChildren(): number {
+  const pids = [...running];
+  for (const pid of pids) killGroup(pid);
+  running.clear();
+  return pids.length;
+}
+
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
   try {
@@ -62,6 +76,8 @@ export async function exec(command: string, args: readonly string[], options: Ex
       // Its own process group, so a timeout also ends the helpers it started (git-remote-http, ssh, helm plugins).
       detached: true,
     });
+    const pid = child.pid;
+    if (pid !== undefined) running.add(pid);
     const out: Buffer[] = [];
     let err: Buffer[] = [];
     let outBytes = 0;
@@ -97,6 +113,7 @@ export async function exec(command: string, args: readonly string[], options: Ex
     });
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
+      if (pid !== undefined) running.delete(pid);
       if (e.code === 'ENOENT') {
         reject(new UserError(errorCodes.TOOL_MISSING, `${command} is not installed or not on PATH (needed for: ${shown})`, { cause: e }));
       } else {
@@ -105,6 +122,7 @@ export async function exec(command: string, args: readonly string[], options: Ex
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
+      if (pid !== undefined) running.delete(pid);
       const result: ExecResult = {
         code: code ?? -1,
         stdout: Buffer.concat(out).toString('utf8'),

@@ -33,6 +33,8 @@ export interface ShutdownOptions {
   log: (line: string) => void;
   /** Ends the process (default `process.exit`). */
   exit?: (code: number) => void;
+  /** Last words before exit, e.g. killing child processes that would outlive us; returns what it did, if anything worth a log line. */
+  beforeExit?: () => string | undefined;
   signals?: readonly NodeJS.Signals[];
   source?: SignalSource;
   timers?: ShutdownTimers;
@@ -159,6 +161,8 @@ export class Shutdown {
     if (this.finished) return code;
     this.finished = true;
     for (const s of this.signals) this.source.off(s, this.listener);
+    const said = this.options.beforeExit?.();
+    if (said !== undefined) this.options.log(said);
     this.resolveWaiting?.(code);
     this.exit(code);
     return code;
