@@ -1,5 +1,6 @@
 // `kawa repo-server`: the repo server role alone (Argo CD's `argocd-repo-server`): the RepoService the
-// controller otherwise runs in-process, behind its HTTP API, until SIGINT/SIGTERM.
+// controller otherwise runs in-process, behind its HTTP API, until SIGINT/SIGTERM; then renders in flight
+// get --shutdown-timeout to finish before the process exits anyway.
 import path from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
@@ -9,6 +10,7 @@ import { GitMirrorCache } from '../../../git/mirror.js';
 import { parseDuration } from '../../../model/duration.js';
 import { loadPluginConfigs } from '../../../render/index.js';
 import { RepoService, startRepoServerHttp, type RepoServerHttp } from '../../../reposerver/index.js';
+import { httpServerPart, roleShutdown, shutdownTimeoutOption } from '../../shutdown.js';
 
 interface RepoServerFlags {
   address: string;
@@ -18,13 +20,14 @@ interface RepoServerFlags {
   renderTimeout: string;
   cacheDir?: string;
   pluginConfig: string[];
+  shutdownTimeout?: string;
 }
 
 /** Seams for running the role inside another program (tests): where it listens, its log, when to stop. */
 export interface RepoServerHooks {
   onListening?: (server: RepoServerHttp) => void;
   log?: pino.Logger;
-  /** Stops the server like SIGTERM does. */
+  /** Stops the server like SIGTERM does (and then returns instead of exiting the process). */
   stop?: AbortSignal;
 }
 
@@ -47,6 +50,7 @@ export function registerRepoServer(program: Command, hooks: RepoServerHooks = {}
     .option('--render-timeout <duration>', 'time for one render, every tool included (Go duration: 90s, 2m; a bare number is seconds)', '90s')
     .option('--cache-dir <dir>', 'git mirrors and checkouts (default: $XDG_CACHE_HOME/kawa/repo-server or ~/.cache/kawa/repo-server)')
     .option('--plugin-config <file>', 'a config management plugin (plugin.yaml); repeatable', collect, [])
+    .option(...shutdownTimeoutOption)
     .addHelpText(
       'after',
       '\nExamples:\n  kawa repo-server                                      # 127.0.0.1:8081, 10 renders at once, 90 s each\n  kawa repo-server --address 0.0.0.0 --parallelism-limit 4 --render-timeout 2m\n',
@@ -62,6 +66,15 @@ export function registerRepoServer(program: Command, hooks: RepoServerHooks = {}
       }
       const plugins = await loadPluginConfigs(flags.pluginConfig);
       const log = hooks.log ?? pino({ level: process.env['KAWA_LOG_LEVEL'] ?? 'info' });
+      const { shutdown, timeoutMs } = roleShutdown(
+        flags.shutdownTimeout,
+        (line) => {
+          log.info({}, line);
+        },
+        hooks.stop === undefined ? undefined : () => undefined,
+      );
+      if (hooks.stop?.aborted === true) void shutdown.stop('stop requested');
+      else hooks.stop?.addEventListener('abort', () => void shutdown.stop('stop requested'), { once: true });
       const cacheDir = flags.cacheDir ?? path.join(defaultCacheDir(), 'repo-server');
       const service = new RepoService({
         mirrors: new GitMirrorCache({ cacheRoot: path.join(cacheDir, 'repos') }),
@@ -70,22 +83,15 @@ export function registerRepoServer(program: Command, hooks: RepoServerHooks = {}
         plugins: () => plugins,
       });
       const server = await startRepoServerHttp({ service, host: flags.address, port, maxConcurrent, ...(maxQueued === undefined ? {} : { maxQueued }), log });
+      const renders = (): string[] => {
+        const { running, queued } = server.limiter;
+        return running + queued === 0 ? [] : [`${running} renders running, ${queued} waiting`];
+      };
+      shutdown.add(httpServerPart('repo server', server.fastify.server, () => server.close(), timeoutMs / 2, renders, (line) => {
+        log.info({}, line);
+      }));
       log.info({ url: server.url, parallelismLimit: maxConcurrent, renderTimeoutMs, cacheDir }, 'repo server listening');
       hooks.onListening?.(server);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          hooks.stop?.removeEventListener('abort', stop);
-          server.close().then(resolve, (err: unknown) => {
-            log.error({ err: String(err) }, 'error while stopping');
-            resolve();
-          });
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        if (hooks.stop?.aborted === true) stop();
-        else hooks.stop?.addEventListener('abort', stop, { once: true });
-      });
+      await shutdown.wait();
     });
 }

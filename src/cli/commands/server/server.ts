@@ -1,7 +1,9 @@
-// `kawa server`: the API server role (Argo CD's `argocd-server`), running until SIGINT/SIGTERM.
+// `kawa server`: the API server role (Argo CD's `argocd-server`), running until SIGINT/SIGTERM; then it
+// stops within --shutdown-timeout (open streams are ended, then cut).
 import { KubeConfig } from '@kubernetes/client-node';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startServer } from '../../../server/index.js';
+import { httpServerPart, roleShutdown, shutdownTimeoutOption } from '../../shutdown.js';
 
 interface ServerFlags {
   kubeconfig?: string;
@@ -11,6 +13,7 @@ interface ServerFlags {
   port: number;
   installCrds: boolean;
   secureCookies: boolean;
+  shutdownTimeout?: string;
 }
 
 function port(value: string): number {
@@ -39,7 +42,12 @@ export function registerServer(program: Command): void {
     .option('--port <port>', 'listen port (0 picks a free one)', port, 8080)
     .option('--install-crds', 'apply the Application and AppProject CRDs at start', false)
     .option('--secure-cookies', 'mark the session cookie Secure (behind TLS)', false)
+    .option(...shutdownTimeoutOption)
     .action(async (flags: ServerFlags) => {
+      const say = (line: string): void => {
+        process.stderr.write(`[kawa server] ${line}\n`);
+      };
+      const { shutdown, timeoutMs } = roleShutdown(flags.shutdownTimeout, say);
       const server = await startServer({
         kubeConfig: loadKubeConfig(flags.kubeconfig, flags.context),
         namespace: flags.namespace,
@@ -48,16 +56,8 @@ export function registerServer(program: Command): void {
         installCrds: flags.installCrds,
         secureCookies: flags.secureCookies,
       });
+      shutdown.add(httpServerPart('API server', server.app.server, () => server.close(), timeoutMs / 2, undefined, say));
       process.stderr.write(`kawa server listening on ${server.address}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          server.close().then(resolve, (err: unknown) => {
-            process.stderr.write(`error while stopping: ${String(err)}\n`);
-            resolve();
-          });
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await shutdown.wait();
     });
 }

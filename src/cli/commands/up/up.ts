@@ -2,19 +2,24 @@
 // against the current kubeconfig's cluster — or, when there is none (or with --local), a local control
 // plane started (or reused) first. Installs the CRDs, the default project and the admin password, serves
 // the bundled examples over git and (on first run) creates the `guestbook` Application and waits for it
-// to be synced and healthy. Ctrl-C stops kawa; the local control plane keeps running for the next start.
+// to be synced and healthy. Ctrl-C (or SIGTERM) stops kawa within --shutdown-timeout; the local control
+// plane keeps running for the next start. The controller takes a Lease: a second `kawa up` against the
+// same Applications serves its API but reconciles nothing until the first one stops.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
-import { defaultCacheDir, runController, type RunningController } from '../../../controller/index.js';
+import { defaultCacheDir, runController, type LeaseEvent, type RunningController } from '../../../controller/index.js';
 import { messageOf } from '../../../errors.js';
 import { up as startLocalCluster } from '../../../localcluster/cluster.js';
 import { projectRoot } from '../../../localcluster/pins.js';
 import { IN_CLUSTER_SERVER } from '../../../model/index.js';
 import { ensureCrds, startServer, type RunningServer } from '../../../server/index.js';
+import type { Shutdown } from '../../../util/shutdown.js';
+import { kawaCommand } from '../../services/kawa-command.js';
+import { httpServerPart, roleShutdown, shutdownTimeoutOption } from '../../shutdown.js';
 import { loadKubeConfig } from '../server/server.js';
 import { serveExampleRepo, type ExampleRepo } from './example.js';
 
@@ -31,12 +36,21 @@ export interface UpFlags {
   example?: boolean;
   /** How long to wait for the example to be Synced and Healthy, in seconds. */
   wait: number;
+  shutdownTimeout?: string;
+}
+
+/** How runUp registers what it starts for a signal to stop (the `kawa up` command passes its Shutdown). */
+export interface UpShutdown {
+  shutdown: Shutdown;
+  timeoutMs: number;
 }
 
 export interface RunningKawa {
   url: string;
   kubeconfigPath?: string;
   example?: { url: string; app: string; sync: string; health: string };
+  /** Another controller held the Lease at start: this one reconciles nothing until it is free. */
+  waitingForLease?: string;
   stop(): Promise<void>;
 }
 
@@ -79,7 +93,7 @@ function exampleApplication(namespace: string, repoURL: string): Record<string, 
 }
 
 /** Starts everything; resolves once the API server listens and (with the example) the example is synced. */
-export async function runUp(flags: UpFlags, say: (line: string) => void): Promise<RunningKawa> {
+export async function runUp(flags: UpFlags, say: (line: string) => void, stopping?: UpShutdown): Promise<RunningKawa> {
   let kubeconfigPath = flags.kubeconfig;
   let localCluster: string | undefined;
   if (flags.local === true || (kubeconfigPath === undefined && !hasDefaultKubeconfig())) {
@@ -100,8 +114,19 @@ export async function runUp(flags: UpFlags, say: (line: string) => void): Promis
   try {
     // The CRDs first (the controller watches Applications), then the controller, then the server reading its caches.
     await ensureCrds(kubeConfig.makeApiClient(ApiextensionsV1Api));
-    const controller: RunningController = await runController({ kubeConfig, namespace: flags.namespace, log: logger });
+    let waitingForLease: string | undefined;
+    const onLease = (event: LeaseEvent): void => {
+      if (event.kind === 'waiting') {
+        waitingForLease = event.holder;
+        say(`waiting for the lease ${flags.namespace}/${event.lease}: another kawa controller (${event.holder}) reconciles these Applications; this one starts when it stops`);
+      } else if (waitingForLease !== undefined && event.shards.length > 0) {
+        waitingForLease = undefined;
+        say(`took over the lease: this kawa now reconciles the Applications in ${flags.namespace}`);
+      }
+    };
+    const controller: RunningController = await runController({ kubeConfig, namespace: flags.namespace, log: logger, onLease });
     stops.push(() => controller.stop());
+    stopping?.shutdown.add({ name: 'controller', stop: () => controller.stop(), pending: () => controller.pending() });
     const server: RunningServer = await startServer({
       kubeConfig,
       namespace: flags.namespace,
@@ -112,17 +137,24 @@ export async function runUp(flags: UpFlags, say: (line: string) => void): Promis
       liveState: controller.controller.liveStateSource(),
     });
     stops.push(() => server.close());
+    if (stopping !== undefined) stopping.shutdown.add(httpServerPart('API server', server.app.server, () => server.close(), stopping.timeoutMs / 2, undefined, say));
 
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
     const apps = (await custom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: flags.namespace, plural: 'applications' })) as { items?: { metadata?: { name?: string } }[] };
     const exampleExists = apps.items?.some((a) => a.metadata?.name === EXAMPLE_APP) === true;
     const wantExample = flags.example ?? ((apps.items?.length ?? 0) === 0 || exampleExists);
-    const result: RunningKawa = { url: server.address, ...(localCluster === undefined ? {} : { kubeconfigPath: localCluster }), stop: stopAll };
+    const result: RunningKawa = {
+      url: server.address,
+      ...(localCluster === undefined ? {} : { kubeconfigPath: localCluster }),
+      ...(waitingForLease === undefined ? {} : { waitingForLease }),
+      stop: stopAll,
+    };
     if (wantExample && flags.example !== false) {
       const serverPort = Number(new URL(server.address).port);
       const examplePort = flags.examplePort ?? (flags.port === 0 ? 0 : serverPort + 1);
       const repo: ExampleRepo = await serveExampleRepo(path.join(projectRoot(), 'examples'), path.join(defaultCacheDir(), 'example'), examplePort);
       stops.push(() => repo.server.close());
+      stopping?.shutdown.add({ name: 'example git server', stop: () => repo.server.close() });
       const body = exampleApplication(flags.namespace, repo.url);
       if (exampleExists) {
         await custom.patchNamespacedCustomObject(
@@ -133,10 +165,11 @@ export async function runUp(flags: UpFlags, say: (line: string) => void): Promis
         say(`created Application ${flags.namespace}/${EXAMPLE_APP} from ${repo.url} (path guestbook, automated sync)`);
       }
       controller.controller.refresh(flags.namespace, EXAMPLE_APP, 'normal');
-      const deadline = Date.now() + flags.wait * 1000;
+      // Another controller reconciles meanwhile (it holds the Lease): report what it made of the example, do not wait for it.
+      const deadline = Date.now() + (controller.controller.holdsLease() ? flags.wait * 1000 : 0);
       let sync = 'Unknown';
       let health = 'Unknown';
-      while (Date.now() < deadline) {
+      do {
         const app = (await custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: flags.namespace, plural: 'applications', name: EXAMPLE_APP })) as {
           status?: { sync?: { status?: string }; health?: { status?: string }; conditions?: { message?: string }[] };
         };
@@ -144,7 +177,7 @@ export async function runUp(flags: UpFlags, say: (line: string) => void): Promis
         health = app.status?.health?.status ?? 'Unknown';
         if (sync === 'Synced' && health === 'Healthy') break;
         await new Promise((resolve) => setTimeout(resolve, 500));
-      }
+      } while (Date.now() < deadline);
       result.example = { url: repo.url, app: EXAMPLE_APP, sync, health };
     }
     return result;
@@ -169,28 +202,25 @@ export function registerUp(program: Command): void {
     .option('--example', 'create the example guestbook Application (default: on first run)')
     .option('--no-example', 'do not create or serve the example')
     .option('--wait <seconds>', 'how long to wait for the example to be synced', (v) => Number.parseInt(v, 10), 300)
+    .option(...shutdownTimeoutOption)
     .addHelpText('after', '\nExamples:\n  kawa up                     # local control plane + kawa + the example app\n  kawa up --kubeconfig ~/.kube/config --no-example\n')
     .action(async (flags: UpFlags) => {
       const say = (line: string): void => {
         process.stderr.write(`[kawa] ${line}\n`);
       };
-      const kawa = await runUp(flags, say);
+      // Listening from the start: a signal while the cluster, controller or server start stops what started.
+      const stopping = roleShutdown(flags.shutdownTimeout, say);
+      const kawa = await runUp(flags, say, stopping);
       const lines = [
         `kawa is up: ${kawa.url}`,
         `  username: admin`,
-        `  password: kawa admin initial-password --namespace ${flags.namespace}   (Secret ${flags.namespace}/argocd-initial-admin-secret)`,
+        `  password: ${kawaCommand(['admin', 'initial-password', '--namespace', flags.namespace])}   (Secret ${flags.namespace}/argocd-initial-admin-secret)`,
         ...(kawa.kubeconfigPath === undefined ? [] : [`  cluster:  KUBECONFIG=${kawa.kubeconfigPath}`]),
         ...(kawa.example === undefined ? [] : [`  example:  Application ${kawa.example.app} is ${kawa.example.sync} and ${kawa.example.health} (repo ${kawa.example.url}, path guestbook)`]),
+        ...(kawa.waitingForLease === undefined ? [] : [`  controller: waiting for the lease held by ${kawa.waitingForLease} (another kawa reconciles these Applications)`]),
         `Ctrl-C stops kawa; the local control plane keeps running (npm run cluster:down -- --name ${flags.clusterName} stops it).`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          say('stopping');
-          kawa.stop().then(resolve, resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await stopping.shutdown.wait();
     });
 }
