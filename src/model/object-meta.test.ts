@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkObjectMeta, metadataString, stringMap } from './object-meta.js';
+import { checkObjectMeta, metadataString } from './object-meta.js';
 
 describe('checkObjectMeta: null is absent, what the API server refuses is refused', () => {
   it.each<[string, unknown, Record<string, unknown> | undefined]>([
@@ -46,17 +46,7 @@ describe('checkObjectMeta: null is absent, what the API server refuses is refuse
   });
 });
 
-describe('tolerant readers', () => {
-  it.each<[unknown, Record<string, string>]>([
-    [undefined, {}],
-    [null, {}],
-    ['x', {}],
-    [['a'], {}],
-    [{ a: 'b', c: null, d: 1 }, { a: 'b' }],
-  ])('stringMap(%j)', (input, expected) => {
-    expect(stringMap(input)).toEqual(expected);
-  });
-
+describe('metadataString: a tolerant reader', () => {
   it.each<[unknown, string | undefined]>([
     [undefined, undefined],
     [null, undefined],

@@ -72,14 +72,6 @@ export function checkObjectMeta(metadata: unknown): ObjectMetaCheck {
   return { metadata: out, problems };
 }
 
-/** The string entries of a labels or annotations value; null, a non-map or non-string entries read as absent. */
-export function stringMap(value: unknown): Record<string, string> {
-  if (!isRecord(value)) return {};
-  const out: Record<string, string> = {};
-  for (const [key, entry] of Object.entries(value)) if (typeof entry === 'string') out[key] = entry;
-  return out;
-}
-
 /** One label or annotation of an object's metadata, or undefined (also for null or non-string values). */
 export function metadataString(metadata: unknown, field: 'labels' | 'annotations', key: string): string | undefined {
   if (!isRecord(metadata)) return undefined;
