@@ -2,7 +2,7 @@
 // no value (YAML null) — a Helm `{{- with }}` that rendered nothing, a field left for later. The API
 // server reads a null ObjectMeta field as absent, so kawa does too; what it refuses (metadata that is
 // not a map, labels as a list, an annotation value that is a number) kawa refuses before any API call,
-// naming the field. The tolerant readers below let live objects with odd metadata break nothing either.
+// naming the field. metadataString below reads live objects with odd metadata without breaking.
 import { describeType, formatPath, isRecord } from './validation.js';
 
 /** ObjectMeta fields that hold a map of strings. */
