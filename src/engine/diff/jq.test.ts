@@ -24,12 +24,17 @@ const deployment = (initImage: string, annotations: Record<string, string>, repl
 });
 
 describe('createJqEvaluator', () => {
+  // A generous limit for ordinary expressions, so a busy machine cannot turn them into time-outs; the
+  // time-limit cases use an evaluator of their own with a short one.
   let jq: JqEvaluator;
+  let short: JqEvaluator;
   beforeAll(async () => {
-    jq = await createJqEvaluator({ timeoutMs: 200 });
+    jq = await createJqEvaluator({ timeoutMs: 10_000 });
+    short = await createJqEvaluator({ timeoutMs: 500 });
   });
   afterAll(async () => {
     await jq.close();
+    await short.close();
   });
 
   const obj = deployment('proxy:1', { 'example.com/checksum.config': 'abc', other: 'x' }, 3);
@@ -67,11 +72,9 @@ describe('createJqEvaluator', () => {
   });
 
   it.each(['def f: f; f', 'repeat(.)'])('stops %s at the time limit and recovers', (expression) => {
-    const started = performance.now();
-    expect(() => jq.paths(expression, obj)).toThrow(`jq "${expression}" did not finish within 200 ms`);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(() => short.paths(expression, obj)).toThrow(`jq "${expression}" did not finish within 500 ms`);
     // The worker was replaced: the next evaluation works.
-    expect(jq.paths('.spec.replicas', obj)).toEqual([['spec', 'replicas']]);
+    expect(short.paths('.spec.replicas', obj)).toEqual([['spec', 'replicas']]);
   });
 
   it('keeps working past the point where one jq-wasm instance hangs (~300 runs)', () => {
