@@ -12,6 +12,7 @@ import {
   withGitAuth,
   type RepoCredsTemplate,
 } from './credentials.js';
+import { isolatedGitEnv, withGitConfig } from './env.js';
 import { parseRepoUrl } from './url.js';
 
 const tmp = new TempDirs();
@@ -59,7 +60,7 @@ describe('findRepoCredsTemplate', () => {
 });
 
 describe('prepareGitAuth', () => {
-  it('HTTPS password: an askpass script in a private dir answers from the environment only', async () => {
+  it('HTTPS password: an askpass script prints 0600 files of a private dir; no secret in the environment or the script', async () => {
     const tempRoot = await tmp.make();
     const auth = await prepareGitAuth(parseRepoUrl('https://git.example.com/a'), { username: 'alice', password: 'pa$$ word\'"`' }, { tempRoot });
     const askpass = auth.env.GIT_ASKPASS ?? '';
@@ -67,8 +68,11 @@ describe('prepareGitAuth', () => {
     expect(path.dirname(askpass)).toBe(auth.dir);
     expect(await mode(auth.dir ?? '')).toBe(0o700);
     expect(await mode(askpass)).toBe(0o700);
+    expect(await mode(path.join(auth.dir ?? '', 'password'))).toBe(0o600);
     expect(await readFile(askpass, 'utf8')).not.toContain('alice');
-    const env = { PATH: process.env.PATH ?? '', ...auth.env };
+    expect(Object.keys(auth.env)).toEqual(['GIT_ASKPASS']);
+    expect(JSON.stringify([auth.env, auth.config])).not.toContain('pa$$');
+    const env = { PATH: process.env.PATH ?? '' };
     expect((await exec(askpass, ["Username for 'https://git.example.com': "], { env })).stdout).toBe('alice\n');
     expect((await exec(askpass, ["Password for 'https://alice@git.example.com': "], { env })).stdout).toBe('pa$$ word\'"`\n');
     expect(auth.secrets).toContain('pa$$ word\'"`');
@@ -76,24 +80,39 @@ describe('prepareGitAuth', () => {
     expect(await readdir(tempRoot)).toEqual([]);
   });
 
-  it('HTTPS token, CA and client certificate go to git config, files 0600', async () => {
+  it('HTTPS token in an included 0600 config file, CA and client certificate as files: no secret in the config entries', async () => {
     const tempRoot = await tmp.make();
+    const token = 'tok-123456\\"x';
     await withGitAuth(
       parseRepoUrl('https://git.example.com/a'),
-      { bearerToken: 'tok-123456', caData: 'CA', tlsClientCertData: 'CERT', tlsClientCertKey: 'KEY-material', insecure: true },
+      { bearerToken: token, caData: 'CA', tlsClientCertData: 'CERT', tlsClientCertKey: 'KEY-material', insecure: true },
       { tempRoot },
       async (auth) => {
         const config = Object.fromEntries(auth.config);
-        expect(config['http.extraHeader']).toBe('Authorization: Bearer tok-123456');
+        expect(config['http.extraHeader']).toBeUndefined();
+        expect(JSON.stringify([auth.env, auth.config])).not.toMatch(/tok-123456|KEY-material/);
+        const included = config['include.path'] ?? '';
+        expect(await mode(included)).toBe(0o600);
+        // git itself reads the header back exactly from the included file.
+        const read = await exec('git', ['config', '--get', 'http.extraHeader'], {
+          env: withGitConfig(isolatedGitEnv(), auth.config),
+        });
+        expect(read.stdout).toBe(`Authorization: Bearer ${token}\n`);
         expect(config['http.sslVerify']).toBe('false');
         expect(await readFile(config['http.sslCAInfo'] ?? '', 'utf8')).toBe('CA\n');
         expect(await readFile(config['http.sslKey'] ?? '', 'utf8')).toBe('KEY-material\n');
         expect(await mode(config['http.sslKey'] ?? '')).toBe(0o600);
         expect(await mode(config['http.sslCert'] ?? '')).toBe(0o600);
         expect(auth.env.GIT_ASKPASS).toBeUndefined();
-        expect(auth.secrets).toEqual(expect.arrayContaining(['tok-123456', 'KEY-material']));
+        expect(auth.secrets).toEqual(expect.arrayContaining([token, 'KEY-material']));
       },
     );
+    expect(await readdir(tempRoot)).toEqual([]);
+  });
+
+  it('refuses a bearer token with a line break (it would add a header)', async () => {
+    const tempRoot = await tmp.make();
+    await expect(prepareGitAuth(parseRepoUrl('https://git.example.com/a'), { bearerToken: 'tok\nX-Evil: 1' }, { tempRoot })).rejects.toMatchObject({ code: 'KAWA_GIT_AUTH_FAILED' });
     expect(await readdir(tempRoot)).toEqual([]);
   });
 

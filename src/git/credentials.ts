@@ -1,10 +1,14 @@
 // Repository credentials, shaped like the fields of Argo CD repository secrets, and how they reach
-// git without ever appearing in process arguments, logs or errors: secrets travel in environment
-// variables of the git process only, and helper files live in a private temp directory that is
-// removed after the command.
+// git without ever appearing in process arguments, environments, logs or errors: every secret is
+// written to a 0600 file in a private (0700) temp directory that is removed after the command, and
+// git reads it from there — passwords through an askpass script that prints the file, a bearer token
+// through a config file git includes, keys and certificates as files git or ssh is pointed at. The
+// environment of a git process (readable in /proc/<pid>/environ by anything running as the same
+// user, e.g. a config management plugin) and its arguments only ever hold paths.
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { devNull, tmpdir } from 'node:os';
 import path from 'node:path';
+import { UserError, errorCodes } from '../errors.js';
 import type { GitConfigEntry } from './env.js';
 import { parseRepoUrl, type RepoUrl } from './url.js';
 
@@ -128,14 +132,20 @@ export interface GitAuthOptions {
   tempRoot?: string;
 }
 
-// Answers git's "Username for …" / "Password for …" prompts from the environment, so the script
-// itself never holds a secret and the secret never appears in argv.
-const askPassScript = `#!/bin/sh
+// Answers git's "Username for …" / "Password for …" prompts by printing a file beside the script, so
+// the script holds no secret and the secret is in neither argv nor any environment. git takes the
+// answer up to the first newline.
+const askPassScript = (dir: string): string => `#!/bin/sh
 case "$1" in
-  [Uu]sername*) printf '%s\\n' "$KAWA_GIT_USERNAME" ;;
-  *) printf '%s\\n' "$KAWA_GIT_PASSWORD" ;;
+  [Uu]sername*) exec cat -- ${shellQuote(path.join(dir, 'username'))} ;;
+  *) exec cat -- ${shellQuote(path.join(dir, 'password'))} ;;
 esac
 `;
+
+/** A git config value in double quotes, backslashes and quotes escaped (callers refuse line breaks). */
+function gitConfigQuote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
 
 /**
  * Prepare the environment, config and helper files that let git authenticate to `repo` with
@@ -164,7 +174,7 @@ export async function prepareGitAuth(repo: RepoUrl, creds: GitCredentials | unde
 
   try {
     if (repo.scheme === 'http' || repo.scheme === 'https') {
-      await prepareHttps(creds ?? {}, { env, config, secrets, writePrivate });
+      await prepareHttps(creds ?? {}, { env, config, secrets, writePrivate, privateDir });
     } else if (repo.scheme === 'ssh' || repo.scheme === 'scp') {
       await prepareSsh(creds ?? {}, { env, secrets, writePrivate });
     }
@@ -190,18 +200,23 @@ interface Sink {
   config: GitConfigEntry[];
   secrets: string[];
   writePrivate: (name: string, content: string, mode: number) => Promise<string>;
+  privateDir: () => Promise<string>;
 }
 
 async function prepareHttps(creds: GitCredentials, sink: Sink): Promise<void> {
-  const { env, config, secrets, writePrivate } = sink;
+  const { env, config, secrets, writePrivate, privateDir } = sink;
   if (nonEmpty(creds.username) || nonEmpty(creds.password)) {
-    env.GIT_ASKPASS = await writePrivate('askpass.sh', askPassScript, 0o700);
-    env.KAWA_GIT_USERNAME = creds.username ?? '';
-    env.KAWA_GIT_PASSWORD = creds.password ?? '';
+    await writePrivate('username', `${creds.username ?? ''}\n`, 0o600);
+    await writePrivate('password', `${creds.password ?? ''}\n`, 0o600);
+    env.GIT_ASKPASS = await writePrivate('askpass.sh', askPassScript(await privateDir()), 0o700);
     addSecret(secrets, creds.password);
   }
   if (nonEmpty(creds.bearerToken)) {
-    config.push(['http.extraHeader', `Authorization: Bearer ${creds.bearerToken}`]);
+    // A line break would smuggle another header (or config line) in.
+    if (/[\r\n]/.test(creds.bearerToken)) throw new UserError(errorCodes.GIT_AUTH_FAILED, 'the repository bearer token holds a line break');
+    // Not as GIT_CONFIG_VALUE_n (the environment): in a config file that git includes.
+    const header = `Authorization: Bearer ${creds.bearerToken}`;
+    config.push(['include.path', await writePrivate('auth.gitconfig', `[http]\n\textraHeader = ${gitConfigQuote(header)}\n`, 0o600)]);
     addSecret(secrets, creds.bearerToken);
   }
   if (nonEmpty(creds.caData)) {
@@ -215,7 +230,7 @@ async function prepareHttps(creds: GitCredentials, sink: Sink): Promise<void> {
   if (creds.insecure) config.push(['http.sslVerify', 'false']);
 }
 
-async function prepareSsh(creds: GitCredentials, sink: Omit<Sink, 'config'>): Promise<void> {
+async function prepareSsh(creds: GitCredentials, sink: Omit<Sink, 'config' | 'privateDir'>): Promise<void> {
   const { env, secrets, writePrivate } = sink;
   // BatchMode: fail instead of asking for a passphrase or a host-key confirmation.
   const args = ['ssh', '-o', 'BatchMode=yes'];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isolatedGitEnv, protocolConfig, withGitConfig } from './env.js';
 
 describe('isolatedGitEnv', () => {
-  it('drops the parent’s git settings and adds isolation', () => {
+  it('keeps only PATH, HOME, proxies and the like of the parent (no git settings, no kubeconfig, no tokens) and adds isolation', () => {
     const env = isolatedGitEnv({
       PATH: '/bin',
       HOME: '/home/x',
@@ -11,10 +11,14 @@ describe('isolatedGitEnv', () => {
       GIT_SSH_COMMAND: 'evil',
       GIT_CONFIG_PARAMETERS: "'url.x.insteadOf'='y'",
       SSH_ASKPASS: '/bin/ask',
+      KUBECONFIG: '/home/x/.kube/config',
+      ARGOCD_AUTH_TOKEN: 'secret',
+      https_proxy: 'http://proxy:3128',
     });
     expect(env).toEqual({
       PATH: '/bin',
       HOME: '/home/x',
+      https_proxy: 'http://proxy:3128',
       GIT_CONFIG_NOSYSTEM: '1',
       GIT_CONFIG_GLOBAL: devNull,
       GIT_TERMINAL_PROMPT: '0',

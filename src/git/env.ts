@@ -6,11 +6,37 @@ import { devNull } from 'node:os';
 
 export type GitConfigEntry = readonly [key: string, value: string];
 
-/** The parent environment minus anything that configures git, plus isolation settings. */
+/**
+ * What git and ssh may see of the parent's environment: where programs and HOME are (ssh's default
+ * known_hosts), the temp dir, proxies and CA bundles. Nothing else: kawa's own environment may hold a
+ * kubeconfig path or tokens, and a git child's environment is readable by any process of the same user.
+ */
+const passedThrough = new Set([
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'TMPDIR',
+  'TZ',
+  'http_proxy',
+  'HTTP_PROXY',
+  'https_proxy',
+  'HTTPS_PROXY',
+  'no_proxy',
+  'NO_PROXY',
+  'all_proxy',
+  'ALL_PROXY',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'CURL_CA_BUNDLE',
+  'SSH_AUTH_SOCK',
+]);
+
+/** The parent's PATH, HOME, proxy and CA settings (nothing that configures git), plus isolation settings. */
 export function isolatedGitEnv(parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(parent)) {
-    if (value === undefined || key.startsWith('GIT_') || key === 'SSH_ASKPASS') continue;
+    if (value === undefined || !passedThrough.has(key)) continue;
     env[key] = value;
   }
   return {
