@@ -90,7 +90,29 @@ export class KubeRest {
    */
   private agent: { key: string; agent: http.Agent } | undefined;
 
-  constructor(readonly kubeConfig: KubeConfig) {}
+  /**
+   * `impersonateUser`: every request carries `Impersonate-User` (replacing one the kubeconfig may set),
+   * so the API server authorizes it as that user (`system:serviceaccount:<ns>:<name>`), after checking
+   * the kubeconfig's own identity may impersonate it. For a service account the server adds its groups.
+   */
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    private readonly identity: { impersonateUser?: string } = {},
+  ) {}
+
+  /** The user requests act as, when they impersonate one. */
+  get impersonatedUser(): string | undefined {
+    return this.identity.impersonateUser;
+  }
+
+  /**
+   * A client with the same credentials that acts as `user` (Kubernetes impersonation). It has its own
+   * keep-alive agent and no observers; close it like any client.
+   */
+  impersonating(user: string): KubeRest {
+    if (user.trim() === '') throw new UserError(errorCodes.KUBE_API_FAILED, 'cannot impersonate an empty user name');
+    return new KubeRest(this.kubeConfig, { impersonateUser: user });
+  }
 
   /** The API server's base URL (`https://host:port`), without a trailing slash. */
   get server(): string {
@@ -133,10 +155,14 @@ export class KubeRest {
     // Fresh options per request: they carry the current token (exec plugins and OIDC refresh it).
     const fetchOptions = await this.kubeConfig.applyToFetchOptions({});
     const headers: Record<string, string> = {};
+    const impersonateUser = this.identity.impersonateUser;
     // client-node builds a WHATWG Headers here; the declared type (node-fetch's HeadersInit) is wider.
     new Headers(fetchOptions.headers as ConstructorParameters<typeof Headers>[0]).forEach((value, name) => {
+      // Impersonating: only the user is sent; groups or extras the kubeconfig names would widen it.
+      if (impersonateUser !== undefined && name.startsWith('impersonate-')) return;
       headers[name] = value;
     });
+    if (impersonateUser !== undefined) headers['impersonate-user'] = impersonateUser;
     headers['accept'] = options.accept ?? 'application/json';
     let payload: Buffer | undefined;
     if (options.body !== undefined) {
