@@ -55,6 +55,11 @@ describe('argocd-cm', () => {
       'application.resourceTrackingMethod: must be one of annotation, label, annotation+label, got "labels" (using annotation)',
     ],
     ['admin.enabled', { 'admin.enabled': 'no' }, 'admin.enabled: expected "true" or "false", got "no" (using true)'],
+    [
+      'server.rbac.disableApplicationFineGrainedRBACInheritance',
+      { 'server.rbac.disableApplicationFineGrainedRBACInheritance': 'off' },
+      'server.rbac.disableApplicationFineGrainedRBACInheritance: expected "true" or "false", got "off" (using true)',
+    ],
     ['url', { url: 'argocd.example.com' }, 'url: "argocd.example.com" is not an http(s) URL (ignored)'],
     ['resource.exclusions YAML', { 'resource.exclusions': '- apiGroups: [unclosed' }, 'resource.exclusions: not valid YAML'],
     ['resource.exclusions shape', { 'resource.exclusions': '- kinds: Snapshot' }, 'resource.exclusions[0].kinds: expected array, got string (ignored)'],
@@ -76,6 +81,18 @@ describe('argocd-cm', () => {
     expect(errors).toHaveLength(1);
     expect(settings.reconciliationTimeoutMs).toBe(120_000);
     expect(settings.reconciliationJitterMs).toBe(10_000);
+  });
+
+  it.each<[string | undefined, boolean]>([
+    [undefined, true],
+    ['true', true],
+    ['false', false],
+    ['False', false],
+    ['0', false],
+    [' ', true],
+  ])('server.rbac.disableApplicationFineGrainedRBACInheritance %j reads as %s', (value, disabled) => {
+    const data: Record<string, string> = value === undefined ? {} : { 'server.rbac.disableApplicationFineGrainedRBACInheritance': value };
+    expect(parseArgoCdConfigMap({ data }).settings.disableApplicationFineGrainedRBACInheritance).toBe(disabled);
   });
 
   it('"0" turns periodic refresh off', () => {

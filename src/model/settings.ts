@@ -54,6 +54,11 @@ export interface ArgoCdSettings {
   /** Sorted by name. */
   accounts: LocalAccount[];
   /**
+   * `server.rbac.disableApplicationFineGrainedRBACInheritance` (default true since Argo CD 3.0): plain
+   * `update`/`delete` on an app no longer grant `update/…`/`delete/…` on its live resources.
+   */
+  disableApplicationFineGrainedRBACInheritance: boolean;
+  /**
    * Every `resource.customizations` and `resource.customizations.<kind>.<group_kind>` key, verbatim:
    * health Lua, actions, ignoreDifferences, knownTypeFields… Their consumers parse them.
    */
@@ -84,6 +89,7 @@ export function defaultSettings(): ArgoCdSettings {
     resourceInclusions: [],
     adminEnabled: true,
     accounts: [],
+    disableApplicationFineGrainedRBACInheritance: true,
     resourceCustomizations: {},
     raw: {},
   };
@@ -171,6 +177,8 @@ export function parseArgoCdConfigMap(configMap: { data?: Record<string, string> 
   settings.resourceInclusions = filters('resource.inclusions');
   settings.adminEnabled = bool('admin.enabled', true);
   settings.accounts = parseAccounts(data, bool, errors);
+  // A typo falls back to true, the stricter reading.
+  settings.disableApplicationFineGrainedRBACInheritance = bool('server.rbac.disableApplicationFineGrainedRBACInheritance', true);
 
   for (const [key, v] of Object.entries(data)) {
     if (key === 'resource.customizations' || key.startsWith('resource.customizations.')) settings.resourceCustomizations[key] = v;

@@ -1,8 +1,10 @@
-// Feeds RBAC what it judges by: `argocd-rbac-cm` and the roles of every AppProject. RbacService keeps the
-// last valid policy when the ConfigMap turns invalid, so a reload can never open access by failing.
+// Feeds RBAC what it judges by: `argocd-rbac-cm`, the roles of every AppProject, and from `argocd-cm` (read
+// with the shared argocd-cm reader) `server.rbac.disableApplicationFineGrainedRBACInheritance`. RbacService
+// keeps the last valid policy when the ConfigMap turns invalid, so a reload can never open access by failing.
 // startServer reloads on a timer and right after the API changed a project; a watch can replace the
 // timer without changing this function.
 import type { FastifyBaseLogger } from 'fastify';
+import { ARGOCD_CM_NAME, parseArgoCdConfigMap } from '../model/settings.js';
 import { loadProjectRoles, type RbacService } from './rbac/index.js';
 import { kubeFailure, kubeStatusOf, type ArgoStore, type CoreClient } from './store.js';
 
@@ -16,18 +18,26 @@ export interface RbacSources {
   readonly log: FastifyBaseLogger;
 }
 
-/** Read the ConfigMap's data; undefined when it does not exist (the built-in policy alone applies). */
-async function readPolicy(core: CoreClient, namespace: string): Promise<Record<string, string> | undefined> {
+/** Read a ConfigMap's data; undefined when it does not exist. */
+async function readConfigMapData(core: CoreClient, namespace: string, name: string): Promise<Record<string, string> | undefined> {
   try {
-    return (await core.readNamespacedConfigMap({ name: ARGOCD_RBAC_CM, namespace })).data ?? {};
+    return (await core.readNamespacedConfigMap({ name, namespace })).data ?? {};
   } catch (err) {
     if (kubeStatusOf(err) === 404) return undefined;
-    throw kubeFailure(err, `reading ConfigMap ${namespace}/${ARGOCD_RBAC_CM}`);
+    throw kubeFailure(err, `reading ConfigMap ${namespace}/${name}`);
   }
 }
 
 export async function reloadPolicy(sources: RbacSources): Promise<void> {
-  const result = await sources.rbac.update(await readPolicy(sources.core, sources.namespace));
+  // Both are read before anything changes: a failed read throws and leaves the policy in force as it was.
+  const [policy, argocdCm] = await Promise.all([
+    readConfigMapData(sources.core, sources.namespace, ARGOCD_RBAC_CM),
+    readConfigMapData(sources.core, sources.namespace, ARGOCD_CM_NAME),
+  ]);
+  const { settings, errors } = parseArgoCdConfigMap(argocdCm === undefined ? undefined : { data: argocdCm });
+  const inheritanceKey = 'server.rbac.disableApplicationFineGrainedRBACInheritance';
+  for (const problem of errors.filter((e) => e.startsWith(`${inheritanceKey}:`))) sources.log.warn(`${ARGOCD_CM_NAME} ${problem}`);
+  const result = await sources.rbac.update(policy, { applicationFineGrainedInheritance: !settings.disableApplicationFineGrainedRBACInheritance });
   if (!result.ok) sources.log.error({ err: result.error }, `${ARGOCD_RBAC_CM} is invalid; the previous policy stays in force`);
 }
 

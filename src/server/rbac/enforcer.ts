@@ -11,10 +11,17 @@
 //     A user or group *named* `proj:…` (an SSO subject or groups claim the identity provider controls) is
 //     not asked at all: the role's policies belong to the tokens kawa issued for it, not to a name.
 //
-// Applications' fine-grained actions (`update/<group>/<kind>/<ns>/<name>`, `delete/…`) follow Argo CD 3:
-// plain `update`/`delete` no longer imply them. `applicationFineGrainedInheritance: true` restores the
-// v2 behaviour (argocd-cm `server.rbac.disableApplicationFineGrainedRBACInheritance: "false"`).
+// Applications' fine-grained actions (`update/<group>/<kind>/<ns>/<name>`, `delete/…`, `action/<group>/
+// <kind>/<name>`; see actions.ts) follow Argo CD 3: plain `update`/`delete` no longer imply them.
+// `applicationFineGrainedInheritance: true` restores the v2 behaviour (argocd-cm
+// `server.rbac.disableApplicationFineGrainedRBACInheritance: "false"`): `update` on the app also grants
+// `update/…` on each of its resources. The fine-grained rules are asked first and the plain verb only when
+// they say nothing, so a deny written for the fine-grained action wins over the inherited allow (Argo CD
+// asks the plain verb first and would let it through; an operator who wrote `delete/*/Secret/*/*, deny`
+// meant it), while `delete, deny` with `delete/*/Pod/*/*, allow` still lets Pods go (rbac.md). A requested action that starts like a fine-grained one but does not
+// have its parts is refused outright: it is a caller's bug, and a glob such as `update/*` would match it.
 import { newEnforcer, newModelFromString, type Enforcer as CasbinEnforcer } from 'casbin';
+import { parseApplicationAction } from './actions.js';
 import { BUILTIN_POLICY_CSV } from './builtin.js';
 import { PatternCache, type MatchMode } from './match.js';
 import { parsePolicyText, parseRbacConfigMap, type RbacConfig, type RuleSource } from './policy.js';
@@ -58,8 +65,6 @@ e = some(where (p.eft == allow)) && !some(where (p.eft == deny))
 m = g(r.sub, p.sub) && kawaMatch(r.res, p.res, p.mode) && kawaMatch(r.act, p.act, p.mode) && kawaMatch(r.obj, p.obj, p.mode)
 `;
 
-const FINE_GRAINED_ACTION = /^(update|delete)\//;
-
 export class Enforcer {
   private readonly cache = new Map<string, Decision>();
   private readonly cacheSize: number;
@@ -75,6 +80,11 @@ export class Enforcer {
     this.cacheSize = options.cacheSize ?? 10_000;
   }
 
+  /** Whether `update`/`delete` on an app grant them on its resources (Argo CD 2.x); off by default. */
+  get applicationFineGrainedInheritance(): boolean {
+    return this.options.applicationFineGrainedInheritance === true;
+  }
+
   /** Claims that name groups, from argocd-rbac-cm `scopes` (default `[groups]`). */
   get scopes(): readonly string[] {
     return this.config.scopes;
@@ -82,29 +92,55 @@ export class Enforcer {
 
   /** May `subject` perform `action` on `resource` `object`? Objects of project-scoped resources are `<project>/<name>`. */
   enforce(subject: RbacSubject, resource: string, action: string, object: string): boolean {
+    const actions = this.actionsFor(resource, action);
+    if (actions === undefined) return false;
+    // The first action with a verdict decides: the fine-grained rules, then (inheriting) the plain verb's.
+    for (const candidate of actions) {
+      const verdict = this.evaluate(subject, resource, candidate, object);
+      if (verdict !== 'none') return verdict === 'allow';
+    }
+    return false;
+  }
+
+  /**
+   * The actions whose rules decide a request, in order: the action itself, then the plain verb it
+   * inherits from when inheritance is on; undefined for a malformed fine-grained `applications` action.
+   */
+  private actionsFor(resource: string, action: string): readonly string[] | undefined {
+    if (resource !== 'applications') return [action];
+    const parsed = parseApplicationAction(action);
+    switch (parsed.type) {
+      case 'malformed':
+        return undefined;
+      case 'resource':
+        return this.options.applicationFineGrainedInheritance === true ? [action, parsed.verb] : [action];
+      case 'app':
+      case 'action':
+        return [action];
+    }
+  }
+
+  /** The verdict on one action, in the order of the file header. */
+  private evaluate(subject: RbacSubject, resource: string, action: string, object: string): Decision {
     const token = subject.projectRoleToken;
     if (token !== undefined) {
-      if (subject.user !== projectRoleSubject(token.project, token.role)) return false;
-      if (object !== token.project && !object.startsWith(`${token.project}/`)) return false;
-      return this.decide(subject.user, resource, action, object) === 'allow';
-    }
-    if (this.options.applicationFineGrainedInheritance === true && resource === 'applications') {
-      const parent = FINE_GRAINED_ACTION.exec(action)?.[1];
-      if (parent !== undefined && this.enforce(subject, resource, parent, object)) return true;
+      if (subject.user !== projectRoleSubject(token.project, token.role)) return 'deny';
+      if (object !== token.project && !object.startsWith(`${token.project}/`)) return 'deny';
+      return this.decide(subject.user, resource, action, object);
     }
     const defaultRole = this.config.defaultRole;
     if (defaultRole !== undefined) {
       const byDefault = this.decide(defaultRole, resource, action, object);
-      if (byDefault !== 'none') return byDefault === 'allow';
+      if (byDefault !== 'none') return byDefault;
     }
-    let allowed = false;
+    let verdict: Decision = 'none';
     for (const name of [subject.user, ...subject.groups]) {
       if (name === '' || isProjectRoleNamespace(name)) continue;
       const decision = this.decide(name, resource, action, object);
-      if (decision === 'deny') return false;
-      if (decision === 'allow') allowed = true;
+      if (decision === 'deny') return 'deny';
+      if (decision === 'allow') verdict = 'allow';
     }
-    return allowed;
+    return verdict;
   }
 
   /** The verdict of one subject's own rules (and its roles'), without the default role. */

@@ -56,6 +56,23 @@ describe('RbacService', () => {
     expect(canSync(rbac)).toBe(false);
   });
 
+  it('switches fine-grained inheritance with the argocd-cm setting, even while argocd-rbac-cm is broken', async () => {
+    const rbac = await RbacService.create();
+    const policy = { 'policy.csv': 'p, alice, applications, update, team-a/*, allow' };
+    const patch = () => rbac.enforce(alice, 'applications', 'update/apps/Deployment/ns/web', 'team-a/web');
+    expect(await rbac.update(policy)).toEqual({ ok: true });
+    expect([rbac.enforcer.applicationFineGrainedInheritance, patch()]).toEqual([false, false]);
+    await rbac.update(policy, { applicationFineGrainedInheritance: true });
+    expect([rbac.enforcer.applicationFineGrainedInheritance, patch()]).toEqual([true, true]);
+    // Without settings the last ones stay.
+    await rbac.update(policy);
+    expect(patch()).toBe(true);
+    // A broken policy keeps the last valid one, but the new setting applies to it.
+    expect((await rbac.update({ 'policy.csv': 'p, broken' }, { applicationFineGrainedInheritance: false })).ok).toBe(false);
+    expect([rbac.enforcer.applicationFineGrainedInheritance, patch(), rbac.enforce(alice, 'applications', 'update', 'team-a/web')]).toEqual([false, false, true]);
+    expect(rbac.lastError?.code).toBe(errorCodes.RBAC_POLICY_INVALID);
+  });
+
   it('goes back to the built-in policy when the ConfigMap is deleted', async () => {
     const rbac = await RbacService.create();
     await rbac.update({ 'policy.default': 'role:admin' });

@@ -22,7 +22,7 @@ export class RbacService {
 
   private constructor(
     private current: Enforcer,
-    private readonly options: EnforcerOptions,
+    private options: EnforcerOptions,
   ) {}
 
   /** Start with the built-in policy only; call update() with the ConfigMap's data once it is read. */
@@ -43,9 +43,17 @@ export class RbacService {
     return this.current.enforce(subject, resource, action, object);
   }
 
-  /** New `argocd-rbac-cm` data (undefined when the ConfigMap was deleted: back to the built-in policy). */
-  update(data: Readonly<Record<string, string>> | undefined): Promise<UpdateResult> {
-    return this.rebuild(data, this.projects, true);
+  /**
+   * New `argocd-rbac-cm` data (undefined when the ConfigMap was deleted: back to the built-in policy), and
+   * optionally new settings from argocd-cm (the fine-grained inheritance flag). New settings take effect
+   * even when the data is refused: they are applied to the last valid policy.
+   */
+  async update(data: Readonly<Record<string, string>> | undefined, settings?: Pick<EnforcerOptions, 'applicationFineGrainedInheritance'>): Promise<UpdateResult> {
+    const changed = settings !== undefined && settings.applicationFineGrainedInheritance !== this.options.applicationFineGrainedInheritance;
+    if (changed) this.options = { ...this.options, ...settings };
+    const result = await this.rebuild(data, this.projects, true);
+    if (!result.ok && changed) await this.rebuild(this.data, this.projects, false);
+    return result;
   }
 
   /**
