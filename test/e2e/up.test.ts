@@ -2,7 +2,7 @@
 // example repository over git, creates the example Application and waits until it is Synced and Healthy;
 // Ctrl-C stops it cleanly, and a second start reuses everything. The test runs the same command the README
 // shows (`npm run up` = build + `kawa up`), from source and against the test cluster instead of a new one.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -83,6 +83,11 @@ describe('kawa up (the README main command)', () => {
     const core = kc.makeApiClient(CoreV1Api);
     const secret = await core.readNamespacedSecret({ name: 'argocd-initial-admin-secret', namespace: ns });
     expect(secret.data?.['password']).toBeTruthy();
+    // The printed password command runs as printed (after `npm ci` there is no `kawa` on PATH) and answers for this cluster.
+    const printed = /password: (.+?) {3}\(Secret/.exec(out)?.[1] ?? '';
+    expect(printed).toContain(`admin initial-password --namespace ${ns} --kubeconfig ${kubeconfig}`);
+    const shown = execFileSync('sh', ['-c', printed], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(shown.split('\n')[0]).toBe(Buffer.from(secret.data?.['password'] ?? '', 'base64').toString('utf8'));
 
     // The API server reads the controller's live cache: the tree goes down to the Pods kwok made Ready.
     const password = Buffer.from(secret.data?.['password'] ?? '', 'base64').toString('utf8');

@@ -211,10 +211,20 @@ export function registerUp(program: Command): void {
       // Listening from the start: a signal while the cluster, controller or server start stops what started.
       const stopping = roleShutdown(flags.shutdownTimeout, say);
       const kawa = await runUp(flags, say, stopping);
+      // Runnable as printed: the same cluster as this kawa, not whatever the default kubeconfig names.
+      const kubeconfig = kawa.kubeconfigPath ?? flags.kubeconfig;
+      const passwordArgs = [
+        'admin',
+        'initial-password',
+        '--namespace',
+        flags.namespace,
+        ...(kubeconfig === undefined ? [] : ['--kubeconfig', path.resolve(kubeconfig)]),
+        ...(flags.context === undefined ? [] : ['--context', flags.context]),
+      ];
       const lines = [
         `kawa is up: ${kawa.url}`,
         `  username: admin`,
-        `  password: ${kawaCommand(['admin', 'initial-password', '--namespace', flags.namespace])}   (Secret ${flags.namespace}/argocd-initial-admin-secret)`,
+        `  password: ${kawaCommand(passwordArgs)}   (Secret ${flags.namespace}/argocd-initial-admin-secret)`,
         ...(kawa.kubeconfigPath === undefined ? [] : [`  cluster:  KUBECONFIG=${kawa.kubeconfigPath}`]),
         ...(kawa.example === undefined ? [] : [`  example:  Application ${kawa.example.app} is ${kawa.example.sync} and ${kawa.example.health} (repo ${kawa.example.url}, path guestbook)`]),
         ...(kawa.waitingForLease === undefined ? [] : [`  controller: waiting for the lease held by ${kawa.waitingForLease} (another kawa reconciles these Applications)`]),
