@@ -179,6 +179,8 @@ export class ApplicationController {
   private stopped = false;
   private readonly runners = new Set<Promise<void>>();
   private readonly shards: ShardManager | undefined;
+  /** The Lease client: renewals are coordination, not the app writes `writes()` counts. */
+  private readonly leaseRest: KubeRest | undefined;
   /** API writes (anything but GET) to every cluster and to the Applications, for benchmarks and tests. */
   private writeCount = 0;
   private readonly countWrites = (event: { method: string }): void => {
@@ -229,7 +231,7 @@ export class ApplicationController {
     if (options.sharding !== undefined) {
       const sharding = options.sharding;
       this.shards = new ShardManager({
-        rest: this.rest,
+        rest: (this.leaseRest = new KubeRest(options.kubeConfig)),
         namespace: options.namespace,
         identity: sharding.identity ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
         replicas: Math.max(1, sharding.replicas),
@@ -331,6 +333,7 @@ export class ApplicationController {
     this.luaRuntime?.close();
     this.luaRuntime = undefined;
     this.rest.close();
+    this.leaseRest?.close();
   }
 
   /** What stop() still waits for: reconciles in flight, operations and deletions between two steps. */
