@@ -1,7 +1,7 @@
 // `kawa server` and `kawa repo-server` stopped by SIGTERM while clients hold connections open exit within
-// --shutdown-timeout: the API server with an SSE client and a client that never finishes its request; the
-// repo server with a render stuck in a git fetch from a server that never answers (whose git process must
-// not outlive it).
+// --shutdown-timeout (or at once on a second signal): the API server with an SSE client and a client that
+// never finishes its request; the repo server with a render stuck in a git fetch from a server that never
+// answers (whose git process must not outlive it).
 import { execFileSync } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
@@ -67,6 +67,19 @@ describe('kawa server and repo-server: SIGTERM with clients connected', () => {
     expect(server.output()).toMatch(/API server: closing 1 connection still open/);
     expect(code, server.output()).toBe(0);
     await ended;
+  });
+
+  it('a second signal exits at once, naming what was not stopped', async () => {
+    const server = spawnKawa(['server', '--kubeconfig', kubeconfig(), '--namespace', ns.name, '--address', '127.0.0.1', '--port', '0', '--shutdown-timeout', '60s'], { ...process.env, KAWA_LOG_LEVEL: 'warn' });
+    running.push(server);
+    const url = /listening on (http:\S+)/.exec(await server.waitFor(/listening on http:\S+/, 60_000))?.[1] ?? '';
+    sockets.push(await halfRequest(url));
+    server.child.kill('SIGTERM');
+    await server.waitFor(/stopping \(SIGTERM\): waiting up to 60s/, 10_000);
+    const { code, ms } = await server.signal('SIGINT');
+    expect(ms).toBeLessThan(2_000);
+    expect(code).toBe(130);
+    expect(server.output()).toMatch(/SIGINT again: exiting now; not stopped: API server \(1 open connection\)/);
   });
 
   it('kawa repo-server exits within the deadline with a render stuck in git, and kills that git', async () => {
