@@ -50,13 +50,14 @@ const plugins: ConfigManagementPlugin[] = [
         'ARGOCD_APP_PARAMETERS',
         'KUBE_VERSION',
         'KAWA_TEST_LEAK',
+        'KUBECONFIG',
         'HOME_IS_PRIVATE',
       ]),
     ),
   },
   { name: 'by-file', discover: { fileName: './*.cue' }, generate: sh('printf "apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: by-file\\n"') },
   { name: 'by-glob', discover: { find: { glob: '**/plugin-marker.txt' } }, generate: sh('printf "apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: by-glob\\n"') },
-  { name: 'by-command', discover: { find: { command: ['sh', '-c', 'ls | grep -x marker-for-command || true'] } }, generate: sh(`printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"json"}}'`) },
+  { name: 'by-command', discover: { find: { command: ['sh', '-c', 'touch written-by-discover; ls | grep -x marker-for-command || true'] } }, generate: sh(`printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"json"}}'`) },
   { name: 'fails', generate: sh('echo partial-output; echo "template error on line 3" >&2; exit 4') },
   { name: 'floods', generate: { command: ['yes', 'padding line for the output cap'] } },
   { name: 'sleeps', generate: { command: ['sleep', '30'] } },
@@ -99,6 +100,7 @@ describe('config management plugins', () => {
         ARGOCD_APP_PARAMETERS: JSON.stringify(parameters),
         KUBE_VERSION: '1.31.0',
         KAWA_TEST_LEAK: 'unset',
+        KUBECONFIG: 'unset',
         HOME_IS_PRIVATE: 'yes',
       });
     } finally {
@@ -115,6 +117,8 @@ describe('config management plugins', () => {
     const result = await render(dir, undefined);
     expect(result.sourceType).toBe('Plugin');
     expect(names(result.objects)).toEqual(expected);
+    // A discover command runs in the plugin's copy too: the checkout is not written.
+    expect(await readdir(path.join(repo, dir))).not.toContain('written-by-discover');
   });
 
   it('does not discover when the source names a type, or nothing matches', async () => {

@@ -4,9 +4,13 @@
 // `ARGOCD_APP_*` build environment, the source's `env` as `ARGOCD_ENV_*`, and its parameters as
 // `ARGOCD_APP_PARAMETERS` (JSON) and `PARAM_*`. `generate` prints a YAML or JSON stream. A plugin is
 // chosen by name (`<name>` or `<name>-<version>`), or discovered by its `discover` rules when the
-// source names no type. Plugins are configured by the operator, not the repository; they still run
-// with nothing of kawa's environment (no credentials, no kubeconfig) and within the render's limits.
-import { cp, readFile } from 'node:fs/promises';
+// source names no type. Plugins are configured by the operator, but their input is the repository's:
+// they run with nothing of kawa's environment (PATH, a private HOME and the documented variables
+// only: no kubeconfig, no credentials), in a copy of the source made for the render, within the
+// render's limits, and where the machine allows it in a sandbox that hides kawa's cache, config,
+// kubeconfig and other processes (sandbox.ts says what happens where it does not).
+import { cp, mkdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError, errorCodes, messageOf } from '../errors.js';
@@ -15,7 +19,8 @@ import { envsubst } from './envsubst.js';
 import { expandGlob, GlobSyntaxError } from './glob.js';
 import { objectsFromToolOutput, readYamlStream } from './manifests.js';
 import { assertNoEscapingSymlinks } from './safety.js';
-import { toolEnv } from './tools.js';
+import { cacheDir } from '../localcluster/pins.js';
+import { defaultSandboxPaths, pluginSandbox, prepareSandbox, sandboxedCommand, type PluginSandbox, type SandboxLayout } from './sandbox.js';
 import type { RenderContext, RenderedObject, SourceOptions } from './types.js';
 
 const commandSchema = z.object({
@@ -102,7 +107,8 @@ const paramVar = (name: string): string => `PARAM_${name.toUpperCase().replace(/
 
 /** The environment of a plugin command: the build environment, the source's env and parameters. */
 export function pluginEnvironment(ctx: Pick<RenderContext, 'buildEnv' | 'kubeVersion' | 'apiVersions'>, options: SourceOptions['plugin']): Record<string, string> {
-  const env: Record<string, string> = { ...ctx.buildEnv };
+  // Only the ARGOCD_APP_* variables Argo CD documents for plugins, whatever else the build environment holds.
+  const env: Record<string, string> = Object.fromEntries(Object.entries(ctx.buildEnv).filter(([key]) => key.startsWith('ARGOCD_APP_')));
   const revision = env['ARGOCD_APP_REVISION'] ?? '';
   env['ARGOCD_APP_REVISION_SHORT_8'] = revision.slice(0, 8);
   env['KUBE_VERSION'] = ctx.kubeVersion ?? '';
@@ -124,25 +130,74 @@ export function pluginEnvironment(ctx: Pick<RenderContext, 'buildEnv' | 'kubeVer
 }
 
 interface RunOptions {
-  cwd: string;
   env: Record<string, string>;
   display: string;
 }
 
-async function runCommand(ctx: RenderContext, cmd: PluginCommand, options: RunOptions): Promise<string> {
+/**
+ * What a plugin works in: its own copy of the repository (made once per render, for discovery and
+ * generation alike; the shared checkout is never its working directory) and a private HOME, both in
+ * one directory that the sandbox mounts back and hands to the plugin's user.
+ */
+interface Workspace {
+  sandbox: PluginSandbox;
+  layout: Omit<SandboxLayout, 'cwd'>;
+  /** The app directory inside the copy. */
+  appDir: string;
+  home: string;
+}
+
+const workspaces = new WeakMap<RenderContext, Promise<Workspace>>();
+
+function workspace(ctx: RenderContext): Promise<Workspace> {
+  let ready = workspaces.get(ctx);
+  if (ready === undefined) {
+    ready = makeWorkspace(ctx);
+    workspaces.set(ctx, ready);
+  }
+  return ready;
+}
+
+async function makeWorkspace(ctx: RenderContext): Promise<Workspace> {
+  // Plugins follow symlinks like any program: the tree must be clean before it is copied for them.
+  await assertNoEscapingSymlinks(ctx.root, ctx.root, 'a plugin could read through it');
+  const workDir = path.join(ctx.tmpDir, 'plugin');
+  const copy = path.join(workDir, 'repo');
+  const home = path.join(workDir, 'home');
+  await cp(ctx.root, copy, { recursive: true, verbatimSymlinks: true, filter: (src) => path.basename(src) !== '.git' });
+  await mkdir(home, { recursive: true });
+  const sandbox = await pluginSandbox();
+  const layout = { workDir, scratchDir: path.join(ctx.tmpDir, 'plugin-sandbox'), tmpRoot: tmpdir(), ...defaultSandboxPaths(ctx.root, path.join(cacheDir(), 'bin')) };
+  await prepareSandbox(sandbox, { ...layout, cwd: workDir });
+  return { sandbox, layout, appDir: path.join(copy, path.relative(ctx.root, ctx.appDir)), home };
+}
+
+/**
+ * All a plugin command sees of the environment: PATH, a private HOME (and TMPDIR inside it), and what
+ * `extra` adds (the build environment, ARGOCD_ENV_*, parameters). No KUBECONFIG, no token, nothing else
+ * of kawa's.
+ */
+function scrubbedEnv(ws: Workspace, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', HOME: ws.home, TMPDIR: ws.home, ...extra };
+}
+
+async function runCommand(ctx: RenderContext, ws: Workspace, cmd: PluginCommand, options: RunOptions): Promise<string> {
   const [binary, ...rest] = cmd.command;
   if (binary === undefined) throw new UserError(errorCodes.RENDER_INVALID_SOURCE, `${options.display}: the plugin has no command`);
+  const run = sandboxedCommand(ws.sandbox, { ...ws.layout, cwd: ws.appDir }, binary, [...rest, ...(cmd.args ?? [])]);
   const timeoutMs = ctx.budget.remainingMs(options.display);
   const started = Date.now();
   try {
-    const { stdout } = await exec(binary, [...rest, ...(cmd.args ?? [])], {
-      cwd: options.cwd,
+    const { stdout } = await exec(run.command, run.args, {
+      cwd: run.cwd,
       env: options.env,
       timeoutMs,
       errorCode: errorCodes.RENDER_FAILED,
       displayName: options.display,
       maxOutputBytes: ctx.budget.remainingBytes,
       tooLargeErrorCode: errorCodes.RENDER_TOO_LARGE,
+      ...(run.uid === undefined ? {} : { uid: run.uid }),
+      ...(run.gid === undefined ? {} : { gid: run.gid }),
     });
     return stdout;
   } catch (err) {
@@ -150,10 +205,6 @@ async function runCommand(ctx: RenderContext, cmd: PluginCommand, options: RunOp
     if (Date.now() - started >= timeoutMs) throw ctx.budget.timeoutError(options.display);
     throw err;
   }
-}
-
-function baseEnv(ctx: RenderContext): Record<string, string> {
-  return toolEnv(ctx.tmpDir);
 }
 
 /** Whether a plugin's `discover` rules match the app directory (Argo CD's order: fileName, find.glob, find.command). */
@@ -171,7 +222,9 @@ async function matches(ctx: RenderContext, plugin: ConfigManagementPlugin): Prom
     throw err;
   }
   if (discover.find?.command?.length) {
-    const out = await runCommand(ctx, { command: discover.find.command, ...(discover.find.args ? { args: discover.find.args } : {}) }, { cwd: ctx.appDir, env: baseEnv(ctx), display: `plugin ${plugin.name} discover` });
+    // The discover command is the plugin's too: same copy, same sandbox, same scrubbed environment.
+    const ws = await workspace(ctx);
+    const out = await runCommand(ctx, ws, { command: discover.find.command, ...(discover.find.args ? { args: discover.find.args } : {}) }, { env: scrubbedEnv(ws), display: `plugin ${plugin.name} discover` });
     return out.trim() !== '';
   }
   return false;
@@ -203,15 +256,11 @@ export async function renderPlugin(ctx: RenderContext, options: SourceOptions['p
   if (plugin === undefined) {
     throw new UserError(errorCodes.RENDER_INVALID_SOURCE, plugins.length === 0 ? 'no config management plugin is configured' : 'no config management plugin matches this directory (set plugin.name)');
   }
-  // Plugins follow symlinks like any program: the tree must be clean before it is copied for them.
-  await assertNoEscapingSymlinks(ctx.root, ctx.root, 'a plugin could read through it');
-  const copy = path.join(ctx.tmpDir, 'plugin-repo');
-  await cp(ctx.root, copy, { recursive: true, verbatimSymlinks: true, filter: (src) => path.basename(src) !== '.git' });
-  const cwd = path.join(copy, path.relative(ctx.root, ctx.appDir));
-  const env = { ...baseEnv(ctx), ...pluginEnvironment(ctx, options) };
-  if (plugin.init) await runCommand(ctx, plugin.init, { cwd, env, display: `plugin ${plugin.name} init` });
+  const ws = await workspace(ctx);
+  const env = scrubbedEnv(ws, pluginEnvironment(ctx, options));
+  if (plugin.init) await runCommand(ctx, ws, plugin.init, { env, display: `plugin ${plugin.name} init` });
   const display = `plugin ${plugin.name} generate`;
-  const out = await runCommand(ctx, plugin.generate, { cwd, env, display });
+  const out = await runCommand(ctx, ws, plugin.generate, { env, display });
   ctx.budget.charge(Buffer.byteLength(out), display);
   return objectsFromToolOutput(out, display);
 }

@@ -23,6 +23,9 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   /** Error code when stdout passes maxOutputBytes (default COMMAND_FAILED). */
   tooLargeErrorCode?: ErrorCode;
+  /** Run the child as this user and group (kawa as root starting a program it does not trust). */
+  uid?: number;
+  gid?: number;
 }
 
 /** stderr is only shown as the end of an error message; past this, only its last bytes are kept. */
@@ -75,6 +78,8 @@ export async function exec(command: string, args: readonly string[], options: Ex
       stdio: ['pipe', 'pipe', 'pipe'],
       // Its own process group, so a timeout also ends the helpers it started (git-remote-http, ssh, helm plugins).
       detached: true,
+      ...(options.uid === undefined ? {} : { uid: options.uid }),
+      ...(options.gid === undefined ? {} : { gid: options.gid }),
     });
     const pid = child.pid;
     if (pid !== undefined) running.add(pid);
