@@ -1,12 +1,17 @@
 // The live-state routes of Argo CD's ApplicationService: resource tree (and its SSE stream), managed
-// resources, manifests, events, one live resource (read, patch), Pod logs, revision metadata. RBAC:
-// `applications, get` to read; `applications, update` to patch; logs need `logs, get` as well.
+// resources, manifests, events, one live resource (read, patch, delete), Pod logs, revision metadata. RBAC:
+// `applications, get` to read; logs need `logs, get` as well. Patching or deleting a live resource needs
+// Argo CD 3's fine-grained action on the app, `update/<group>/<kind>/<ns>/<name>` or `delete/…` (plain
+// `update`/`delete` only with argocd-cm `server.rbac.disableApplicationFineGrainedRBACInheritance: "false"`,
+// which the enforcer applies), judged on the object found in the app's tree.
 import { describeKubeError } from '../../kube/errors.js';
 import { Log } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { actorOf } from '../guard.js';
+import { messageOf } from '../../errors.js';
 import { invalidArgument } from '../http-errors.js';
-import { errorResponses, int64, named, nameParamsSchema, queryBool } from '../schemas.js';
+import { emptySchema, errorResponses, int64, named, nameParamsSchema, queryBool } from '../schemas.js';
+import { resourceAction, type ResourceCoordinates, type ResourceVerb } from '../rbac/index.js';
 import { asApplication } from '../services/permissions.js';
 import { buildTree, type LiveService } from '../services/live.js';
 import { SseWriter } from '../streams/sse.js';
@@ -81,6 +86,16 @@ const resourceQuerySchema = z.strictObject({
   patchType: z.string().optional(),
 });
 const resourceResponseSchema = named('applicationApplicationResourceResponse', z.object({ manifest: z.string() }));
+const deleteResourceQuerySchema = z.strictObject({
+  ...scope,
+  namespace: z.string().optional(),
+  resourceName: z.string().min(1),
+  version: z.string().optional(),
+  group: z.string().optional(),
+  kind: z.string().min(1),
+  force: queryBool.optional().describe('delete in the background with no grace period'),
+  orphan: queryBool.optional().describe('leave the dependents of the resource in place'),
+});
 
 const logsQuerySchema = z.strictObject({
   ...scope,
@@ -169,11 +184,37 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
       body: z.string().max(1024 * 1024).describe('the patch document (JSON patch by default; patchType merge or strategic)'),
       response: { 200: resourceResponseSchema, ...errorResponses },
     },
-    config: { auth: { kind: 'rbac', resource: 'applications', action: 'update' } },
+    config: { auth: { kind: 'rbac', resource: 'applications', action: 'update/<group>/<kind>/<namespace>/<name>' } },
     handler: async (request) => {
-      const { actor, app: application, rbacObject } = await read(request, request.params.name, request.query);
-      actor.authorize('applications', 'update', rbacObject);
-      return { manifest: await live.patchResource(application, request.query, request.body, request.query.patchType ?? 'json') };
+      const q = request.query;
+      const { actor, app: application, rbacObject } = await read(request, request.params.name, q, requestedAction('update', q));
+      const authorize = (resource: ResourceCoordinates): void => {
+        actor.authorize('applications', resourceAction('update', resource), rbacObject);
+      };
+      return { manifest: await live.patchResource(application, q, request.body, q.patchType ?? 'json', authorize) };
+    },
+  });
+
+  app.route({
+    method: 'DELETE',
+    url: '/api/v1/applications/:name/resource',
+    schema: {
+      tags,
+      operationId: 'ApplicationService_DeleteResource',
+      summary: 'DeleteResource deletes a single application resource',
+      params: nameParamsSchema,
+      querystring: deleteResourceQuerySchema,
+      response: { 200: emptySchema, ...errorResponses },
+    },
+    config: { auth: { kind: 'rbac', resource: 'applications', action: 'delete/<group>/<kind>/<namespace>/<name>' } },
+    handler: async (request) => {
+      const q = request.query;
+      const { actor, app: application, rbacObject } = await read(request, request.params.name, q, requestedAction('delete', q));
+      const authorize = (resource: ResourceCoordinates): void => {
+        actor.authorize('applications', resourceAction('delete', resource), rbacObject);
+      };
+      await live.deleteResource(application, q, authorize);
+      return {};
     },
   });
 
@@ -281,6 +322,18 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
       send();
     },
   });
+}
+
+/**
+ * The fine-grained action the request names, checked on the app before it is read (a refusal does not tell
+ * whether the app exists); the route checks again on the object it finds. A part holding `/` is refused.
+ */
+function requestedAction(verb: ResourceVerb, q: { group?: string | undefined; kind: string; namespace?: string | undefined; resourceName: string }): string {
+  try {
+    return resourceAction(verb, { group: q.group ?? '', kind: q.kind, namespace: q.namespace ?? '', name: q.resourceName });
+  } catch (err) {
+    throw invalidArgument(`invalid resource: ${messageOf(err)}`);
+  }
 }
 
 /**

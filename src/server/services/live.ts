@@ -1,5 +1,5 @@
 // The live-state half of Argo CD's ApplicationService: resource tree, managed resources (desired vs live
-// with diffs), manifests, events, one live object (read and patch), revision metadata. Everything reads
+// with diffs), manifests, events, one live object (read, patch, delete), revision metadata. Everything reads
 // the destination cluster through a LiveStateSource (live-state.ts) and compares with the engine's
 // compareApp, so the server and the controller reach the same verdicts.
 //
@@ -19,6 +19,7 @@ import { KubeApiError } from '../../kube/rest.js';
 import { LAST_APPLIED_ANNOTATION } from '../../kube/strip.js';
 import { sourcesOf, type Application } from '../../model/index.js';
 import { ApiError, failedPrecondition, grpcCodes, invalidArgument, notFound } from '../http-errors.js';
+import type { ResourceCoordinates } from '../rbac/index.js';
 import type { CoreClient } from '../store.js';
 import { kubeFailure } from '../store.js';
 import type { LiveCluster, LiveStateSource } from './live-state.js';
@@ -139,6 +140,12 @@ function redact(obj: KubeObject): KubeObject {
 }
 
 // ---- the tree ---------------------------------------------------------------------------------------
+
+/** The object as a fine-grained RBAC action names it (rbac/actions.ts). */
+function coordinatesOf(obj: KubeObject): ResourceCoordinates {
+  const { group, kind, namespace, name } = refOfNode(obj);
+  return { group, kind, namespace, name };
+}
 
 function refOfNode(obj: KubeObject): ParentRef {
   return { group: groupOf(obj.apiVersion), kind: obj.kind ?? '', namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '', uid: obj.metadata?.uid ?? '' };
@@ -342,7 +349,11 @@ export class LiveService {
     return JSON.stringify(redact(live));
   }
 
-  async patchResource(app: Application, query: ResourceQuery, patch: string, patchType: string): Promise<string> {
+  /**
+   * Patch one live resource of the app. `authorize` is called with the coordinates of the object found in
+   * the tree, before anything is written, so RBAC judges the object itself and not the request's words.
+   */
+  async patchResource(app: Application, query: ResourceQuery, patch: string, patchType: string, authorize: (resource: ResourceCoordinates) => void): Promise<string> {
     const contentType =
       patchType === 'merge' || patchType === 'application/merge-patch+json'
         ? 'application/merge-patch+json'
@@ -355,6 +366,7 @@ export class LiveService {
       throw invalidArgument('the patch is not valid JSON');
     }
     const { cluster, obj } = await this.findInTree(app, query);
+    authorize(coordinatesOf(obj));
     const path = await this.resourcePathOf(cluster, obj, query.version);
     let patched: unknown;
     try {
@@ -366,6 +378,33 @@ export class LiveService {
     }
     if (!isRecord(patched)) throw unavailable('the cluster answered something that is not an object');
     return JSON.stringify(redact(patched));
+  }
+
+  /**
+   * Delete one live resource of the app, as Argo CD's DeleteResource: foreground by default, `orphan`
+   * leaves its dependents, `force` deletes in the background with no grace period. The uid precondition
+   * makes sure the object deleted is the one that was authorized, not a namesake created meanwhile.
+   * `authorize` is called as for patchResource.
+   */
+  async deleteResource(app: Application, query: ResourceQuery & { force?: boolean | undefined; orphan?: boolean | undefined }, authorize: (resource: ResourceCoordinates) => void): Promise<void> {
+    const { cluster, obj } = await this.findInTree(app, query);
+    authorize(coordinatesOf(obj));
+    const path = await this.resourcePathOf(cluster, obj, query.version);
+    const uid = obj.metadata?.uid;
+    const body = {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      propagationPolicy: query.orphan === true ? 'Orphan' : query.force === true ? 'Background' : 'Foreground',
+      ...(query.force === true && query.orphan !== true ? { gracePeriodSeconds: 0 } : {}),
+      ...(uid === undefined ? {} : { preconditions: { uid } }),
+    };
+    try {
+      await cluster.rest.request('DELETE', path, { body });
+    } catch (err) {
+      const status = err instanceof KubeApiError ? err.statusCode : undefined;
+      if (status === 404 || status === 409) throw notFound(`${query.kind} ${query.resourceName} not found`);
+      throw kubeFailure(err, `deleting ${query.kind} ${query.resourceName}`);
+    }
   }
 
   /** Kubernetes Events of the app itself, or of one of its resources (from the destination cluster). */
