@@ -22,6 +22,13 @@ export interface ClusterHandle {
   serverVersion?: string;
   /** Resolves once the cache has listed everything (or the cluster failed). */
   ready: Promise<void>;
+  /**
+   * The engine for operations that act as `user` (sync impersonation): the same live cache, so diff,
+   * health and waits read with the controller's own client, but every request the operation sends
+   * (applies, dry runs, hooks, prunes, deletions and their reads) carries `Impersonate-User`. One per
+   * user, kept until the cluster's handle is dropped.
+   */
+  engineAs(user: string): Engine;
 }
 
 export interface ClusterSettings {
@@ -90,6 +97,8 @@ export class ClusterRegistry {
   private clusters: Cluster[] = [];
   private readonly handles = new Map<string, ClusterHandle>();
   private readonly unsubscribes = new Map<string, () => void>();
+  /** Per cluster: the impersonating clients and engines handed out by `engineAs`. */
+  private readonly impersonated = new Map<string, Map<string, { rest: KubeRest; engine: Engine }>>();
   private probeTimer: NodeJS.Timeout | undefined;
   private settings: ClusterSettings;
   private stopped = false;
@@ -165,7 +174,10 @@ export class ClusterRegistry {
       tracking: this.settings.tracking,
       ...(this.settings.resourceFilter === undefined ? {} : { resourceFilter: this.settings.resourceFilter }),
     });
-    const engine = createEngine({ rest, cache, ...this.settings.engine, tracking: this.settings.tracking });
+    const settings = this.settings;
+    const engine = createEngine({ rest, cache, ...settings.engine, tracking: settings.tracking });
+    const impersonated = new Map<string, { rest: KubeRest; engine: Engine }>();
+    this.impersonated.set(server, impersonated);
     const handle: ClusterHandle = {
       server,
       name: cluster?.name ?? IN_CLUSTER_NAME,
@@ -174,6 +186,15 @@ export class ClusterRegistry {
       engine,
       connection: 'Unknown',
       ready: Promise.resolve(),
+      engineAs: (user) => {
+        const known = impersonated.get(user);
+        if (known !== undefined) return known.engine;
+        const asUser = rest.impersonating(user);
+        if (observer !== undefined) asUser.onRequest(observer);
+        const created = { rest: asUser, engine: createEngine({ rest: asUser, cache, ...settings.engine, tracking: settings.tracking }) };
+        impersonated.set(user, created);
+        return created.engine;
+      },
     };
     this.unsubscribes.set(
       server,
@@ -226,9 +247,12 @@ export class ClusterRegistry {
     this.handles.delete(server);
     this.unsubscribes.get(server)?.();
     this.unsubscribes.delete(server);
+    const impersonated = this.impersonated.get(server);
+    this.impersonated.delete(server);
     if (handle !== undefined) {
       await handle.cache.stop();
       handle.rest.close();
+      for (const { rest } of impersonated?.values() ?? []) rest.close();
     }
   }
 

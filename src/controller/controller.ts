@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { deletionPropagation, findOrphanedResources, isTerminal, isoTime, type AppComparison, type DeletionApp, type DeletionPropagation, type DeletionRecord, type OperationRecord, type SyncApp } from '../engine/index.js';
+import { deletionPropagation, findOrphanedResources, isTerminal, isoTime, type AppComparison, type DeletionApp, type DeletionPropagation, type DeletionRecord, type Engine, type OperationRecord, type SyncApp } from '../engine/index.js';
 import type { HealthCheck } from '../engine/health/index.js';
 import { LuaHealthRuntime, luaHealthCheck, parseHealthCustomizations } from '../engine/health/lua/index.js';
 import { messageOf } from '../errors.js';
@@ -58,6 +58,7 @@ import { projectViolations } from '../server/services/permissions.js';
 import { decideAutoSync } from './autosync.js';
 import { ClusterRegistry, type ClusterHandle } from './clusters.js';
 import { EventRecorder } from './events.js';
+import { impersonationEnabled, serviceAccountFor } from './impersonation.js';
 import type { ControllerMetrics } from './metrics.js';
 import { ShardManager, shardOf } from './shards.js';
 import { SYNC_BLOCKED_MESSAGE, syncAllowed, type SyncDecision } from './windows.js';
@@ -438,6 +439,8 @@ export class ApplicationController {
     const cm = this.configInformer.get(`${this.options.namespace}/${ARGOCD_CM_NAME}`) as { data?: Record<string, string> } | undefined;
     const { settings, errors } = parseArgoCdConfigMap(cm);
     for (const e of errors) this.options.log.warn({ problem: e }, 'argocd-cm: key ignored');
+    const impersonation = impersonationEnabled(settings.raw);
+    if (impersonation.problem !== undefined) this.options.log.warn({ problem: impersonation.problem }, 'argocd-cm: key ignored');
     this.settings = settings;
     const key = JSON.stringify([settings.resourceTrackingMethod, settings.instanceLabelKey, settings.resourceExclusions, settings.resourceInclusions, settings.raw['resource.exclusions'] ?? null, Object.entries(settings.resourceCustomizations).sort(), this.luaRuntime !== undefined]);
     if (key !== this.settingsKey) {
@@ -737,6 +740,20 @@ export class ApplicationController {
     });
   }
 
+  /**
+   * The engine an app's operations (sync, hooks, prune, deletion of its resources) run through: the
+   * controller's own unless argocd-cm turns sync impersonation on, then one acting as the service
+   * account the project names for the destination. No such account is a refusal, never a fallback.
+   */
+  private operationEngine(app: Application, handle: ClusterHandle): { engine: Engine } | { refused: string } {
+    if (!impersonationEnabled(this.settings.raw).enabled) return { engine: handle.engine };
+    const project = this.projectOf(app);
+    if (project === undefined) return { refused: `project ${app.spec.project === '' ? DEFAULT_PROJECT_NAME : app.spec.project} does not exist, so no service account to impersonate is known` };
+    const match = serviceAccountFor(project, { server: handle.server, namespace: app.spec.destination.namespace, appNamespace: app.metadata.namespace ?? this.options.namespace });
+    if (!match.ok) return { refused: match.message };
+    return { engine: handle.engineAs(match.user) };
+  }
+
   /** The project's sync windows' verdict for this app now. */
   private windowDecision(app: Application, manual: boolean, operationStartedAt?: number): SyncDecision {
     const cluster = this.registry.find(app.spec.destination);
@@ -942,6 +959,9 @@ export class ApplicationController {
       if (problems.length > 0) renderFailed = `the application spec is invalid: ${problems.join('; ')}`;
     }
     const syncOptions = sync.syncOptions ?? app.spec.syncPolicy?.syncOptions;
+    const identity = this.operationEngine(app, handle);
+    // Refused: the engine fails the operation before any request, so the controller's own one is fine.
+    const engine = 'engine' in identity ? identity.engine : handle.engine;
     const syncApp: SyncApp = {
       name: instance,
       ...(app.spec.destination.namespace === undefined ? {} : { destinationNamespace: app.spec.destination.namespace }),
@@ -950,6 +970,7 @@ export class ApplicationController {
       ...(app.spec.ignoreDifferences === undefined ? {} : { ignoreDifferences: app.spec.ignoreDifferences }),
       ...(app.spec.syncPolicy?.automated?.allowEmpty === true ? { allowEmpty: true } : {}),
       ...(renderFailed === undefined ? {} : { renderFailed }),
+      ...('refused' in identity ? { refused: identity.refused } : {}),
       desired,
     };
 
@@ -992,7 +1013,7 @@ export class ApplicationController {
         syncResult: { ...(rec.syncResult ?? { resources: [] }), ...resolved },
         ...(retryCount > 0 ? { retryCount } : {}),
       });
-      record = stamp(await handle.engine.startSync({ app: syncApp, operation, persist: (rec) => persist(stamp(rec)) }));
+      record = stamp(await engine.startSync({ app: syncApp, operation, persist: (rec) => persist(stamp(rec)) }));
       const who = operation.initiatedBy?.automated === true ? 'automated sync' : (operation.initiatedBy?.username ?? 'Unknown user');
       void this.events.record(this.appRef(app), 'OperationStarted', `${who} initiated sync to ${rendered?.revision ?? sync.revision ?? 'HEAD'}${retryCount > 0 ? ` (retry ${retryCount})` : ''}`);
     }
@@ -1000,13 +1021,13 @@ export class ApplicationController {
     while (!isTerminal(record.phase)) {
       // Stopped, or the shard moved to another replica: leave it Running; its next owner resumes it.
       if (this.stopped || !this.isMine(app)) return;
-      if (control.terminate && record.kawa.terminating !== true) record = handle.engine.terminate(record);
+      if (control.terminate && record.kawa.terminating !== true) record = engine.terminate(record);
       const blocked = record.kawa.terminating === true ? undefined : blockedBy(Date.parse(record.startedAt));
       if (blocked !== undefined) {
         await waitForWindow(blocked, record);
         return;
       }
-      const result = await handle.engine.step({ record, app: syncApp, persist });
+      const result = await engine.step({ record, app: syncApp, persist });
       record = result.record;
       if (result.idle && !result.done) await this.waitForCluster(handle, instance, control);
     }
@@ -1212,8 +1233,15 @@ export class ApplicationController {
       return;
     }
     if (this.stopped) return; // stopping: the next start (or the next leader) deletes
+    const identity = this.operationEngine(app, handle);
+    if ('refused' in identity) {
+      // As for a sync: without the account to act as, nothing of the app is deleted; the finalizer stays.
+      await this.writeDeletionError(app, `cannot delete resources: ${identity.refused}`);
+      this.queue.add(key, 'compare', 10_000, this.now());
+      return;
+    }
     st.deleting = true;
-    const run = this.runDeletion(key, app, handle, propagation, resumable)
+    const run = this.runDeletion(key, app, handle, identity.engine, propagation, resumable)
       .catch((err: unknown) => {
         this.options.log.error({ app: key, err: messageOf(err) }, 'deletion failed unexpectedly');
       })
@@ -1225,7 +1253,7 @@ export class ApplicationController {
     this.runners.add(run);
   }
 
-  private async runDeletion(key: string, app: Application, handle: ClusterHandle, propagation: DeletionPropagation, existing: DeletionRecord | undefined): Promise<void> {
+  private async runDeletion(key: string, app: Application, handle: ClusterHandle, engine: Engine, propagation: DeletionPropagation, existing: DeletionRecord | undefined): Promise<void> {
     const persist = async (record: DeletionRecord): Promise<void> => {
       const current = this.latestApp(key) ?? app;
       await this.patchStatus(current, [{ op: 'add', path: '/status/deletionState', value: record }], { deletionState: record });
@@ -1245,13 +1273,13 @@ export class ApplicationController {
       desired,
       ...(renderFailed === undefined ? {} : { renderFailed }),
     };
-    let record = existing ?? (await handle.engine.startDeletion({ app: deletionApp, persist, propagation }));
+    let record = existing ?? (await engine.startDeletion({ app: deletionApp, persist, propagation }));
     if (existing === undefined) void this.events.record(this.appRef(app), 'DeletionStarted', `deleting the application's resources (${propagation})`);
     const control = { terminate: false };
     let reportedStuck = '';
     while (!isTerminal(record.phase)) {
       if (this.stopped || !this.isMine(app)) return;
-      const result = await handle.engine.stepDeletion({ record, app: deletionApp, persist });
+      const result = await engine.stepDeletion({ record, app: deletionApp, persist });
       record = result.record;
       const stuck = result.stuck.map((o) => `${o.kind}/${o.namespace === '' ? '' : `${o.namespace}/`}${o.name}${o.finalizers.length > 0 ? ` (finalizers: ${o.finalizers.join(', ')})` : ''}`).join('; ');
       if (stuck !== reportedStuck) {

@@ -111,6 +111,11 @@ export interface SyncApp {
   desired: readonly KubeObject[];
   /** Set when rendering failed: the operation fails and touches nothing. */
   renderFailed?: string;
+  /**
+   * Set when the operation must not run at all (no service account to impersonate): it fails with
+   * this message, a running one at its next step, and touches nothing more.
+   */
+  refused?: string;
   /** `spec.syncPolicy.automated.allowEmpty`: an empty render may be synced (and prune everything). */
   allowEmpty?: boolean;
   /** The Application's `argocd.argoproj.io/compare-options: ServerSideDiff=true`: compare asks the server about every object. */
@@ -314,6 +319,7 @@ export async function startOperation(app: SyncApp, operation: Operation, deps: O
 
   // Never destroy on doubt: without a trustworthy desired state there is nothing to compare against,
   // and everything live would look like it requires pruning.
+  if (app.refused !== undefined) return done(`cannot sync: ${app.refused}; nothing was applied or deleted`);
   if (app.renderFailed !== undefined) return done(`cannot sync: rendering the desired state failed, so nothing was applied or deleted: ${app.renderFailed}`);
   if (app.desired.length === 0 && app.allowEmpty !== true) {
     return done('cannot sync: the source rendered no objects, and an empty desired state would delete everything the app manages; nothing was applied or deleted (set allowEmpty to allow it)');
@@ -536,7 +542,7 @@ function describeAction(action: NextAction): string {
  * Does the next bounded piece of work of a running operation and persists the record. Call it again
  * until `done`; when `idle`, wait for a change in the cluster (or a short while) first.
  */
-export async function stepOperation(input: OperationRecord, app: Pick<SyncApp, 'name' | 'desired'>, deps: OperationDeps): Promise<StepResult> {
+export async function stepOperation(input: OperationRecord, app: Pick<SyncApp, 'name' | 'desired' | 'refused'>, deps: OperationDeps): Promise<StepResult> {
   validateRecord(input);
   if (isTerminal(input.phase)) return { record: input, done: true, idle: false };
   const record = structuredClone(input);
@@ -550,6 +556,10 @@ export async function stepOperation(input: OperationRecord, app: Pick<SyncApp, '
 
   if (app.name !== kawa.appName) {
     throw new UserError(errorCodes.OPERATION_STATE_INVALID, `the operation belongs to app ${kawa.appName}, not ${app.name}`);
+  }
+  if (app.refused !== undefined) {
+    finish(record, 'Failed', `stopped: ${app.refused}`, now);
+    return save(false);
   }
   if (desiredDigest(app.desired) !== kawa.desiredDigest) {
     finish(record, 'Failed', 'the desired objects changed while the operation was running (a different render?); start a new sync', now);

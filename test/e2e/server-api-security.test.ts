@@ -8,7 +8,10 @@ import { SessionManager } from '../../src/server/auth/index.js';
 import { PASSWORD, appBody, teamProject, useApiServer, type Json } from '../harness/server-api.js';
 
 // bob may manage the repositories of project `other`, and nothing of project `team`'s (issue 13 item 2).
-const api = useApiServer('srvsec', { rbacPolicy: 'p, role:team-dev, repositories, *, other/*, allow\n' });
+// gone may update and delete the apps of project `default`, but none of their live resources (item 6).
+const api = useApiServer('srvsec', {
+  rbacPolicy: ['p, role:team-dev, repositories, *, other/*, allow', 'p, gone, applications, update, default/*, allow', 'p, gone, applications, delete, default/*, allow', ''].join('\n'),
+});
 
 const REPO = encodeURIComponent('https://git.example.invalid/app.git');
 const CREDS = encodeURIComponent('https://git.example.invalid/org');
@@ -87,6 +90,7 @@ const SAMPLES: Record<string, { url: string; body?: Json; /** An endless SSE str
   'GET /api/v1/applications/:name/resource': { url: '/api/v1/applications/target/resource?kind=ConfigMap&resourceName=x&namespace=guestbook' },
   'HEAD /api/v1/applications/:name/resource': { url: '/api/v1/applications/target/resource?kind=ConfigMap&resourceName=x&namespace=guestbook' },
   'POST /api/v1/applications/:name/resource': { url: '/api/v1/applications/target/resource?kind=ConfigMap&resourceName=x&namespace=guestbook', body: '{}' as unknown as Json },
+  'DELETE /api/v1/applications/:name/resource': { url: '/api/v1/applications/target/resource?kind=ConfigMap&resourceName=x&namespace=guestbook' },
   'GET /api/v1/applications/:name/revisions/:revision/metadata': { url: '/api/v1/applications/target/revisions/HEAD/metadata' },
   'HEAD /api/v1/applications/:name/revisions/:revision/metadata': { url: '/api/v1/applications/target/revisions/HEAD/metadata' },
   'GET /api/v1/applications/:name/logs': { url: '/api/v1/applications/target/logs' },
@@ -159,6 +163,33 @@ describe('every protected route', () => {
     await expect(api.getApp('newapp')).rejects.toMatchObject({ code: 404 });
     await expect(api.getProject('newproj')).rejects.toMatchObject({ code: 404 });
     expect(await api.getApp('target')).toMatchObject({ metadata: { name: 'target' } });
+  });
+});
+
+describe('live resource writes', () => {
+  // Every route that writes a live resource of an app, with the fine-grained action it needs (item 6).
+  const writes: Record<string, { url: string; body?: Json; action: string }> = {
+    'POST /api/v1/applications/:name/resource': { url: '/api/v1/applications/fine/resource?group=apps&kind=Deployment&resourceName=web&namespace=guestbook', body: '{}' as unknown as Json, action: 'update/apps/Deployment/guestbook/web' },
+    'DELETE /api/v1/applications/:name/resource': { url: '/api/v1/applications/fine/resource?group=apps&kind=Deployment&resourceName=web&namespace=guestbook', action: 'delete/apps/Deployment/guestbook/web' },
+  };
+
+  it('need the fine-grained update/delete action: plain update/delete on the app is refused, the fine-grained rule is not', async () => {
+    const routes = api.app.kawa.routes.filter((r) => r.url === '/api/v1/applications/:name/resource' && r.method !== 'GET' && r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`);
+    expect(routes.sort()).toEqual(Object.keys(writes).sort());
+    expect((await send('POST', '/api/v1/applications', { headers: admin(), body: appBody('fine') })).status).toBe(200);
+    const gone = api.auth(await api.loginAs('gone'));
+    for (const key of routes) {
+      const sample = writes[key];
+      if (sample === undefined) throw new Error(`no sample for ${key}`);
+      const method = key.split(' ')[0] as Method;
+      expect.soft((await send(method, sample.url, { headers: gone, body: sample.body })).status, `${key} with plain update/delete`).toBe(403);
+      // Asking for the project names the action in the refusal.
+      const named = await send(method, `${sample.url}&project=default`, { headers: gone, body: sample.body });
+      expect.soft([named.status, named.body['message']], key).toEqual([403, `permission denied: applications, ${sample.action}, default/fine, sub: gone`]);
+      // With the fine-grained rule the request gets past RBAC to the lookup: the app has no such resource.
+      expect.soft((await send(method, sample.url, { headers: admin(), body: sample.body })).status, `${key} as admin`).toBe(404);
+    }
+    expect(await api.getApp('fine')).toMatchObject({ metadata: { name: 'fine' } });
   });
 });
 
