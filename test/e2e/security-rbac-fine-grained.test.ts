@@ -192,4 +192,13 @@ describe('fine-grained RBAC on live resources', () => {
     expect(await deploymentMark('api')).toBeUndefined();
     expect(await deleted(() => apps.readNamespacedDeployment({ name: 'api', namespace: dest.name }))).toBe(false);
   });
+
+  it('deletes with orphan as Argo CD does: the Deployment goes, its ReplicaSet stays', async () => {
+    const replicaSets = async () => (await apps.listNamespacedReplicaSet({ namespace: dest.name, labelSelector: 'app=api' })).items;
+    const [rs] = await waitUntil('the ReplicaSet of api', replicaSets, (items) => items.length === 1, { timeoutMs: 60_000 });
+    expect((await call('DELETE', `/api/v1/applications/${APP}/resource?${query('Deployment', 'api', 'apps')}&orphan=true`, 'janitor')).status).toBe(200);
+    await waitUntil('api to be gone', () => exists(() => apps.readNamespacedDeployment({ name: 'api', namespace: dest.name })), (present) => !present, { timeoutMs: 60_000 });
+    const left = await replicaSets();
+    expect(left.map((r) => [r.metadata?.uid, r.metadata?.ownerReferences ?? []])).toEqual([[rs?.metadata?.uid, []]]);
+  });
 });
