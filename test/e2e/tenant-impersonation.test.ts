@@ -4,12 +4,16 @@
 // only manage ConfigMaps in the destination namespace: a ConfigMap syncs; a Role (the tenant's way to
 // escalate), a hook Job, a prune or a deletion of a Secret fail with the API server's own "forbidden"
 // naming the account, and none of them is written. No matching entry is a refusal, never a fallback to
-// the controller. With impersonation off, the same app syncs as the controller.
+// the controller. With impersonation off, the same app syncs as the controller. A running operation
+// whose account can no longer be derived (resumed after the project changed) fails at its next step.
 import { RbacAuthorizationV1Api, BatchV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SyncApp } from '../../src/engine/index.js';
+import type { KubeObject } from '../../src/kube/objects.js';
 import type { Application } from '../../src/model/index.js';
 import { appSpec, configMapYaml, presyncJobYaml, useController, type ControllerFixture } from '../harness/controller.js';
-import { waitFor } from '../harness/kube.js';
+import { configMap, configMapNames, recorder, useEngine } from '../harness/engine.js';
+import { waitFor, waitUntil } from '../harness/kube.js';
 
 const IN_CLUSTER = 'https://kubernetes.default.svc';
 const ENABLED = { 'application.sync.impersonation.enabled': 'true' };
@@ -169,5 +173,29 @@ describe('sync impersonation: a tenant app acts as its project service account',
     const app = await syncApp(fx, 'escalate');
     expect([app.status?.operationState?.phase, app.status?.operationState?.message]).toEqual(['Succeeded', expect.any(String)]);
     expect(await roleExists()).toBe(true);
+  });
+});
+
+describe('a running operation whose account can no longer be derived', () => {
+  const engineFx = useEngine({ waveDelayMs: 0 });
+
+  it('fails at its next step with the refusal, and the rest of the sync never runs', async () => {
+    const ns = await engineFx.namespace('imp-resume');
+    // A suspended PreSync Job keeps the operation waiting; the ConfigMap would follow in the Sync phase.
+    const hook: KubeObject = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'held', annotations: { 'argocd.argoproj.io/hook': 'PreSync' } },
+      spec: { suspend: true, backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'run', image: 'registry.kawa.example/run:1.0' }] } } },
+    };
+    const app: SyncApp = { name: 'resumed', destinationNamespace: ns, desired: [hook, configMap('after-hook')] };
+    const store = recorder();
+    let record = await engineFx.engine.startSync({ app, operation: { sync: {} }, persist: store.persist });
+    record = await waitUntil('waiting for the hook', async () => (record = (await engineFx.engine.step({ record, app, persist: store.persist })).record), (r) => r.message?.startsWith('waiting for completion of hook') === true, { intervalMs: 50, timeoutMs: 30_000 });
+    const refused = 'no matching service account found for destination server https://kubernetes.default.svc and namespace x';
+    const result = await engineFx.engine.step({ record, app: { ...app, refused }, persist: store.persist });
+    expect([result.done, result.record.phase, result.record.message]).toEqual([true, 'Failed', `stopped: ${refused}`]);
+    expect(store.last().phase).toBe('Failed');
+    expect(await configMapNames(engineFx, ns)).toEqual([]);
   });
 });
