@@ -1,10 +1,12 @@
 // Config management plugins with real commands (sh, cat, yes, sleep): init + generate in a private copy,
 // the environment they get, discovery, and every way a plugin can fail.
-import { readdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { names, rejectsWith, useTestdataCopy, writeFiles } from '../../test/harness/render.js';
 import { errorCodes } from '../errors.js';
+import { pluginSandbox } from './sandbox.js';
 import { buildEnvironment, loadPluginConfigs, parsePluginConfig, renderSource, type ConfigManagementPlugin, type RenderRequest } from './index.js';
 
 // Plugins are real processes: slow on a loaded machine.
@@ -138,6 +140,24 @@ describe('config management plugins', () => {
     const started = Date.now();
     await rejectsWith(render(dir, { plugin }, { maxBytes: 1024 * 1024, timeoutMs: 1500 }), code, message);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('runs a plugin script given by absolute path inside kawa\'s (hidden) HOME, read-only, while the rest of HOME stays hidden', async () => {
+    const scripts = await mkdtemp(path.join(homedir(), '.kawa-plugin-test-'));
+    // As root the plugin runs as nobody: the operator's scripts must be readable by it.
+    await chmod(scripts, 0o755);
+    try {
+      const script = path.join(scripts, 'generate.sh');
+      await writeFile(path.join(scripts, 'beside.txt'), 'beside\n');
+      await writeFile(script, `#!/bin/sh\nprintf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: by-path\\ndata:\\n  beside: "%s"\\n  kube: "%s"\\n' "$(cat ${scripts}/beside.txt)" "$(ls ${homedir()}/.kube 2>&1 | head -1)"\n`, { mode: 0o755 });
+      const dir = await writeFiles(repo, 'cmp/by-path', { 'x.txt': '' });
+      const result = await render(dir, { plugin: { name: 'by-path' } }, { plugins: [{ name: 'by-path', generate: { command: [script] } }] });
+      const data = result.objects[0]?.object['data'] as Record<string, string>;
+      expect(data['beside']).toBe('beside');
+      if ((await pluginSandbox()).kind === 'namespaces') expect(data['kube']).toMatch(/No such file or directory/);
+    } finally {
+      await rm(scripts, { recursive: true, force: true });
+    }
   });
 
   it('fails when no plugin is configured', async () => {

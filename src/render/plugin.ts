@@ -20,7 +20,7 @@ import { expandGlob, GlobSyntaxError } from './glob.js';
 import { objectsFromToolOutput, readYamlStream } from './manifests.js';
 import { assertNoEscapingSymlinks } from './safety.js';
 import { cacheDir } from '../localcluster/pins.js';
-import { defaultSandboxPaths, pluginSandbox, prepareSandbox, sandboxedCommand, type PluginSandbox, type SandboxLayout } from './sandbox.js';
+import { defaultSandboxPaths, pluginSandbox, programDirs, prepareSandbox, sandboxedCommand, type PluginSandbox, type SandboxLayout } from './sandbox.js';
 import type { RenderContext, RenderedObject, SourceOptions } from './types.js';
 
 const commandSchema = z.object({
@@ -184,7 +184,9 @@ function scrubbedEnv(ws: Workspace, extra: Readonly<Record<string, string>> = {}
 async function runCommand(ctx: RenderContext, ws: Workspace, cmd: PluginCommand, options: RunOptions): Promise<string> {
   const [binary, ...rest] = cmd.command;
   if (binary === undefined) throw new UserError(errorCodes.RENDER_INVALID_SOURCE, `${options.display}: the plugin has no command`);
-  const run = sandboxedCommand(ws.sandbox, { ...ws.layout, cwd: ws.appDir }, binary, [...rest, ...(cmd.args ?? [])]);
+  // A command given by absolute path (a script beside the operator's plugin.yaml) stays runnable even inside a hidden directory.
+  const keepReadOnly = path.isAbsolute(binary) ? [...ws.layout.keepReadOnly, ...programDirs(ws.layout.hide, [path.dirname(binary)])] : ws.layout.keepReadOnly;
+  const run = sandboxedCommand(ws.sandbox, { ...ws.layout, keepReadOnly, cwd: ws.appDir }, binary, [...rest, ...(cmd.args ?? [])]);
   const timeoutMs = ctx.budget.remainingMs(options.display);
   const started = Date.now();
   try {

@@ -22,16 +22,16 @@ describe('sandboxPaths', () => {
       'HOME, kawa dirs, kubeconfigs, the service account token and the checkout are hidden; PATH entries under HOME come back',
       { HOME: '/home/k', PATH: '/home/k/.local/bin:/usr/bin', KUBECONFIG: '/etc/kube/a:/srv/b' },
       ['/home/k', '/home/k/.cache/kawa', '/home/k/.config/kawa', '/home/k/.kube', '/etc/kube/a', '/srv/b', '/var/run/secrets/kubernetes.io', '/run/secrets/kubernetes.io', '/srv/checkouts/x'],
-      ['/home/k/.local/bin', '/home/k/.cache/kawa/bin'],
+      ['/home/k/.local/bin', '/home/k/.cache/kawa/bin', '/home/k/plugins/cue'],
     ],
     [
       'KAWA_CACHE_DIR, XDG dirs and KAWA_CONFIG outside HOME; a PATH entry that would uncover a hidden dir stays hidden',
       { HOME: '/home/k', PATH: '/home/k:/var/cache/kawa/bin', KAWA_CACHE_DIR: '/var/cache/kawa', XDG_CACHE_HOME: '/xc', XDG_CONFIG_HOME: '/xg', KAWA_CONFIG: '/etc/kawa.conf' },
       ['/var/cache/kawa', '/xc/kawa', '/xg/kawa', '/etc/kawa.conf'],
-      ['/var/cache/kawa/bin', '/home/k/.cache/kawa/bin'],
+      ['/var/cache/kawa/bin', '/home/k/.cache/kawa/bin', '/home/k/plugins/cue'],
     ],
   ])('%s', (_what, env, hidden, kept) => {
-    const paths = sandboxPaths({ env, home: env.HOME, checkout: '/srv/checkouts/x', toolsBin: '/home/k/.cache/kawa/bin' });
+    const paths = sandboxPaths({ env, home: env.HOME, checkout: '/srv/checkouts/x', toolsBin: '/home/k/.cache/kawa/bin', programDirs: ['/home/k/plugins/cue', '/usr/local/bin'] });
     expect(paths.hide).toEqual(expect.arrayContaining(hidden));
     expect(paths.hide).not.toContain('/');
     expect(paths.keepReadOnly.sort()).toEqual(kept.sort());

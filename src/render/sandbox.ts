@@ -126,6 +126,8 @@ export interface HiddenPathsInput {
   checkout: string;
   /** kawa's pinned tool binaries (mounted back read-only when hidden). */
   toolsBin: string;
+  /** Directories of the plugin's programs named by absolute path (mounted back read-only when hidden). */
+  programDirs?: readonly string[];
 }
 
 /** What a sandbox covers and what it mounts back, from kawa's environment. Pure. */
@@ -143,11 +145,15 @@ export function sandboxPaths(input: HiddenPathsInput): { hide: string[]; keepRea
   hide.add('/run/secrets/kubernetes.io');
   hide.add(input.checkout);
   const hidden = [...hide].filter((p) => path.isAbsolute(p) && p !== '/').map((p) => path.resolve(p));
-  // Programs stay runnable: PATH entries (and the pinned tools) that a hidden directory would cover,
-  // unless mounting one back would uncover a hidden path itself.
-  const candidates = [...(env['PATH'] ?? '').split(path.delimiter), input.toolsBin].filter((p) => path.isAbsolute(p)).map((p) => path.resolve(p));
-  const keepReadOnly = [...new Set(candidates)].filter((dir) => hidden.some((h) => within(h, dir) && h !== dir) && !hidden.some((h) => within(dir, h)));
-  return { hide: hidden, keepReadOnly };
+  // Programs stay runnable: PATH entries, the pinned tools and the directories of plugin commands
+  // given by absolute path, when a hidden directory would cover them.
+  return { hide: hidden, keepReadOnly: programDirs(hidden, [...(env['PATH'] ?? '').split(path.delimiter), input.toolsBin, ...(input.programDirs ?? [])]) };
+}
+
+/** Of `dirs`, those a hidden path covers and that can be mounted back without uncovering a hidden path. */
+export function programDirs(hidden: readonly string[], dirs: readonly string[]): string[] {
+  const candidates = dirs.filter((p) => path.isAbsolute(p)).map((p) => path.resolve(p));
+  return [...new Set(candidates)].filter((dir) => hidden.some((h) => within(h, dir) && h !== dir) && !hidden.some((h) => within(dir, h)));
 }
 
 /** The command line that runs `command args` in `sandbox` with `layout`. */
