@@ -115,9 +115,9 @@ function matchForm(repo: RepoUrl): MatchForm {
 
 /** What a git process needs to authenticate to one repository. */
 export interface GitAuth {
-  /** Environment variables for the git process (they may hold secrets: never log them). */
+  /** Environment variables for the git process: paths only (GIT_ASKPASS, GIT_SSH_COMMAND), never a secret. */
   readonly env: Readonly<Record<string, string>>;
-  /** git configuration to pass through GIT_CONFIG_* (values may hold secrets). */
+  /** git configuration to pass through GIT_CONFIG_*: paths and settings only (secrets sit in the files named). */
   readonly config: readonly GitConfigEntry[];
   /** Strings to scrub from anything shown to users. */
   readonly secrets: readonly string[];

@@ -8,7 +8,7 @@ import { scrubSecrets } from './credentials.js';
 export interface GitInvocation {
   /** Arguments after `git`; never holds a secret. */
   readonly args: readonly string[];
-  /** The complete environment (may hold secrets). */
+  /** The complete environment: no secret values (credentials are in private files it names). */
   readonly env: Readonly<Record<string, string>>;
   readonly cwd?: string;
   readonly timeoutMs: number;
