@@ -3,11 +3,13 @@
 // Ctrl-C stops it cleanly, and a second start reuses everything. The test runs the same command the README
 // shows (`npm run up` = build + `kawa up`), from source and against the test cluster instead of a new one.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveExampleRepo } from '../../src/cli/commands/up/example.js';
+import { findGroup, loadPins } from '../../src/localcluster/pins.js';
 import { testKubeConfig, waitUntil } from '../harness/kube.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -108,4 +110,56 @@ describe('kawa up (the README main command)', () => {
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
   });
+
+  it('with no renderer built yet, a Helm app created right after `kawa up` syncs (the build runs in the background)', async () => {
+    const kubeconfig = process.env['KAWA_TEST_KUBECONFIG'] ?? path.join(root, '.kawa', 'test.kubeconfig');
+    const helmNs = `${ns}-helm`;
+    const dest = `${ns}-helm-dest`;
+    // An empty kawa cache: no helm, kustomize or jsonnet (Go's own caches stay warm, so each build is a relink).
+    const emptyCache = await mkdtemp(path.join(tmpdir(), 'kawa-up-nobin-'));
+    const repo = await serveExampleRepo(path.join(root, 'examples'), path.join(emptyCache, 'example-repo'), 0);
+    const run = startUp(['--kubeconfig', kubeconfig, '--namespace', helmNs, '--port', '0', '--no-example'], { ...env, KAWA_CACHE_DIR: emptyCache });
+    const core = kc.makeApiClient(CoreV1Api);
+    try {
+      await waitForLine(run, /kawa is up: http/, 150_000);
+      await custom.createNamespacedCustomObject({
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: helmNs,
+        plural: 'applications',
+        body: {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Application',
+          metadata: { name: 'helm-guestbook', namespace: helmNs },
+          spec: {
+            project: 'default',
+            source: { repoURL: repo.url, path: 'helm-guestbook', targetRevision: 'HEAD' },
+            destination: { server: 'https://kubernetes.default.svc', namespace: dest },
+            syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
+          },
+        },
+      });
+      type App = { status?: { sync?: { status?: string }; health?: { status?: string }; sourceType?: string } };
+      const synced = await waitUntil(
+        `the Helm app to be Synced and Healthy (kawa's stderr: ${run.stderr().slice(-1500)})`,
+        async () => (await custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: helmNs, plural: 'applications', name: 'helm-guestbook' })) as App,
+        (a) => a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy',
+        { timeoutMs: 300_000, intervalMs: 1_000 },
+      );
+      expect(synced.status?.sourceType).toBe('Helm');
+      const version = findGroup(loadPins(root), 'helm').version;
+      expect(run.stderr()).toContain(`helm ${version} is not built yet: building it from the Go module proxy on first use`);
+      await access(path.join(emptyCache, 'bin', `helm-${version}`));
+    } finally {
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      await repo.server.close();
+      await custom
+        .patchNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: helmNs, plural: 'applications', name: 'helm-guestbook', body: [{ op: 'remove', path: '/metadata/finalizers' }] })
+        .catch(() => undefined);
+      await core.deleteNamespace({ name: helmNs }).catch(() => undefined);
+      await core.deleteNamespace({ name: dest }).catch(() => undefined);
+      await rm(emptyCache, { recursive: true, force: true });
+    }
+  }, 420_000);
 });

@@ -21,6 +21,7 @@ import type { Shutdown } from '../../../util/shutdown.js';
 import { kawaCommand } from '../../services/kawa-command.js';
 import { httpServerPart, roleShutdown, shutdownTimeoutOption } from '../../shutdown.js';
 import { loadKubeConfig } from '../server/server.js';
+import { prepareRenderers, setToolBuildLog } from '../../../render/tools.js';
 import { serveExampleRepo, type ExampleRepo } from './example.js';
 
 export interface UpFlags {
@@ -102,6 +103,10 @@ export async function runUp(flags: UpFlags, say: (line: string) => void, stoppin
     kubeconfigPath = state.kubeconfig;
     localCluster = state.kubeconfig;
   }
+  // The renderers are built in the background while kawa starts, so a Helm, Kustomize or Jsonnet app
+  // created right after `kawa up` syncs; a render that needs one first waits for its build.
+  setToolBuildLog((line) => { say(line); });
+  prepareRenderers();
   const kubeConfig = loadKubeConfig(kubeconfigPath, flags.context);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   await ensureNamespace(core, flags.namespace);
@@ -226,7 +231,7 @@ export function registerUp(program: Command): void {
         `  username: admin`,
         `  password: ${kawaCommand(passwordArgs)}   (Secret ${flags.namespace}/argocd-initial-admin-secret)`,
         ...(kawa.kubeconfigPath === undefined ? [] : [`  cluster:  KUBECONFIG=${kawa.kubeconfigPath}`]),
-        ...(kawa.example === undefined ? [] : [`  example:  Application ${kawa.example.app} is ${kawa.example.sync} and ${kawa.example.health} (repo ${kawa.example.url}, path guestbook)`]),
+        ...(kawa.example === undefined ? [] : [`  example:  Application ${kawa.example.app} is ${kawa.example.sync} and ${kawa.example.health}: ${kawa.url}/applications/${flags.namespace}/${kawa.example.app} (repo ${kawa.example.url}, path guestbook)`]),
         ...(kawa.waitingForLease === undefined ? [] : [`  controller: waiting for the lease held by ${kawa.waitingForLease} (another kawa reconciles these Applications)`]),
         `Ctrl-C stops kawa; the local control plane keeps running (npm run cluster:down -- --name ${flags.clusterName} stops it).`,
       ];
