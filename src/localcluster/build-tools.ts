@@ -14,7 +14,8 @@ export interface BuildOptions {
   log?: (line: string) => void;
 }
 
-async function isExecutable(file: string): Promise<boolean> {
+/** Whether `file` exists and may be run. */
+export async function isExecutable(file: string): Promise<boolean> {
   try {
     await access(file, constants.X_OK);
     return true;

@@ -1,10 +1,8 @@
 // Running the renderers (helm, kustomize, jsonnet): the pinned binaries, an environment that holds
 // nothing of the user's (no kubeconfig, no helm repositories, no credentials), the render's deadline
 // and output cap.
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
 import { UserError, errorCodes, messageOf } from '../errors.js';
-import { ensureTools } from '../localcluster/build-tools.js';
+import { ensureTools, isExecutable } from '../localcluster/build-tools.js';
 import { findGroup, loadPins, pinnedBinary, type Pins } from '../localcluster/pins.js';
 import { exec } from '../util/exec.js';
 import type { RenderBudget } from './safety.js';
@@ -25,15 +23,6 @@ let logBuild: (line: string) => void = (line) => {
 /** Where the one-line progress messages of first-use builds go (a role's logger; stderr by default). */
 export function setToolBuildLog(log: (line: string) => void): void {
   logBuild = log;
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

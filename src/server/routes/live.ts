@@ -76,23 +76,19 @@ const manifestsSchema = named(
 const eventsQuerySchema = z.strictObject({ ...scope, resourceNamespace: z.string().optional(), resourceName: z.string().optional(), resourceUID: z.string().optional() });
 const eventListSchema = named('v1EventList', z.object({ metadata: z.object({}), items: z.array(z.record(z.string(), z.unknown())) }));
 
-const resourceQuerySchema = z.strictObject({
+/** Which live resource of the app a request is about (Argo CD's query parameters). */
+const resourceCoordinates = {
   ...scope,
   namespace: z.string().optional(),
   resourceName: z.string().min(1),
   version: z.string().optional(),
   group: z.string().optional(),
   kind: z.string().min(1),
-  patchType: z.string().optional(),
-});
+};
+const resourceQuerySchema = z.strictObject({ ...resourceCoordinates, patchType: z.string().optional() });
 const resourceResponseSchema = named('applicationApplicationResourceResponse', z.object({ manifest: z.string() }));
 const deleteResourceQuerySchema = z.strictObject({
-  ...scope,
-  namespace: z.string().optional(),
-  resourceName: z.string().min(1),
-  version: z.string().optional(),
-  group: z.string().optional(),
-  kind: z.string().min(1),
+  ...resourceCoordinates,
   force: queryBool.optional().describe('delete in the background with no grace period'),
   orphan: queryBool.optional().describe('leave the dependents of the resource in place'),
 });
