@@ -15,6 +15,8 @@ export interface KubeListWatchOptions {
   idleGraceMs?: number;
   /** Only this namespace (a namespaced resource); default: every namespace. */
   namespace?: string;
+  /** Only objects matching this label selector (`key=value,...`); default: all. */
+  labelSelector?: string;
 }
 
 export function kubeListWatch(rest: KubeRest, resource: ApiResource, options: KubeListWatchOptions = {}): ListWatch {
@@ -24,7 +26,7 @@ export function kubeListWatch(rest: KubeRest, resource: ApiResource, options: Ku
   return {
     async list({ limit, continue: continueToken, signal }): Promise<ListPage> {
       // No resourceVersion: a consistent read of the newest state, which pagination keeps as one snapshot.
-      const body = await rest.getJson(path, { query: { limit, continue: continueToken }, signal });
+      const body = await rest.getJson(path, { query: { limit, continue: continueToken, labelSelector: options.labelSelector }, signal });
       const meta = isRecord(body) && isRecord(body['metadata']) ? body['metadata'] : {};
       const rawItems = isRecord(body) && Array.isArray(body['items']) ? body['items'] : [];
       const items: KubeObject[] = [];
@@ -61,7 +63,7 @@ export function kubeListWatch(rest: KubeRest, resource: ApiResource, options: Ku
         watcher
           .watch(
             path,
-            { resourceVersion: resourceVersion === '' ? undefined : resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
+            { resourceVersion: resourceVersion === '' ? undefined : resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector: options.labelSelector },
             (type: string, object: unknown) => {
               armIdle();
               onEvent(type, object);

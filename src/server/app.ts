@@ -219,6 +219,8 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
     for (const writer of liveWriters) writer.end();
     if (deps.closeLiveState === true) await deps.liveState?.close();
     await appCache?.stop();
+    // The revocation watch (when assembleServer gave one) would keep a request open after close.
+    await deps.revocations?.stop();
   });
   const routeDeps = {
     applications: new ApplicationService(ctx),

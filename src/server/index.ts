@@ -7,7 +7,7 @@
 //   change state must carry an `X-Requested-With` header (CSRF); the cookie is HttpOnly and SameSite=Strict.
 // - Errors: `{error, code, message}` with gRPC codes, as Argo CD's REST gateway answers.
 // - Logout is recorded in the cluster (one Secret per logged-out session id, until it would have expired),
-//   so every replica refuses the token.
+//   so every replica refuses the token; each replica watches those Secrets, so a token check costs no API call.
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
@@ -16,7 +16,7 @@ import { buildServer, DEFAULT_NAMESPACE, type KawaServer } from './app.js';
 import { ensureCrds, ensureDefaultProject } from './bootstrap.js';
 import { RbacService, loadProjectRoles } from './rbac/index.js';
 import { reloadProjectRoles, reloadRbac, type RbacSources } from './rbac-sync.js';
-import { KubeRevocationStore, SessionRevocations } from './revocations.js';
+import { KubeRevocationStore, SessionRevocations, revocationListWatch } from './auth/revocations.js';
 import { ArgoStore } from './store.js';
 import { RepositoryService, type GitProbe } from './services/repositories.js';
 import { defaultLiveStateSource, type LiveStateSource } from './services/live-state.js';
@@ -29,6 +29,9 @@ export { reloadRbac, reloadPolicy, reloadProjectRoles } from './rbac-sync.js';
 export { KubeRevocationStore, SessionRevocations } from './revocations.js';
 export { defaultLiveStateSource, renderApp, type DesiredState, type LiveCache, type LiveCluster, type LiveStateSource } from './services/live-state.js';
 export { ArgoStore } from './store.js';
+
+/** How long start-up waits for the first list of logged-out sessions. */
+const REVOCATIONS_LIST_WAIT_MS = 10_000;
 
 export interface StartOptions {
   /** Default: the usual kubeconfig lookup (KUBECONFIG, ~/.kube/config, in-cluster). */
@@ -104,7 +107,11 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
   if (boot.initialSecretCreated) logger.info(`the initial admin password is in Secret ${namespace}/argocd-initial-admin-secret`);
   for (const problem of (await accounts.load()).problems) logger.warn(problem);
 
-  const revocations = new SessionRevocations({ store: new KubeRevocationStore(core, namespace) });
+  // Logged-out sessions, followed by a watch so checking a token costs no API call. Waiting for the first
+  // list here means requests are not refused for want of it; if it does not come in time the server starts
+  // anyway and token checks fail closed until it does (see SessionRevocations.isRevoked).
+  // The watch starts once the server is built (its close stops it), before the server is handed out.
+  const revocations = new SessionRevocations({ store: new KubeRevocationStore(core, namespace, revocationListWatch(kc, namespace)), log: logger });
   const rbac = await RbacService.create();
   const oidc = new OidcService({ core, namespace });
   const sessions = new SessionManager({
@@ -158,6 +165,7 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
     ...(options.git === undefined ? {} : { git: options.git }),
     streams: { kubeConfig: kc },
   });
+  if (!(await revocations.ready(REVOCATIONS_LIST_WAIT_MS))) logger.warn(`the logged-out sessions (Secrets in ${namespace}) could not be listed yet; session tokens are refused until they are`);
   return { app, kubeConfig: kc, accounts, sessions, reloadRbac: () => reloadRbac(sources) };
 }
 

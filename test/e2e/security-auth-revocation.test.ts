@@ -1,12 +1,20 @@
 // Issue 13 item 10: revoked tokens stay revoked. Against the real API server:
 // - an API key or project role token deleted and re-created with the same id: the old JWT stays refused;
-// - two server replicas on the same namespace: a session logged out at one is refused by the other (and
-//   by a replica started afterwards), because the revocation lives in the cluster;
-// - a flood of logouts does not push an earlier, unexpired revocation out.
+// - two server replicas on the same namespace: a session logged out at one is refused by the other within
+//   the watch delay (and at once by a replica started afterwards), because the revocation lives in the
+//   cluster and every replica watches it;
+// - a flood of logouts does not push an earlier, unexpired revocation out;
+// - checking a token costs no request to the API server about revocations (a counting proxy in front of it
+//   says so; before the watch every check of a token not known locally was a GET of its Secret).
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revocationSecretName } from '../../src/server/auth/revocations.js';
+import { REVOCATION_LABEL, revocationSecretName } from '../../src/server/auth/revocations.js';
 import { assembleServer, type KawaServer } from '../../src/server/index.js';
+import { waitUntil } from '../harness/kube.js';
 import { teamProject, useApiServer, type Json } from '../harness/server-api.js';
 
 const api = useApiServer('sec-revoke');
@@ -30,6 +38,55 @@ async function call(server: KawaServer, method: 'GET' | 'POST' | 'DELETE', url: 
 }
 
 const userinfo = async (server: KawaServer, token: string): Promise<number> => (await call(server, 'GET', '/api/v1/session/userinfo', token)).status;
+
+/** Polls until `server` answers `token` with 401: another replica's logout arrives through its watch. */
+async function refusedSoon(server: KawaServer, token: string, what: string): Promise<void> {
+  await waitUntil(what, () => userinfo(server, token), (status) => status === 401, { timeoutMs: 10_000, intervalMs: 50 });
+}
+
+/**
+ * A plain-HTTP proxy to the test cluster (it adds the admin's client certificate) that passes everything
+ * through, watches included, and counts the requests that touch revocation Secrets: a GET by name
+ * (`kawa-revoked-…`) or a list/watch by their label.
+ */
+async function countingProxy(): Promise<{ kc: KubeConfig; revocationRequests: string[]; close(): Promise<void> }> {
+  const cluster = api.kc.getCurrentCluster();
+  if (cluster === null) throw new Error('no cluster');
+  const upstream = new URL(cluster.server);
+  const tls: https.RequestOptions = {};
+  await api.kc.applyToHTTPSOptions(tls);
+  const revocationRequests: string[] = [];
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '';
+    if (url.includes('/secrets/kawa-revoked-') || decodeURIComponent(url).includes(REVOCATION_LABEL)) revocationRequests.push(`${req.method ?? ''} ${url}`);
+    const { host: _host, ...headers } = req.headers;
+    const forward = https.request({ host: upstream.hostname, port: upstream.port, path: url, method: req.method, headers, ca: tls.ca, cert: tls.cert, key: tls.key }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'proxy', server: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`, skipTLSVerify: true }],
+    users: [{ name: 'proxy' }],
+    contexts: [{ name: 'proxy', cluster: 'proxy', user: 'proxy' }],
+    currentContext: 'proxy',
+  });
+  return {
+    kc,
+    revocationRequests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
 
 /**
  * Token entries record their issue time in whole seconds; a re-issue within the same second with the same
@@ -92,12 +149,34 @@ describe('logout across replicas', () => {
     const token = await api.loginAs('alice');
     expect(await userinfo(b, token)).toBe(200);
     expect((await call(api.app, 'DELETE', '/api/v1/session', token)).status).toBe(200);
-    expect(await userinfo(b, token)).toBe(401);
+    // Refused at once where it was logged out, and by B as soon as its watch delivers the Secret.
     expect(await userinfo(api.app, token)).toBe(401);
+    await refusedSoon(b, token, 'replica B to refuse the session logged out at A');
 
     const other = await api.loginAs('alice');
     expect((await call(b, 'DELETE', '/api/v1/session', other)).status).toBe(200);
-    expect(await userinfo(api.app, other)).toBe(401);
+    expect(await userinfo(b, other)).toBe(401);
+    await refusedSoon(api.app, other, 'replica A to refuse the session logged out at B');
+  });
+
+  it('checks tokens without a request to the API server about revocations', async () => {
+    const proxy = await countingProxy();
+    let d: KawaServer | undefined;
+    try {
+      d = (await assembleServer({ kubeConfig: proxy.kc, namespace: api.ns, logger: pino({ level: 'silent' }) })).app;
+      // Start-up lists the revocation Secrets and watches them: that is all it may ever ask about them.
+      await waitUntil('replica D to list and watch the revocations', () => Promise.resolve([...proxy.revocationRequests]), (seen) => seen.some((r) => r.includes('watch=true')));
+      const atStart = proxy.revocationRequests.length;
+      const token = await api.loginAs('alice');
+      const loggedOut = await api.loginAs('alice');
+      expect((await call(api.app, 'DELETE', '/api/v1/session', loggedOut)).status).toBe(200);
+      await refusedSoon(d, loggedOut, 'replica D to refuse the session logged out at A');
+      for (let i = 0; i < 50; i++) expect([await userinfo(d, token), await userinfo(d, loggedOut), await userinfo(d, await api.sessions.issueSession('alice'))]).toEqual([200, 401, 200]);
+      expect(proxy.revocationRequests.slice(atStart)).toEqual([]);
+    } finally {
+      await d?.close();
+      await proxy.close();
+    }
   });
 
   it('keeps an earlier revocation through a flood of logouts, also for a replica started afterwards', async () => {
@@ -106,6 +185,7 @@ describe('logout across replicas', () => {
     const firstId = (JSON.parse(Buffer.from(first.split('.')[1] ?? '', 'base64url').toString('utf8')) as Json)['jti'];
     const stored = await api.core.readNamespacedSecret({ name: revocationSecretName(String(firstId)), namespace: api.ns });
     expect(Number(Buffer.from(stored.data?.['until'] ?? '', 'base64').toString('utf8'))).toBeGreaterThan(Date.now());
+    await refusedSoon(b, first, 'replica B to refuse the first session');
 
     // N sessions (signed by the server, as a login would) logged out through both replicas.
     const flood = 200;
@@ -114,10 +194,16 @@ describe('logout across replicas', () => {
       const results = await Promise.all(batch.map((t, j) => call(j % 2 === 0 ? api.app : b, 'DELETE', '/api/v1/session', t)));
       expect(results.every((r) => r.status === 200)).toBe(true);
     }
+    // Both already refused it before the flood: nothing was pushed out by it.
     expect(await userinfo(api.app, first)).toBe(401);
     expect(await userinfo(b, first)).toBe(401);
+    // A replica started now has listed every revocation before it serves: refused at once, no waiting.
     const c = await replica();
     expect(await userinfo(c, first)).toBe(401);
+    // A logout after C started reaches C through its watch.
+    const last = await api.sessions.issueSession('alice');
+    expect((await call(b, 'DELETE', '/api/v1/session', last)).status).toBe(200);
+    await refusedSoon(c, last, 'replica C to refuse a session logged out at B after C started');
     // A session nobody logged out still works everywhere.
     const live = await api.loginAs('alice');
     expect([await userinfo(api.app, live), await userinfo(b, live), await userinfo(c, live)]).toEqual([200, 200, 200]);

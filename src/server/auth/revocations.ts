@@ -3,31 +3,39 @@
 // replica reads it: a token logged out at one replica is refused by all of them.
 //
 // The cluster store holds one small Secret per revoked id, named after the id's SHA-256 and carrying the
-// expiry. A check reads the Secret of that one name (a 404 is the usual answer), so a replica never
-// accepts a token another replica has logged out, without waiting for a watch to catch up; ids found
-// revoked are remembered locally until they expire. One object per id keeps every write independent (no
-// read-modify-write of a shared list racing between replicas) and no object near the 1 MiB limit.
+// expiry. Each replica lists and watches those Secrets (by their label) with the shared informer into an
+// in-memory map of id → expiry, so checking a token costs no API call: the request path reads memory only.
+// A logout at another replica reaches this one within the watch delay (normally well under a second); a
+// logout here is in memory at once. One object per id keeps every write independent (no read-modify-write
+// of a shared list racing between replicas) and no object near the 1 MiB limit.
 //
 // Nothing unexpired is ever evicted: an entry goes only when the token it names would have expired anyway
 // (a flood of logouts grows the list, bounded by the session lifetime, instead of pushing an earlier
-// revocation out). Expired Secrets are deleted by whichever replica prunes next.
+// revocation out). A deleted Secret does not take its entry out of memory either: only expiry does, so a
+// replica never un-revokes a token. Expired Secrets are deleted by whichever replica prunes next.
 import { createHash } from 'node:crypto';
-import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
+import type { CoreV1Api, KubeConfig, V1Secret } from '@kubernetes/client-node';
 import { UserError, errorCodes } from '../../errors.js';
 import { describeKubeError, kubeErrorStatus } from '../../kube/errors.js';
+import { Informer, type InformerEvent, type InformerLogger, type InformerOptions, type ListWatch } from '../../kube/informer.js';
+import { kubeListWatch } from '../../kube/listwatch.js';
+import { isRecord, type KubeObject } from '../../kube/objects.js';
+import { KubeRest } from '../../kube/rest.js';
 
 /** A session without `exp` (none kawa issues) is remembered this long. */
 const NO_EXPIRY_TTL_MS = 86_400_000;
 const DEFAULT_PRUNE_INTERVAL_MS = 600_000;
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+const DEFAULT_SYNC_WAIT_MS = 5_000;
 
 /** Where revocations are shared between replicas. */
 export interface RevocationStore {
   /** Record that `id` is refused until `until` (ms since the epoch). Idempotent. */
   put(id: string, until: number): Promise<void>;
-  /** When the revocation of `id` ends (ms), or undefined when `id` was never revoked. */
-  get(id: string): Promise<number | undefined>;
   /** Delete the records that ended at or before `now`; returns how many. */
   prune(now: number): Promise<number>;
+  /** List+watch of the records (objects shaped like the revocation Secrets): how a replica learns of every logout. */
+  readonly listWatch: ListWatch;
 }
 
 export interface RevocationOptions {
@@ -36,6 +44,13 @@ export interface RevocationOptions {
   readonly store?: RevocationStore;
   /** How often a logout also deletes expired records from the store (default 10 min). */
   readonly pruneIntervalMs?: number;
+  /** How often expired entries are dropped from memory (default 1 min; an expired entry never counts meanwhile). */
+  readonly sweepIntervalMs?: number;
+  /** How long a check made before the first list waits for it before refusing the token (default 5 s). */
+  readonly syncWaitMs?: number;
+  /** The informer's sleep, random source and backoff (tests). */
+  readonly informer?: Pick<InformerOptions, 'sleep' | 'random' | 'backoff'>;
+  readonly log?: InformerLogger;
 }
 
 export class SessionRevocations {
@@ -43,13 +58,58 @@ export class SessionRevocations {
   private readonly until = new Map<string, number>();
   private readonly now: () => number;
   private readonly store: RevocationStore | undefined;
+  private readonly informer: Informer | undefined;
   private readonly pruneIntervalMs: number;
+  private readonly sweepIntervalMs: number;
+  private readonly syncWaitMs: number;
   private lastPrune = Number.NEGATIVE_INFINITY;
+  private lastSweep = Number.NEGATIVE_INFINITY;
+  private started = false;
 
   constructor(options: RevocationOptions = {}) {
     this.now = options.now ?? Date.now;
     this.store = options.store;
     this.pruneIntervalMs = options.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+    this.syncWaitMs = options.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS;
+    if (this.store !== undefined) {
+      this.informer = new Informer({
+        name: 'v1/Secret (session revocations)',
+        listWatch: this.store.listWatch,
+        keyOf: (obj) => obj.metadata?.name,
+        transform: compactRecord,
+        onEvent: (event) => {
+          this.learn(event);
+        },
+        ...options.informer,
+        ...(options.log === undefined ? {} : { log: options.log }),
+      });
+    }
+  }
+
+  /** Starts following the shared store (once). Checks and logouts start it too. */
+  start(): void {
+    if (this.started || this.informer === undefined) return;
+    this.started = true;
+    this.informer.start();
+  }
+
+  /** Starts, then waits up to `timeoutMs` for the first list; false if it did not come (checks refuse tokens until it does). */
+  async ready(timeoutMs: number): Promise<boolean> {
+    this.start();
+    if (this.informer === undefined) return true;
+    await this.waitForList(timeoutMs);
+    return this.informer.isSynced;
+  }
+
+  /** Stops the watch; what is in memory stays. */
+  async stop(): Promise<void> {
+    await this.informer?.stop();
+  }
+
+  /** Whether the shared store has been listed (always true without one). */
+  get isSynced(): boolean {
+    return this.informer?.isSynced ?? true;
   }
 
   /**
@@ -57,32 +117,44 @@ export class SessionRevocations {
    * sees it; throws AUTH_STORE_FAILED when it could not be (the logout must not look done then).
    */
   async revoke(id: string, expiresAt: Date | undefined): Promise<void> {
+    this.start();
     const now = this.now();
     const until = expiresAt?.getTime() ?? now + NO_EXPIRY_TTL_MS;
     if (until <= now) return;
     if (now - this.lastPrune >= this.pruneIntervalMs) {
       this.lastPrune = now;
-      this.pruneLocal(now);
       // Housekeeping only: a failed prune leaves expired records, which a later prune deletes.
       if (this.store !== undefined) void this.store.prune(now).catch(() => undefined);
     }
-    this.until.set(id, Math.max(until, this.until.get(id) ?? 0));
+    this.remember(id, until, now);
     await this.store?.put(id, until);
   }
 
-  /** Whether `id` was logged out (at any replica) and has not expired since. */
+  /**
+   * Whether `id` was logged out (at any replica) and has not expired since. Answers from memory: no API
+   * call on the request path.
+   *
+   * Before the first list of the shared store the answer is unknown, and "not revoked" would let a replica
+   * that just started accept a token logged out before it started. So the check waits for that list (briefly:
+   * it normally lands within milliseconds of start, and assembleServer waits for it before listening) and
+   * then fails closed with AUTH_STORE_FAILED: refusing a valid token for a moment is recoverable, accepting a
+   * logged-out one is not.
+   */
   async isRevoked(id: string): Promise<boolean> {
-    const now = this.now();
-    const known = this.until.get(id);
-    if (known !== undefined) {
-      if (known > now) return true;
-      this.until.delete(id);
+    this.start();
+    if (this.informer !== undefined && !this.informer.isSynced) {
+      if (this.known(id, this.now())) return true;
+      await this.waitForList(this.syncWaitMs);
+      // Read through the getter: a second read of `this.informer.isSynced` would be narrowed to false.
+      if (!this.isSynced) {
+        const why = this.informer.stats().lastError;
+        throw new UserError(
+          errorCodes.AUTH_STORE_FAILED,
+          `the logged-out sessions are not loaded yet (Secrets labelled ${REVOCATION_LABEL})${why === undefined ? '' : `: ${why}`}; refusing tokens until they are`,
+        );
+      }
     }
-    if (this.store === undefined) return false;
-    const until = await this.store.get(id);
-    if (until === undefined || until <= now) return false;
-    this.until.set(id, until);
-    return true;
+    return this.known(id, this.now());
   }
 
   /** Revocations known to this replica. */
@@ -90,16 +162,55 @@ export class SessionRevocations {
     return this.until.size;
   }
 
-  private pruneLocal(now: number): void {
+  private known(id: string, now: number): boolean {
+    this.sweep(now);
+    const until = this.until.get(id);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.until.delete(id);
+    return false;
+  }
+
+  private remember(id: string, until: number, now: number): void {
+    this.sweep(now);
+    if (until <= now) return;
+    this.until.set(id, Math.max(until, this.until.get(id) ?? 0));
+  }
+
+  /** A revocation Secret seen by the watch (or a list). Deletions change nothing: only expiry ends an entry. */
+  private learn(event: InformerEvent): void {
+    if (event.type === 'DELETED') return;
+    const record = recordOf(event.obj);
+    if (record !== undefined) this.remember(record.id, record.until, this.now());
+  }
+
+  /** Drops expired entries, at most once per sweep interval (a full pass over the map). */
+  private sweep(now: number): void {
+    if (now - this.lastSweep < this.sweepIntervalMs) return;
+    this.lastSweep = now;
     for (const [id, until] of this.until) if (until <= now) this.until.delete(id);
+  }
+
+  private async waitForList(timeoutMs: number): Promise<void> {
+    const informer = this.informer;
+    if (informer === undefined || informer.isSynced || informer.isSettled) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    });
+    // `settled` also resolves when listing failed in a way retrying will not fix (403, 404): no point waiting then.
+    await Promise.race([informer.settled, timeout]);
+    clearTimeout(timer);
   }
 }
 
 /** The part of CoreV1Api the cluster store uses. */
-export type RevocationSecretsApi = Pick<CoreV1Api, 'createNamespacedSecret' | 'readNamespacedSecret' | 'listNamespacedSecret' | 'deleteNamespacedSecret'>;
+export type RevocationSecretsApi = Pick<CoreV1Api, 'createNamespacedSecret' | 'listNamespacedSecret' | 'deleteNamespacedSecret'>;
 
-/** Label on every revocation Secret; prune lists by it. */
+/** Label on every revocation Secret; the watch and prune select by it. */
 export const REVOCATION_LABEL = 'kawa.dev/session-revocation';
+const REVOCATION_SELECTOR = `${REVOCATION_LABEL}=true`;
 const UNTIL_KEY = 'until';
 const ID_KEY = 'jti';
 
@@ -112,12 +223,38 @@ function storeFailed(what: string, err: unknown): UserError {
   return new UserError(errorCodes.AUTH_STORE_FAILED, `${what}: ${describeKubeError(err)}`, { cause: err });
 }
 
-function untilOf(secret: V1Secret, id: string | undefined): number | undefined {
-  const data = secret.data ?? {};
-  const decode = (key: string): string | undefined => (data[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString('utf8'));
-  if (id !== undefined && decode(ID_KEY) !== id) return undefined;
-  const until = Number(decode(UNTIL_KEY));
-  return Number.isFinite(until) ? until : undefined;
+function decoded(data: unknown, key: string): string | undefined {
+  const value = isRecord(data) ? data[key] : undefined;
+  return typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : undefined;
+}
+
+/**
+ * The revoked id and its expiry in a revocation Secret; undefined for anything else, including a Secret
+ * whose name is not the one its id gets (only kawa's own records count).
+ */
+export function recordOf(secret: { metadata?: { name?: string }; data?: unknown }): { id: string; until: number } | undefined {
+  const id = decoded(secret.data, ID_KEY);
+  const until = Number(decoded(secret.data, UNTIL_KEY));
+  if (id === undefined || !Number.isFinite(until) || secret.metadata?.name !== revocationSecretName(id)) return undefined;
+  return { id, until };
+}
+
+/** What the informer keeps of a revocation Secret: its name, version and the two data keys (no managedFields). */
+function compactRecord(obj: KubeObject): KubeObject {
+  const data = isRecord(obj['data']) ? obj['data'] : {};
+  return {
+    apiVersion: obj.apiVersion ?? 'v1',
+    kind: obj.kind ?? 'Secret',
+    metadata: { name: obj.metadata?.name, resourceVersion: obj.metadata?.resourceVersion },
+    data: { [ID_KEY]: data[ID_KEY], [UNTIL_KEY]: data[UNTIL_KEY] },
+  };
+}
+
+const SECRETS = { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true, verbs: ['list', 'watch'] } as const;
+
+/** List+watch of the revocation Secrets in `namespace` (only those: selected by label). */
+export function revocationListWatch(kubeConfig: KubeConfig, namespace: string): ListWatch {
+  return kubeListWatch(new KubeRest(kubeConfig), SECRETS, { namespace, labelSelector: REVOCATION_SELECTOR });
 }
 
 /** Revocations as Secrets in the Argo CD namespace, shared by every replica there. */
@@ -125,6 +262,7 @@ export class KubeRevocationStore implements RevocationStore {
   constructor(
     private readonly core: RevocationSecretsApi,
     private readonly namespace: string,
+    readonly listWatch: ListWatch,
   ) {}
 
   async put(id: string, until: number): Promise<void> {
@@ -150,24 +288,13 @@ export class KubeRevocationStore implements RevocationStore {
     }
   }
 
-  async get(id: string): Promise<number | undefined> {
-    const name = revocationSecretName(id);
-    try {
-      return untilOf(await this.core.readNamespacedSecret({ name, namespace: this.namespace }), id);
-    } catch (err) {
-      if (kubeErrorStatus(err) === 404) return undefined;
-      // Fail closed: a session whose logout cannot be checked is not accepted.
-      throw storeFailed(`checking whether the session was logged out (Secret ${this.namespace}/${name})`, err);
-    }
-  }
-
   async prune(now: number): Promise<number> {
     let deleted = 0;
     let continueToken: string | undefined;
     do {
-      const list = await this.core.listNamespacedSecret({ namespace: this.namespace, labelSelector: `${REVOCATION_LABEL}=true`, limit: 500, ...(continueToken === undefined ? {} : { _continue: continueToken }) });
+      const list = await this.core.listNamespacedSecret({ namespace: this.namespace, labelSelector: REVOCATION_SELECTOR, limit: 500, ...(continueToken === undefined ? {} : { _continue: continueToken }) });
       for (const secret of list.items) {
-        const until = untilOf(secret, undefined);
+        const until = recordOf(secret)?.until;
         const name = secret.metadata?.name;
         if (name === undefined || until === undefined || until > now) continue;
         try {
