@@ -70,47 +70,8 @@ describe('kawa up (the README main command)', () => {
     expect(pkg.scripts['up']).toMatch(/node dist\/src\/cli\/main\.js up$/);
   });
 
-  it('starts, syncs the example, stops on Ctrl-C, and reuses everything on the second start', async () => {
-    const kubeconfig = process.env['KAWA_TEST_KUBECONFIG'] ?? path.join(root, '.kawa', 'test.kubeconfig');
-    const args = ['--kubeconfig', kubeconfig, '--namespace', ns, '--port', '0', '--wait', '120'];
-    const first = startUp(args, env);
-    const out = await waitForLine(first, /kawa is up: (http:\/\/127\.0\.0\.1:\d+)[\s\S]*example: .*guestbook is (\w+) and (\w+)/, 150_000);
-    expect(out).toMatch(/guestbook is Synced and Healthy/);
-    expect(out).toContain('username: admin');
-    expect(out).toContain(`Secret ${ns}/argocd-initial-admin-secret`);
-    expect(first.stderr()).toContain(`created Application ${ns}/guestbook`);
-    const url = /kawa is up: (\S+)/.exec(out)?.[1] ?? '';
-    const version = (await (await fetch(`${url}/api/version`)).json()) as { Version?: string };
-    expect(version.Version).toMatch(/^v\d/);
-    const core = kc.makeApiClient(CoreV1Api);
-    const secret = await core.readNamespacedSecret({ name: 'argocd-initial-admin-secret', namespace: ns });
-    expect(secret.data?.['password']).toBeTruthy();
-    // The printed password command runs as printed (after `npm ci` there is no `kawa` on PATH) and answers for this cluster.
-    const printed = /password: (.+?) {3}\(Secret/.exec(out)?.[1] ?? '';
-    expect(printed).toContain(`admin initial-password --namespace ${ns} --kubeconfig ${kubeconfig}`);
-    const shown = execFileSync('sh', ['-c', printed], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    expect(shown.split('\n')[0]).toBe(Buffer.from(secret.data?.['password'] ?? '', 'base64').toString('utf8'));
-
-    // The API server reads the controller's live cache: the tree goes down to the Pods kwok made Ready.
-    const password = Buffer.from(secret.data?.['password'] ?? '', 'base64').toString('utf8');
-    const login = (await (await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })).json()) as { token?: string };
-    expect(login.token).toBeTruthy();
-    const tree = (await (await fetch(`${url}/api/v1/applications/guestbook/resource-tree?appNamespace=${ns}`, { headers: { authorization: `Bearer ${login.token ?? ''}` } })).json()) as { nodes?: { kind: string }[] };
-    expect(new Set(tree.nodes?.map((n) => n.kind))).toEqual(new Set(['Deployment', 'ReplicaSet', 'Pod', 'Service']));
-
-    first.child.kill('SIGINT');
-    expect(await first.exited).toBe(0);
-
-    const second = startUp(args, env);
-    const again = await waitForLine(second, /kawa is up[\s\S]*example: .*guestbook is (\w+) and (\w+)/, 150_000);
-    expect(again).toMatch(/guestbook is Synced and Healthy/);
-    expect(second.stderr()).not.toContain('created Application');
-    const secretAgain = await core.readNamespacedSecret({ name: 'argocd-initial-admin-secret', namespace: ns });
-    expect(secretAgain.data?.['password']).toBe(secret.data?.['password']);
-    second.child.kill('SIGINT');
-    expect(await second.exited).toBe(0);
-  });
-
+  // Before the example test: the example's objects live in the shared `guestbook` namespace, which afterAll
+  // removes, so other test files' apps named guestbook see them as briefly as possible.
   it('with no renderer built yet, a Helm app created right after `kawa up` syncs (the build runs in the background)', async () => {
     const kubeconfig = process.env['KAWA_TEST_KUBECONFIG'] ?? path.join(root, '.kawa', 'test.kubeconfig');
     const helmNs = `${ns}-helm`;
@@ -162,4 +123,46 @@ describe('kawa up (the README main command)', () => {
       await rm(emptyCache, { recursive: true, force: true });
     }
   }, 420_000);
+
+  it('starts, syncs the example, stops on Ctrl-C, and reuses everything on the second start', async () => {
+    const kubeconfig = process.env['KAWA_TEST_KUBECONFIG'] ?? path.join(root, '.kawa', 'test.kubeconfig');
+    const args = ['--kubeconfig', kubeconfig, '--namespace', ns, '--port', '0', '--wait', '120'];
+    const first = startUp(args, env);
+    const out = await waitForLine(first, /kawa is up: (http:\/\/127\.0\.0\.1:\d+)[\s\S]*example: .*guestbook is (\w+) and (\w+)/, 150_000);
+    expect(out).toMatch(/guestbook is Synced and Healthy/);
+    expect(out).toContain('username: admin');
+    expect(out).toContain(`Secret ${ns}/argocd-initial-admin-secret`);
+    expect(first.stderr()).toContain(`created Application ${ns}/guestbook`);
+    const url = /kawa is up: (\S+)/.exec(out)?.[1] ?? '';
+    const version = (await (await fetch(`${url}/api/version`)).json()) as { Version?: string };
+    expect(version.Version).toMatch(/^v\d/);
+    const core = kc.makeApiClient(CoreV1Api);
+    const secret = await core.readNamespacedSecret({ name: 'argocd-initial-admin-secret', namespace: ns });
+    expect(secret.data?.['password']).toBeTruthy();
+    // The printed password command runs as printed (after `npm ci` there is no `kawa` on PATH) and answers for this cluster.
+    const printed = /password: (.+?) {3}\(Secret/.exec(out)?.[1] ?? '';
+    expect(printed).toContain(`admin initial-password --namespace ${ns} --kubeconfig ${kubeconfig}`);
+    const shown = execFileSync('sh', ['-c', printed], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(shown.split('\n')[0]).toBe(Buffer.from(secret.data?.['password'] ?? '', 'base64').toString('utf8'));
+
+    // The API server reads the controller's live cache: the tree goes down to the Pods kwok made Ready.
+    const password = Buffer.from(secret.data?.['password'] ?? '', 'base64').toString('utf8');
+    const login = (await (await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })).json()) as { token?: string };
+    expect(login.token).toBeTruthy();
+    const tree = (await (await fetch(`${url}/api/v1/applications/guestbook/resource-tree?appNamespace=${ns}`, { headers: { authorization: `Bearer ${login.token ?? ''}` } })).json()) as { nodes?: { kind: string }[] };
+    expect(new Set(tree.nodes?.map((n) => n.kind))).toEqual(new Set(['Deployment', 'ReplicaSet', 'Pod', 'Service']));
+
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+
+    const second = startUp(args, env);
+    const again = await waitForLine(second, /kawa is up[\s\S]*example: .*guestbook is (\w+) and (\w+)/, 150_000);
+    expect(again).toMatch(/guestbook is Synced and Healthy/);
+    expect(second.stderr()).not.toContain('created Application');
+    const secretAgain = await core.readNamespacedSecret({ name: 'argocd-initial-admin-secret', namespace: ns });
+    expect(secretAgain.data?.['password']).toBe(secret.data?.['password']);
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+  });
+
 });
