@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../kube/objects.js';
-import { hideSecretData, predictLiveState } from './live.js';
+import type { Application } from '../../model/index.js';
+import { comparedRevision, hideSecretData, predictLiveState } from './live.js';
 
 const secret = (data: Record<string, string>, stringData?: Record<string, string>): KubeObject => ({
   apiVersion: 'v1',
@@ -44,5 +45,31 @@ describe('predictLiveState', () => {
       status: { replicas: 1 },
     });
     expect(live.spec.replicas).toBe(1);
+  });
+});
+
+describe('comparedRevision (the revision managed-resources renders)', () => {
+  const source = { repoURL: 'https://git.example/shop.git', path: 'shop', targetRevision: 'main' };
+  const app = (status: Application['status'], spec: Partial<Application['spec']> = {}): Application => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'shop', namespace: 'argocd' },
+    spec: { project: 'default', source, destination: { server: 'https://kubernetes.default.svc', namespace: 'shop' }, ...spec },
+    ...(status === undefined ? {} : { status }),
+  });
+  const SHA = 'b'.repeat(40);
+  const cases: [string, Application, string | undefined][] = [
+    ['never compared: the target revision', app(undefined), undefined],
+    ['compared with the same source: that revision', app({ sync: { status: 'OutOfSync', revision: SHA, comparedTo: { source, destination: { server: 'https://kubernetes.default.svc', namespace: 'shop' } } } }), SHA],
+    ['no comparedTo recorded: the revision at its word', app({ sync: { status: 'OutOfSync', revision: SHA } }), SHA],
+    [
+      'the source changed since: the target revision',
+      app({ sync: { status: 'Synced', revision: SHA, comparedTo: { source: { ...source, path: 'old' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'shop' } } } }),
+      undefined,
+    ],
+    ['multi-source apps: the target revisions', app({ sync: { status: 'Synced', revision: SHA } }, { source: undefined, sources: [source] }), undefined],
+  ];
+  it.each(cases)('%s', (_name, a, want) => {
+    expect(comparedRevision(a)).toBe(want);
   });
 });

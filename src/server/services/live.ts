@@ -17,6 +17,7 @@ import { resourcePath } from '../../kube/apply.js';
 import { groupOf, isRecord, versionOf, type KubeObject } from '../../kube/objects.js';
 import { KubeApiError } from '../../kube/rest.js';
 import { LAST_APPLIED_ANNOTATION } from '../../kube/strip.js';
+import { isDeepStrictEqual } from 'node:util';
 import { sourcesOf, type Application } from '../../model/index.js';
 import { ApiError, failedPrecondition, grpcCodes, invalidArgument, notFound } from '../http-errors.js';
 import type { ResourceCoordinates } from '../rbac/index.js';
@@ -251,7 +252,7 @@ export class LiveService {
     const cluster = await this.cluster(app);
     let desired;
     try {
-      desired = await this.live().desired(app);
+      desired = await this.live().desired(app, comparedRevision(app));
     } catch (err) {
       throw sourceFailure(err);
     }
@@ -474,4 +475,19 @@ function descendants(cluster: LiveCluster, uid: string): KubeObject[] {
     }
   }
   return out;
+}
+
+/**
+ * The revision the controller last compared a single-source app with (`status.sync.revision`), while
+ * the source it compared is still the app's (or is not recorded): managed-resources then shows the same difference as the
+ * app's sync status (Argo CD serves the controller's comparison), not whatever the branch says this
+ * second. Undefined otherwise: render the target revision.
+ */
+export function comparedRevision(app: Application): string | undefined {
+  const sync = app.status?.sync;
+  const revision = sync?.revision;
+  if (revision === undefined || revision === '' || (app.spec.sources?.length ?? 0) > 0) return undefined;
+  // A status without comparedTo (written by an older controller) is taken at its word.
+  const compared = sync?.comparedTo?.source;
+  return compared === undefined || isDeepStrictEqual(compared, app.spec.source) ? revision : undefined;
 }
