@@ -2,26 +2,19 @@
 // repo server, which share src/render/tools.ts) builds the pinned renderer on first use, says so in one
 // line, and renders. The build goes to an empty KAWA_CACHE_DIR; Go's own module and build caches are
 // warm after the test setup, so this relinks jsonnet in seconds rather than compiling it afresh.
-import { spawn } from 'node:child_process';
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findGroup, loadPins } from '../../src/localcluster/pins.js';
+import { spawnKawa } from '../harness/roles.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-function kawa(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => {
-    child.once('exit', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
+async function kawa(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = spawnKawa(args, env);
+  const { code } = await run.exited;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 describe('a renderer missing from the cache', () => {
