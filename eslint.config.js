@@ -1,6 +1,7 @@
 // Lint at zero warnings (CI runs `eslint . --max-warnings 0`).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerConfigs } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'ui/dist/**', 'node_modules/**', '.kawa/**', 'coverage/**'] },
@@ -20,6 +21,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // Which folder of src/ may import which: the graph and its reasons are in eslint.layers.js.
+  ...layerConfigs(),
   {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,

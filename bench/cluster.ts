@@ -5,7 +5,7 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { messageOf } from '../src/errors.js';
 import { KubeRest } from '../src/kube/index.js';
-import { projectRoot } from '../src/localcluster/pins.js';
+import { projectRoot } from '../src/tools/pins.js';
 
 /**
  * The kubeconfig of a reachable cluster — `$KAWA_BENCH_KUBECONFIG`, `$KAWA_TEST_KUBECONFIG`, the local

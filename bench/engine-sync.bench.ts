@@ -15,7 +15,7 @@ import { ClusterCache } from '../src/kube/cache.js';
 import type { ApiResource } from '../src/kube/discovery.js';
 import type { KubeObject } from '../src/kube/objects.js';
 import { KubeRest } from '../src/kube/rest.js';
-import { projectRoot } from '../src/localcluster/pins.js';
+import { projectRoot } from '../src/tools/pins.js';
 import type { BenchResult, Benchmark } from './harness.js';
 
 const SYNC_OBJECTS = 500;

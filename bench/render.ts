@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { startGitHttpServer } from '../src/git/http-server.js';
 import { GitMirrorCache } from '../src/git/mirror.js';
 import { execGitRunner, subcommand, type GitInvocation } from '../src/git/run.js';
-import { projectRoot } from '../src/localcluster/pins.js';
+import { projectRoot } from '../src/tools/pins.js';
 import { toolBinary, toolEnv } from '../src/render/tools.js';
 import { RepoService, type ManifestRequest } from '../src/reposerver/index.js';
 import { exec } from '../src/util/exec.js';

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { chromium } from 'playwright-core';
 import { down, status, up } from '../src/localcluster/cluster.js';
-import { loadPins, projectRoot } from '../src/localcluster/pins.js';
+import { loadPins, projectRoot } from '../src/tools/pins.js';
 import { assembleServer, ensureCrds } from '../src/server/index.js';
 import { ensureUiBuilt } from '../test/ui/build.js';
 import { createApps, firstRenderProbe, manyResources, measureScroll, readLayout, readListTiming, waitInPage } from '../test/ui/perf.js';

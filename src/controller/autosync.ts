@@ -1,5 +1,5 @@
 // Pure: whether an Application's automated sync policy asks for a sync now, and the operation to start.
-// Rules (Argo CD's, see ARGOCD-FACTS §4): only when OutOfSync; at most one attempt per revision + source
+// Rules (Argo CD's automated sync policy, as documented): only when OutOfSync; at most one attempt per revision + source
 // spec; an empty render is synced only with allowEmpty; self-heal re-syncs drift of an already synced
 // revision, with a backoff so a fight with another controller does not become a hot loop.
 import { createHash } from 'node:crypto';

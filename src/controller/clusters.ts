@@ -6,7 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createEngine, type Engine, type OperationSettings } from '../engine/index.js';
 import { messageOf } from '../errors.js';
 import { ClusterCache, KubeRest, type CacheEvent, type RequestEvent, type ResourceFilter, type TrackingOptions } from '../kube/index.js';
-import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type Cluster } from '../model/index.js';
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, inClusterDefault, type Cluster } from '../model/index.js';
 
 export type ConnectionStatus = 'Successful' | 'Failed' | 'Unknown';
 
@@ -114,16 +114,7 @@ export class ClusterRegistry {
   /** Every cluster apps may name: the in-cluster one first, then the Secrets' (a Secret may rename in-cluster). */
   list(): Cluster[] {
     const inCluster = this.clusters.find((c) => c.server === IN_CLUSTER_SERVER);
-    const builtin: Cluster = inCluster ?? {
-      secretName: '',
-      name: IN_CLUSTER_NAME,
-      server: IN_CLUSTER_SERVER,
-      namespaces: [],
-      clusterResources: true,
-      config: {},
-      labels: {},
-      annotations: {},
-    };
+    const builtin: Cluster = inCluster ?? inClusterDefault();
     return [builtin, ...this.clusters.filter((c) => c.server !== IN_CLUSTER_SERVER)];
   }
 

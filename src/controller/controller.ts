@@ -51,10 +51,11 @@ import {
   type RepoCreds,
   type Repository,
 } from '../model/index.js';
+import { CASCADE_FINALIZERS, REFRESH_ANNOTATION, SKIP_RECONCILE_ANNOTATION } from '../model/names.js';
 import { desiredObjectViolations } from '../model/project-resources.js';
 import { renderApp as renderSources, type RepoService } from '../reposerver/index.js';
-import type { LiveStateSource } from '../server/services/live-state.js';
-import { projectViolations } from '../server/services/permissions.js';
+import type { LiveStateSource } from '../livestate/source.js';
+import { projectViolations } from '../model/project-permissions.js';
 import { decideAutoSync } from './autosync.js';
 import { ClusterRegistry, type ClusterHandle } from './clusters.js';
 import { EventRecorder } from './events.js';
@@ -65,12 +66,6 @@ import { SYNC_BLOCKED_MESSAGE, syncAllowed, type SyncDecision } from './windows.
 import { WorkQueue, strongerLevel, type RefreshLevel } from './queue.js';
 import { appendHistory, buildStatus, statusChanged } from './status.js';
 
-export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
-export const SKIP_RECONCILE_ANNOTATION = 'argocd.argoproj.io/skip-reconcile';
-export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
-export const BACKGROUND_FINALIZER = 'resources-finalizer.argocd.argoproj.io/background';
-export const FOREGROUND_FINALIZER = 'resources-finalizer.argocd.argoproj.io/foreground';
-const CASCADE_FINALIZERS = [RESOURCES_FINALIZER, BACKGROUND_FINALIZER, FOREGROUND_FINALIZER];
 
 export interface ControllerLogger {
   info(obj: object, msg: string): void;

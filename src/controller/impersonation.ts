@@ -2,7 +2,7 @@
 // syncs, hooks, prunes and resource deletion run as a service account its project names for the
 // destination (`spec.destinationServiceAccounts`), so the API server's RBAC bounds what a tenant's app
 // may write instead of the controller's cluster-wide rights. Pure: the controller wires it to a client.
-import { globMatch } from '../model/glob.js';
+import { globMatch } from '../util/glob.js';
 import type { AppProject } from '../model/index.js';
 
 export const IMPERSONATION_ENABLED_KEY = 'application.sync.impersonation.enabled';

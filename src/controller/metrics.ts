@@ -1,5 +1,5 @@
-// Prometheus metrics of the controller, with Argo CD's names and labels where they exist (ARGOCD-FACTS
-// §13), so existing dashboards and alerts keep working. One registry per controller instance. Per-app
+// Prometheus metrics of the controller, with the names and labels of Argo CD's documented metrics where they
+// exist, so existing dashboards and alerts keep working. One registry per controller instance. Per-app
 // series are replaced on every reconcile and removed when the app goes, so cardinality follows the apps.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

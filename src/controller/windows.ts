@@ -15,7 +15,7 @@
 //   - a matching window whose schedule or duration cannot be parsed blocks every sync (Argo CD ≥ 2.11).
 // Time zones as Argo CD does them: the schedule is evaluated on the zone's wall clock, shifted by the
 // zone's UTC offset at `now` (so a window spanning a DST change is off by the change, as there).
-import { globMatch } from '../model/glob.js';
+import { globMatch } from '../util/glob.js';
 import { parseDuration } from '../model/duration.js';
 import type { SyncWindow } from '../model/index.js';
 

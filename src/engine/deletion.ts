@@ -32,19 +32,17 @@ import {
   type DeletionGroup,
   type DeletionHook,
 } from './sync/deletion-plan.js';
+import { BACKGROUND_FINALIZER, FOREGROUND_FINALIZER, RESOURCES_FINALIZER } from '../model/names.js';
 import { formatRef, hookPhase, refOf, type HookDeletePolicy, type HookPhase, type ObjectRef, type SyncObject, type TaskState } from './sync/index.js';
 
-export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
-export const RESOURCES_FINALIZER_FOREGROUND = `${RESOURCES_FINALIZER}/foreground`;
-export const RESOURCES_FINALIZER_BACKGROUND = `${RESOURCES_FINALIZER}/background`;
 
 export type DeletionPropagation = 'foreground' | 'background';
 
 /** How the app's finalizers ask for its resources to be deleted; undefined: they are not (no cascade). */
 export function deletionPropagation(finalizers: readonly string[] | undefined): DeletionPropagation | undefined {
   const list = finalizers ?? [];
-  if (list.includes(RESOURCES_FINALIZER) || list.includes(RESOURCES_FINALIZER_FOREGROUND)) return 'foreground';
-  if (list.includes(RESOURCES_FINALIZER_BACKGROUND)) return 'background';
+  if (list.includes(RESOURCES_FINALIZER) || list.includes(FOREGROUND_FINALIZER)) return 'foreground';
+  if (list.includes(BACKGROUND_FINALIZER)) return 'background';
   return undefined;
 }
 

@@ -191,9 +191,6 @@ export {
 } from './operation.js';
 export { OPERATION_ID_ANNOTATION } from './operation-tasks.js';
 export {
-  RESOURCES_FINALIZER,
-  RESOURCES_FINALIZER_BACKGROUND,
-  RESOURCES_FINALIZER_FOREGROUND,
   confirmDeletion,
   deletionPropagation,
   startDeletion,

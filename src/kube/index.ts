@@ -29,7 +29,6 @@ export {
   type DiscoveryOptions,
   type DiscoveryResult,
 } from './discovery.js';
-export { globMatch } from './glob.js';
 export {
   DEFAULT_BACKOFF,
   Informer,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ownerReferencesOf, type KubeObject } from './objects.js';
+import { metadataString, ownerReferencesOf, type KubeObject } from './objects.js';
 
 describe('ownerReferencesOf', () => {
   const owner = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'u1' };
@@ -12,5 +12,19 @@ describe('ownerReferencesOf', () => {
   ])('%s', (_name, ownerReferences, expected) => {
     const obj = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', ownerReferences } } as unknown as KubeObject;
     expect(ownerReferencesOf(obj)).toEqual(expected);
+  });
+});
+
+describe('metadataString: a tolerant reader', () => {
+  it.each<[unknown, string | undefined]>([
+    [undefined, undefined],
+    [null, undefined],
+    [{ annotations: null }, undefined],
+    [{ annotations: ['k'] }, undefined],
+    [{ annotations: { k: null } }, undefined],
+    [{ annotations: { k: 2 } }, undefined],
+    [{ annotations: { k: 'v' } }, 'v'],
+  ])('metadataString(%j)', (metadata, expected) => {
+    expect(metadataString(metadata, 'annotations', 'k')).toBe(expected);
   });
 });

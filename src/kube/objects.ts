@@ -104,3 +104,12 @@ export function ownerReferencesOf(obj: KubeObject): OwnerReference[] {
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** One label or annotation of an object's metadata, or undefined (also for null or non-string values). */
+export function metadataString(metadata: unknown, field: 'labels' | 'annotations', key: string): string | undefined {
+  if (!isRecord(metadata)) return undefined;
+  const map = metadata[field];
+  if (!isRecord(map)) return undefined;
+  const value = map[key];
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,9 +1,14 @@
 // Which resource types kawa watches: argocd-cm's `resource.exclusions` / `resource.inclusions` (lists of
 // `{apiGroups, kinds, clusters}` globs) on top of exclusions that are never lifted. Pure.
+//
+// The globs are Argo CD's util/glob dialect without a separator, as in AppProject fields (src/util/glob.ts),
+// with one difference kept as kube always had it: a malformed pattern (`{unclosed`, `[z-a]`, a trailing `\`)
+// matches literally, where Argo CD and AppProject matching match nothing, so a typo only disables itself.
+// Case-sensitive, like Argo CD; compiled once and cached, since filters run on every discovered type.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UserError, errorCodes, messageOf } from '../errors.js';
-import { globMatch } from './glob.js';
+import { globMatchLiteralFallback as globMatch } from '../util/glob.js';
 
 /** One rule. An absent or empty list matches everything, so `{kinds: [Event]}` means "Event in any group". */
 export interface FilteredResource {

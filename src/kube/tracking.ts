@@ -2,7 +2,7 @@
 // annotation (`<app>:<group>/<kind>:<namespace>/<name>`, Argo CD 3's default) or the
 // `app.kubernetes.io/instance` label, per argocd-cm's `application.resourceTrackingMethod`. Pure.
 import { UserError, errorCodes } from '../errors.js';
-import { metadataString } from '../model/object-meta.js';
+import { metadataString } from './objects.js';
 import { groupOf, type KubeObject, type ResourceRef } from './objects.js';
 
 export const TRACKING_ID_ANNOTATION = 'argocd.argoproj.io/tracking-id';

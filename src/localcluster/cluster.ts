@@ -11,9 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError, errorCodes, messageOf } from '../errors.js';
 import { lastLines } from '../util/exec.js';
 import { createPki, kubeconfigFor, type ClientIdentity } from './certs.js';
-import { ensureTools } from './build-tools.js';
-import { withLock } from './lock.js';
-import { loadPins, type Pins } from './pins.js';
+import { ensureTools } from '../tools/build-tools.js';
+import { withLock } from '../util/lock.js';
+import { loadPins, type Pins } from '../tools/pins.js';
 import { isOurProcess, startDetached, stopProcess, type StartedProcess } from './processes.js';
 import { createFakeNodes, waitForControllers, waitForNodesReady } from './bootstrap.js';
 

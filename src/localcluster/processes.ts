@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAlive } from './lock.js';
+import { isAlive } from '../util/lock.js';
 
 export interface StartedProcess {
   pid: number;

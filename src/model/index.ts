@@ -4,6 +4,7 @@
 export * from './application.js';
 export * from './project.js';
 export * from './secrets.js';
+export * from './names.js';
 export * from './settings.js';
 export * from './crds.js';
 export { parseDuration, isDuration, formatDuration, type ParseDurationOptions } from './duration.js';

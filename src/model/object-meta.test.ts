@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkObjectMeta, metadataString } from './object-meta.js';
+import { checkObjectMeta } from './object-meta.js';
 
 describe('checkObjectMeta: null is absent, what the API server refuses is refused', () => {
   it.each<[string, unknown, Record<string, unknown> | undefined]>([
@@ -43,19 +43,5 @@ describe('checkObjectMeta: null is absent, what the API server refuses is refuse
     const input = { name: 'a', labels: null, annotations: { x: null } };
     checkObjectMeta(input);
     expect(input).toEqual({ name: 'a', labels: null, annotations: { x: null } });
-  });
-});
-
-describe('metadataString: a tolerant reader', () => {
-  it.each<[unknown, string | undefined]>([
-    [undefined, undefined],
-    [null, undefined],
-    [{ annotations: null }, undefined],
-    [{ annotations: ['k'] }, undefined],
-    [{ annotations: { k: null } }, undefined],
-    [{ annotations: { k: 2 } }, undefined],
-    [{ annotations: { k: 'v' } }, 'v'],
-  ])('metadataString(%j)', (metadata, expected) => {
-    expect(metadataString(metadata, 'annotations', 'k')).toBe(expected);
   });
 });

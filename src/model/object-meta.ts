@@ -71,12 +71,3 @@ export function checkObjectMeta(metadata: unknown): ObjectMetaCheck {
   }
   return { metadata: out, problems };
 }
-
-/** One label or annotation of an object's metadata, or undefined (also for null or non-string values). */
-export function metadataString(metadata: unknown, field: 'labels' | 'annotations', key: string): string | undefined {
-  if (!isRecord(metadata)) return undefined;
-  const map = metadata[field];
-  if (!isRecord(map)) return undefined;
-  const value = map[key];
-  return typeof value === 'string' ? value : undefined;
-}

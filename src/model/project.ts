@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { UserError, errorCodes } from '../errors.js';
 import { ARGOPROJ_API_VERSION, describeObject, objectMetaSchema } from './application.js';
 import { parseDuration } from './duration.js';
-import { globMatch } from './glob.js';
+import { globMatch } from '../util/glob.js';
 import { isRecord, validateWith, type Validation } from './validation.js';
 
 export const APPPROJECT_KIND = 'AppProject';

@@ -258,6 +258,11 @@ export interface Cluster {
 export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 export const IN_CLUSTER_NAME = 'in-cluster';
 
+/** The cluster kawa runs in, as apps may name it when no cluster Secret declares it (Argo CD's default). */
+export function inClusterDefault(): Cluster {
+  return { secretName: '', name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, namespaces: [], clusterResources: true, config: {}, labels: {}, annotations: {} };
+}
+
 /** A `cluster` Secret. */
 export function parseClusterSecret(secret: SecretLike): Cluster {
   const actual = secretTypeOf(secret);

@@ -19,7 +19,7 @@ import { envsubst } from './envsubst.js';
 import { expandGlob, GlobSyntaxError } from './glob.js';
 import { objectsFromToolOutput, readYamlStream } from './manifests.js';
 import { assertNoEscapingSymlinks } from './safety.js';
-import { cacheDir } from '../localcluster/pins.js';
+import { cacheDir } from '../tools/pins.js';
 import { defaultSandboxPaths, pluginSandbox, programDirs, prepareSandbox, sandboxedCommand, type PluginSandbox, type SandboxLayout } from './sandbox.js';
 import type { RenderContext, RenderedObject, SourceOptions } from './types.js';
 

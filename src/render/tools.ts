@@ -2,8 +2,8 @@
 // nothing of the user's (no kubeconfig, no helm repositories, no credentials), the render's deadline
 // and output cap.
 import { UserError, errorCodes, messageOf } from '../errors.js';
-import { ensureTools, isExecutable } from '../localcluster/build-tools.js';
-import { findGroup, loadPins, pinnedBinary, type Pins } from '../localcluster/pins.js';
+import { ensureTools, isExecutable } from '../tools/build-tools.js';
+import { findGroup, loadPins, pinnedBinary, type Pins } from '../tools/pins.js';
 import { exec } from '../util/exec.js';
 import type { RenderBudget } from './safety.js';
 

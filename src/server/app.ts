@@ -36,7 +36,7 @@ import { ProjectService } from './services/projects.js';
 import { RepositoryService, type GitProbe } from './services/repositories.js';
 import { SecretStore } from './services/secret-store.js';
 import { LiveService } from './services/live.js';
-import type { LiveStateSource } from './services/live-state.js';
+import type { LiveStateSource } from '../livestate/source.js';
 import { liveRoutes } from './routes/live.js';
 import type { SseWriter } from './streams/sse.js';
 import { ArgoStore, type CoreClient, type CustomObjectsClient } from './store.js';

@@ -19,7 +19,7 @@ import { reloadProjectRoles, reloadRbac, type RbacSources } from './rbac-sync.js
 import { KubeRevocationStore, SessionRevocations, revocationListWatch } from './auth/revocations.js';
 import { ArgoStore } from './store.js';
 import { RepositoryService, type GitProbe } from './services/repositories.js';
-import { defaultLiveStateSource, type LiveStateSource } from './services/live-state.js';
+import { defaultLiveStateSource, type LiveStateSource } from '../livestate/source.js';
 import { SecretStore } from './services/secret-store.js';
 
 export { buildServer, DEFAULT_BODY_LIMIT, DEFAULT_NAMESPACE, type KawaServer, type ServerDeps } from './app.js';
@@ -27,7 +27,7 @@ export { ensureCrds, ensureDefaultProject } from './bootstrap.js';
 export { AUTH_COOKIE, CSRF_HEADER, type RouteAuth, type RouteInfo } from './guard.js';
 export { reloadRbac, reloadPolicy, reloadProjectRoles } from './rbac-sync.js';
 export { KubeRevocationStore, SessionRevocations } from './revocations.js';
-export { defaultLiveStateSource, renderApp, type DesiredState, type LiveCache, type LiveCluster, type LiveStateSource } from './services/live-state.js';
+export { defaultLiveStateSource, renderApp, type DesiredState, type LiveCache, type LiveCluster, type LiveStateSource } from '../livestate/source.js';
 export { ArgoStore } from './store.js';
 
 /** How long start-up waits for the first list of logged-out sessions. */

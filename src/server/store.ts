@@ -9,7 +9,7 @@ import { errorCodes, messageOf } from '../errors.js';
 import {
   ARGOPROJ_GROUP,
   ARGOPROJ_VERSION,
-  IN_CLUSTER_NAME,
+  inClusterDefault,
   IN_CLUSTER_SERVER,
   SECRET_TYPE_LABEL,
   parseClusterSecret,
@@ -194,16 +194,7 @@ export class ArgoStore {
       }
     }
     if (!clusters.some((c) => c.server === IN_CLUSTER_SERVER)) {
-      clusters.push({
-        secretName: '',
-        name: IN_CLUSTER_NAME,
-        server: IN_CLUSTER_SERVER,
-        namespaces: [],
-        clusterResources: true,
-        config: {},
-        labels: {},
-        annotations: {},
-      });
+      clusters.push(inClusterDefault());
     }
     return { clusters, problems };
   }

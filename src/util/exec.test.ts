@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorCodes } from '../errors.js';
-import { isAlive } from '../localcluster/lock.js';
+import { isAlive } from './lock.js';
 import { exec, lastLines } from './exec.js';
 
 describe('exec', () => {

@@ -2,7 +2,7 @@
 // history, rollback, self-heal, render failure keeping the last state, invalid specs, deletion cascade.
 import { AppsV1Api, BatchV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { RESOURCES_FINALIZER } from '../../src/controller/index.js';
+import { RESOURCES_FINALIZER } from '../../src/model/names.js';
 import { appSpec, configMapYaml, healthOf, syncOf, useController } from '../harness/controller.js';
 import { waitFor, waitUntil } from '../harness/kube.js';
 

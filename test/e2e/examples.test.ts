@@ -5,7 +5,7 @@
 import { AppsV1Api, BatchV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { AppComparison, OperationRecord, SyncApp } from '../../src/engine/index.js';
-import { projectRoot } from '../../src/localcluster/pins.js';
+import { projectRoot } from '../../src/tools/pins.js';
 import { renderSource, type RenderRequest, type SourceType } from '../../src/render/index.js';
 import { resultsOf, sync, taskOf, useEngine } from '../harness/engine.js';
 import { waitUntil } from '../harness/kube.js';

@@ -3,9 +3,9 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { isAlive } from '../../src/localcluster/lock.js';
+import { isAlive } from '../../src/util/lock.js';
 import { clusterPaths, down, status, up, type ClusterState } from '../../src/localcluster/cluster.js';
-import { projectRoot } from '../../src/localcluster/pins.js';
+import { projectRoot } from '../../src/tools/pins.js';
 
 const root = projectRoot();
 const name = `e2e-side-${process.pid}`;

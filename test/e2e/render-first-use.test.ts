@@ -6,7 +6,7 @@ import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findGroup, loadPins } from '../../src/localcluster/pins.js';
+import { findGroup, loadPins } from '../../src/tools/pins.js';
 import { spawnKawa } from '../harness/roles.js';
 
 const root = path.resolve(import.meta.dirname, '../..');

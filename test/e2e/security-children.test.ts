@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { messageOf } from '../../src/errors.js';
 import { startGitHttpServer, type GitHttpServer } from '../../src/git/http-server.js';
 import { GitMirrorCache } from '../../src/git/mirror.js';
-import { cacheDir } from '../../src/localcluster/pins.js';
+import { cacheDir } from '../../src/tools/pins.js';
 import { pluginSandbox } from '../../src/render/sandbox.js';
 import { RepoService } from '../../src/reposerver/index.js';
 import { TempDirs, createRepo } from '../harness/git.js';

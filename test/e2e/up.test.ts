@@ -9,7 +9,7 @@ import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveExampleRepo } from '../../src/cli/commands/up/example.js';
-import { findGroup, loadPins } from '../../src/localcluster/pins.js';
+import { findGroup, loadPins } from '../../src/tools/pins.js';
 import { testKubeConfig, waitUntil } from '../harness/kube.js';
 
 const root = path.resolve(import.meta.dirname, '../..');

@@ -11,7 +11,7 @@ import { ClusterCache } from '../../src/kube/cache.js';
 import type { ApiResource } from '../../src/kube/discovery.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { KubeRest } from '../../src/kube/rest.js';
-import { projectRoot } from '../../src/localcluster/pins.js';
+import { projectRoot } from '../../src/tools/pins.js';
 import { testKubeConfig, waitUntil } from './kube.js';
 
 /** The objects of an example app (`examples/<dir>/*.yaml`, in file order), parsed as the render would. */

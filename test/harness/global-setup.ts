@@ -2,9 +2,9 @@
 // Reuses the `test` cluster when it is already up (fast re-runs), or the cluster named by
 // $KAWA_TEST_KUBECONFIG; otherwise starts one and stops it at the end (unless $KAWA_KEEP_CLUSTER=1).
 import type { TestProject } from 'vitest/node';
-import { ensureTools } from '../../src/localcluster/build-tools.js';
+import { ensureTools } from '../../src/tools/build-tools.js';
 import { down, status, up } from '../../src/localcluster/cluster.js';
-import { loadPins, projectRoot } from '../../src/localcluster/pins.js';
+import { loadPins, projectRoot } from '../../src/tools/pins.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

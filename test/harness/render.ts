@@ -13,6 +13,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createPki } from '../../src/localcluster/certs.js';
+
+/** Test certificates (a CA and a serving certificate) for TLS servers in render tests. */
+export { createPki };
 import { ociEnvironment } from '../../src/render/charts/oci.js';
 import type { RenderedObject } from '../../src/render/index.js';
 import { toolBinary } from '../../src/render/tools.js';

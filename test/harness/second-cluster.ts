@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { down, status, up, type ClusterState } from '../../src/localcluster/cluster.js';
-import { projectRoot } from '../../src/localcluster/pins.js';
+import { projectRoot } from '../../src/tools/pins.js';
 import { startDetached, stopProcess } from '../../src/localcluster/processes.js';
 import { waitFor } from './kube.js';
 

@@ -1,9 +1,9 @@
 // `npm run cluster:up|down|status` and `npm run tools:build`: the local control plane for development and tests.
 import { Command, InvalidArgumentError } from 'commander';
 import { isKawaError, messageOf } from '../../src/errors.js';
-import { ensureTools } from '../../src/localcluster/build-tools.js';
+import { ensureTools } from '../../src/tools/build-tools.js';
 import { DEFAULT_CLUSTER, down, status, up } from '../../src/localcluster/cluster.js';
-import { loadPins, projectRoot } from '../../src/localcluster/pins.js';
+import { loadPins, projectRoot } from '../../src/tools/pins.js';
 
 const log = (line: string): void => {
   process.stderr.write(`[cluster] ${line}\n`);

@@ -1,6 +1,6 @@
 // Application specs from command-line flags (`app create`, `app set`, `app unset`), Argo CD's flag names.
 import { UserError, errorCodes } from '../../errors.js';
-import type { Application, ApplicationSource, ApplicationSpec } from '../../model/index.js';
+import { RESOURCES_FINALIZER, type Application, type ApplicationSource, type ApplicationSpec } from '../../model/index.js';
 
 /** Flags shared by `app create` and `app set`. */
 export interface AppSpecFlags {
@@ -177,7 +177,7 @@ export function applicationFromFlags(name: string, flags: NewAppFlags): Applicat
       ...(flags.appNamespace === undefined ? {} : { namespace: flags.appNamespace }),
       ...(Object.keys(labels).length > 0 ? { labels } : {}),
       ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
-      ...(flags.finalizer === true ? { finalizers: ['resources-finalizer.argocd.argoproj.io'] } : {}),
+      ...(flags.finalizer === true ? { finalizers: [RESOURCES_FINALIZER] } : {}),
     },
     spec,
   };

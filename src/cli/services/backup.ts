@@ -9,7 +9,7 @@ import { kube } from './kube.js';
 export type KubeDoc = Record<string, unknown> & { apiVersion?: string; kind?: string; metadata?: Record<string, unknown> };
 
 const CONFIG_MAPS = ['argocd-cm', 'argocd-rbac-cm', 'argocd-tls-certs-cm', 'argocd-ssh-known-hosts-cm', 'argocd-gpg-keys-cm'];
-const SECRET_TYPE_LABEL = 'argocd.argoproj.io/secret-type';
+import { SECRET_TYPE_LABEL } from '../../model/secrets.js';
 const GROUP = 'argoproj.io';
 const VERSION = 'v1alpha1';
 

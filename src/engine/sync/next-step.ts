@@ -68,7 +68,7 @@ export interface NextStep {
 
 export const OPERATION_TERMINATED = 'Operation terminated';
 
-/** A hook's phase from its recorded progress and health (ARGOCD-FACTS §4). */
+/** A hook's phase from its recorded progress and health, as Argo CD reports hooks in sync results. */
 export function hookPhase(state: TaskState | undefined): HookPhase {
   if (state === undefined) return 'Pending';
   switch (state.progress) {

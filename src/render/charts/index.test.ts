@@ -5,9 +5,8 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildChartRepo, helmPackage, rejectsWith, startStaticServer, startTestRegistry, writeChart, type StaticServer, type TestRegistry } from '../../../test/harness/render.js';
+import { buildChartRepo, createPki, helmPackage, rejectsWith, startStaticServer, startTestRegistry, writeChart, type StaticServer, type TestRegistry } from '../../../test/harness/render.js';
 import { errorCodes } from '../../errors.js';
-import { createPki } from '../../localcluster/certs.js';
 import { HelmCharts } from './index.js';
 
 // helm, openssl and a registry run for real: slow on a loaded machine.

@@ -11,7 +11,7 @@ import type { ClusterService } from '../services/clusters.js';
 import type { ProjectService } from '../services/projects.js';
 import type { RepositoryService } from '../services/repositories.js';
 import type { LiveService } from '../services/live.js';
-import type { LiveStateSource } from '../services/live-state.js';
+import type { LiveStateSource } from '../../livestate/source.js';
 import type { SseOptions, SseWriter } from '../streams/sse.js';
 
 export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;

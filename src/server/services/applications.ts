@@ -14,6 +14,7 @@
 import type { z } from 'zod';
 import { apiReasons, errorCodes } from '../../errors.js';
 import { isAutomatedSync, normalizeRepoUrl, sourcesOf, type Operation, type SyncOperation } from '../../model/index.js';
+import { BACKGROUND_FINALIZER, CASCADE_FINALIZERS, FOREGROUND_FINALIZER, REFRESH_ANNOTATION, RESOURCES_FINALIZER } from '../../model/names.js';
 import { isRecord } from '../../model/validation.js';
 import { EventReason } from '../audit.js';
 import type { Actor } from '../guard.js';
@@ -38,12 +39,6 @@ export type SyncRequest = z.output<typeof applicationSyncRequestSchema>;
 export type RollbackRequest = z.output<typeof applicationRollbackRequestSchema>;
 
 const RESOURCE = 'applications';
-/** Finalizers Argo CD's controller acts on before an Application goes (`v1alpha1` constants). */
-export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
-export const FOREGROUND_FINALIZER = `${RESOURCES_FINALIZER}/foreground`;
-export const BACKGROUND_FINALIZER = `${RESOURCES_FINALIZER}/background`;
-const CASCADE_FINALIZERS = [RESOURCES_FINALIZER, FOREGROUND_FINALIZER, BACKGROUND_FINALIZER];
-export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 
 export interface Scope {
   readonly appNamespace?: string | undefined;

@@ -19,7 +19,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { apiReasons, messageOf } from '../../errors.js';
 import { KubeRest } from '../../kube/rest.js';
 import { isRecord } from '../../kube/objects.js';
-import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, parseClusterSecret, type Cluster, type ClusterConfig } from '../../model/index.js';
+import { IN_CLUSTER_SERVER, SECRET_TYPE_LABEL, inClusterDefault, parseClusterSecret, type Cluster, type ClusterConfig } from '../../model/index.js';
 import type { Actor } from '../guard.js';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../http-errors.js';
 import type { ClusterOut, ClusterWrite, ConnectionState } from '../schemas-settings.js';
@@ -90,9 +90,6 @@ export function restClusterProbe(inCluster: KubeConfig | undefined): ClusterProb
   };
 }
 
-function inClusterDefault(): Cluster {
-  return { secretName: '', name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, namespaces: [], clusterResources: true, config: {}, labels: {}, annotations: {} };
-}
 
 interface Found {
   readonly stored: StoredSecret | undefined;
@@ -330,7 +327,7 @@ export function refuseExecProvider(given: ClusterWrite['config'], existing: Clus
 
 function parseCandidate(values: Record<string, string>, name: string): Cluster {
   try {
-    return parseClusterSecret({ metadata: { name, labels: { 'argocd.argoproj.io/secret-type': 'cluster' } }, stringData: values });
+    return parseClusterSecret({ metadata: { name, labels: { [SECRET_TYPE_LABEL]: 'cluster' } }, stringData: values });
   } catch (err) {
     throw invalidArgument(messageOf(err));
   }

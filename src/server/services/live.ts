@@ -23,7 +23,7 @@ import { ApiError, failedPrecondition, grpcCodes, invalidArgument, notFound } fr
 import type { ResourceCoordinates } from '../rbac/index.js';
 import type { CoreClient } from '../store.js';
 import { kubeFailure } from '../store.js';
-import type { LiveCluster, LiveStateSource } from './live-state.js';
+import type { LiveCluster, LiveStateSource } from '../../livestate/source.js';
 
 export interface ParentRef {
   group: string;

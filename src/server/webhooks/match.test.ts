@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeJson } from '../store.js';
-import { appsToRefresh, MANIFEST_GENERATE_PATHS, refreshPaths, repoKey, revisionMatches, touches } from './match.js';
+import { MANIFEST_GENERATE_PATHS_ANNOTATION as MANIFEST_GENERATE_PATHS } from '../../model/names.js';
+import { appsToRefresh, refreshPaths, repoKey, revisionMatches, touches } from './match.js';
 import type { PushEvent } from './payload.js';
 
 describe('repoKey', () => {

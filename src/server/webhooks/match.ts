@@ -15,8 +15,9 @@ import { parseRepoUrl } from '../../git/url.js';
 import { isRecord } from '../../model/validation.js';
 import type { KubeJson } from '../store.js';
 import type { PushEvent } from './payload.js';
+import { MANIFEST_GENERATE_PATHS_ANNOTATION } from '../../model/names.js';
 
-export const MANIFEST_GENERATE_PATHS = 'argocd.argoproj.io/manifest-generate-paths';
+
 
 /**
  * The key two URLs of one repository share: `host/path`, lower-case. Undefined for a URL that is not a
@@ -102,7 +103,7 @@ function annotationOf(app: KubeJson, key: string): string | undefined {
 /** Whether one push concerns the app. */
 export function appMatches(app: KubeJson, push: PushEvent): boolean {
   const pushed = new Set(push.repoUrls.map(repoKey).filter((k): k is string => k !== undefined));
-  const annotation = annotationOf(app, MANIFEST_GENERATE_PATHS);
+  const annotation = annotationOf(app, MANIFEST_GENERATE_PATHS_ANNOTATION);
   return sourcesOf(app).some((source) => {
     const key = repoKey(source.repoURL);
     if (key === undefined || !pushed.has(key)) return false;

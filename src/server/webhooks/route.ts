@@ -31,7 +31,7 @@ import { ARGOCD_CM, ARGOCD_SECRET } from '../auth/accounts.js';
 import { ApiError, aborted, grpcCodes, invalidArgument, unauthenticated } from '../http-errors.js';
 import type { ZodApp } from '../routes/types.js';
 import { errorResponses } from '../schemas.js';
-import { REFRESH_ANNOTATION } from '../services/applications.js';
+import { REFRESH_ANNOTATION } from '../../model/names.js';
 import { ArgoStore, kubeFailure, kubeStatusOf, nameOf, type CoreClient, type CustomObjectsClient, type KubeJson } from '../store.js';
 import { WatchedRepoIndex, type WatchSource } from './app-index.js';
 import { appsToRefresh } from './match.js';

@@ -14,8 +14,8 @@ import { pino } from 'pino';
 import { defaultCacheDir, runController, type LeaseEvent, type RunningController } from '../../../controller/index.js';
 import { messageOf } from '../../../errors.js';
 import { up as startLocalCluster } from '../../../localcluster/cluster.js';
-import { projectRoot } from '../../../localcluster/pins.js';
-import { IN_CLUSTER_SERVER } from '../../../model/index.js';
+import { projectRoot } from '../../../tools/pins.js';
+import { IN_CLUSTER_SERVER, RESOURCES_FINALIZER } from '../../../model/index.js';
 import { ensureCrds, startServer, type RunningServer } from '../../../server/index.js';
 import type { Shutdown } from '../../../util/shutdown.js';
 import { kawaCommand } from '../../services/kawa-command.js';
@@ -83,7 +83,7 @@ function exampleApplication(namespace: string, repoURL: string): Record<string, 
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
-    metadata: { name: EXAMPLE_APP, namespace, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+    metadata: { name: EXAMPLE_APP, namespace, finalizers: [RESOURCES_FINALIZER] },
     spec: {
       project: 'default',
       source: { repoURL, path: 'guestbook', targetRevision: 'HEAD' },

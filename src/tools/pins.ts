@@ -29,7 +29,7 @@ export interface Pins {
   groups: ToolGroup[];
 }
 
-/** The project root (this file is src/localcluster/pins.ts, or dist/src/localcluster/pins.js once built). */
+/** The project root (this file is src/localcluster/pins.ts, or dist/src/tools/pins.js once built). */
 export function projectRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {

@@ -1,5 +1,6 @@
-// Where the API server's live-state routes (resource tree, managed resources, manifests, events, live
-// objects, logs) get the cluster and the rendered desired state from.
+// Where the live-state readers (the API server's resource tree, managed resources, manifests, events, live
+// objects, logs; the controller's compare) get the cluster and the rendered desired state from. Its own layer
+// (src/livestate/) so the controller and the server share it without depending on each other.
 //
 // The application controller owns one ClusterCache per destination cluster and a RepoService; when it
 // runs in the same process it hands the server a LiveStateSource over those, so server and controller
@@ -9,18 +10,18 @@
 // credentials, chosen per app project by the resolver the controller uses too.
 import type { KubeConfig } from '@kubernetes/client-node';
 import path from 'node:path';
-import type { CompareOptions, LiveStateReader } from '../../engine/compare.js';
-import type { GitCredentials } from '../../git/credentials.js';
-import { resolveRepoCredentials, servesProject } from '../../git/repo-credentials.js';
-import { GitMirrorCache, defaultCacheRoot, type RevisionMetadata } from '../../git/mirror.js';
-import { ClusterCache, type CacheListener } from '../../kube/cache.js';
-import type { ApiResource } from '../../kube/discovery.js';
-import type { GroupKind, KubeObject } from '../../kube/objects.js';
-import type { KubeRest } from '../../kube/rest.js';
-import { appInstanceName } from '../../kube/tracking.js';
-import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type Application, type RepoCreds, type Repository } from '../../model/index.js';
-import { renderApp as renderSources } from '../../reposerver/render-app.js';
-import { RepoService } from '../../reposerver/service.js';
+import type { CompareOptions, LiveStateReader } from '../engine/compare.js';
+import type { GitCredentials } from '../git/credentials.js';
+import { resolveRepoCredentials, servesProject } from '../git/repo-credentials.js';
+import { GitMirrorCache, defaultCacheRoot, type RevisionMetadata } from '../git/mirror.js';
+import { ClusterCache, type CacheListener } from '../kube/cache.js';
+import type { ApiResource } from '../kube/discovery.js';
+import type { GroupKind, KubeObject } from '../kube/objects.js';
+import type { KubeRest } from '../kube/rest.js';
+import { appInstanceName } from '../kube/tracking.js';
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type Application, type RepoCreds, type Repository } from '../model/index.js';
+import { renderApp as renderSources } from '../reposerver/render-app.js';
+import { RepoService } from '../reposerver/service.js';
 
 /** What the routes read from a cluster's live-state cache; ClusterCache is one. */
 export interface LiveCache extends LiveStateReader {

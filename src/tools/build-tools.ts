@@ -6,7 +6,7 @@ import path from 'node:path';
 import { UserError, errorCodes, messageOf } from '../errors.js';
 import { exec, lastLines } from '../util/exec.js';
 import { binaryPath, cacheDir, type Pins, type ToolGroup } from './pins.js';
-import { withLock } from './lock.js';
+import { withLock } from '../util/lock.js';
 
 export interface BuildOptions {
   /** Build only the groups that provide these binaries (default: every group). */
