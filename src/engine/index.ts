@@ -207,7 +207,7 @@ export {
   type StartDeletionOptions,
   type StuckObject,
 } from './deletion.js';
-export { isTerminal, type KawaOperationState, type PruneStub, type TaskRecord } from './operation-state.js';
+export { isTerminal, wasTerminated, type KawaOperationState, type PruneStub, type TaskRecord } from './operation-state.js';
 export {
   ORPHANED_RESOURCE_WARNING,
   findOrphanedResources,

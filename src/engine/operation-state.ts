@@ -66,6 +66,11 @@ export interface KawaOperationState {
   terminating?: boolean;
   /** Why termination was asked (the operation timeout), when not by a user. */
   terminationReason?: string;
+  /**
+   * Set when the operation ended by being terminated (asked by a user, or its timeout): the persisted
+   * answer to "was it terminated?" that {@link wasTerminated} reads, so no caller parses the message.
+   */
+  terminated?: true;
   /** Tasks whose kind was not served yet, since when (ms). */
   unresolvedSince: Record<string, number>;
   /** Results decided while running that no task carries (a prune skipped because another app took the object). */
@@ -103,4 +108,15 @@ export function definedKinds(plan: SyncPlan): Set<string> {
 
 export function isTerminal(phase: OperationPhase): boolean {
   return phase === 'Succeeded' || phase === 'Failed' || phase === 'Error';
+}
+
+/**
+ * Whether the engine ended this operation by terminating it (`argocd app terminate-op`, or the operation
+ * timeout; `kawa.terminationReason` tells which). A retry policy does not apply to such an operation.
+ * Read from the record alone, so the answer is the same after a restart.
+ */
+export function wasTerminated(record: OperationRecord): boolean {
+  // Records come from the Application's status: one not written by this kawa may have no kawa section.
+  const kawa = (record as { kawa?: Partial<KawaOperationState> }).kawa;
+  return isTerminal(record.phase) && kawa?.terminated === true;
 }

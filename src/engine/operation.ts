@@ -638,6 +638,7 @@ export async function stepOperation(input: OperationRecord, app: Pick<SyncApp, '
     case 'terminate': {
       const problems = [...hookProblems, ...(await deleteHooks(action.hooks, ctx, kawa))];
       finish(record, 'Failed', `${kawa.terminationReason ?? OPERATION_TERMINATED}${leftBehind(problems)}`, now);
+      kawa.terminated = true;
       break;
     }
   }
