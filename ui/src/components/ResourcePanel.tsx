@@ -9,6 +9,7 @@ import { useLoad } from '../state/hooks';
 import { panelTabFor, type PanelTab } from '../state/route';
 import { timeAgo } from '../state/status';
 import type { TreeResource } from '../state/tree';
+import { DataTable, type Column } from './DataTable';
 import { Dialog, ErrorBanner, HealthBadge, SyncBadge } from './ui';
 
 interface States {
@@ -196,6 +197,14 @@ function Diff({ target, live }: { target: string | undefined; live: string | und
   );
 }
 
+const EVENT_COLUMNS: Column<KubeEvent>[] = [
+  { header: 'Type', cell: (e) => e.type ?? '' },
+  { header: 'Reason', cell: (e) => e.reason ?? '' },
+  { header: 'Message', cell: (e) => e.message ?? '', className: 'msg' },
+  { header: 'Count', cell: (e) => e.count ?? 1 },
+  { header: 'Last seen', cell: (e) => timeAgo(e.lastTimestamp ?? e.eventTime) },
+];
+
 function Events({ app, r }: { app: Application; r: TreeResource }) {
   const { data, error, loading } = useLoad(() => applicationService.events(appIdOf(app), { kind: r.kind, name: r.name, namespace: r.namespace, ...(r.uid === undefined ? {} : { uid: r.uid }) }), [app.metadata.name, r.key]);
   const items: KubeEvent[] = [...(data?.items ?? [])].sort((a, b) => (b.lastTimestamp ?? b.eventTime ?? '').localeCompare(a.lastTimestamp ?? a.eventTime ?? ''));
@@ -207,29 +216,7 @@ function Events({ app, r }: { app: Application; r: TreeResource }) {
       {absent ? <p className="muted">No events: the resource does not exist in the cluster.</p> : <ErrorBanner error={error} />}
       {items.length === 0 && error === undefined ? <p className="muted">No events.</p> : null}
       {items.length > 0 ? (
-        <table className="grid">
-          <caption className="visually-hidden">Events</caption>
-          <thead>
-            <tr>
-              <th scope="col">Type</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Message</th>
-              <th scope="col">Count</th>
-              <th scope="col">Last seen</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((e, i) => (
-              <tr key={e.metadata.uid ?? i} className={e.type === 'Warning' ? 'event-warning' : ''}>
-                <td>{e.type ?? ''}</td>
-                <td>{e.reason ?? ''}</td>
-                <td className="msg">{e.message ?? ''}</td>
-                <td>{e.count ?? 1}</td>
-                <td>{timeAgo(e.lastTimestamp ?? e.eventTime)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable caption="Events" columns={EVENT_COLUMNS} rows={items} rowKey={(e, i) => e.metadata.uid ?? i} rowClassName={(e) => (e.type === 'Warning' ? 'event-warning' : '')} />
       ) : null}
     </>
   );

@@ -6,7 +6,8 @@ import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from 'react
 import { parse } from 'yaml';
 import { appIdOf, applicationService } from '../api/applications';
 import { ApiError } from '../api/http';
-import type { Application, RevisionMetadata } from '../api/types';
+import type { Application, ResourceResult, RevisionHistory, RevisionMetadata } from '../api/types';
+import { DataTable, type Column } from '../components/DataTable';
 import { Banner, EmptyState, ErrorBanner, HealthBadge, PhaseBadge, SyncBadge } from '../components/ui';
 import { ResourcePanel } from '../components/ResourcePanel';
 import { SyncDialog, DeleteDialog } from '../components/AppDialogs';
@@ -301,6 +302,16 @@ function OperationSummary({ app, onOpen }: { app: Application; onOpen: () => voi
   );
 }
 
+const RESULT_COLUMNS: Column<ResourceResult>[] = [
+  { header: 'Phase', cell: (r) => r.syncPhase ?? 'Sync' },
+  { header: 'Kind', cell: (r) => r.kind },
+  { header: 'Namespace', cell: (r) => r.namespace ?? '' },
+  { header: 'Name', cell: (r) => r.name },
+  { header: 'Result', cell: (r) => r.status ?? r.hookPhase ?? '' },
+  { header: 'Hook', cell: (r) => (r.hookType === undefined ? '' : `${r.hookType}${r.hookPhase === undefined ? '' : ` (${r.hookPhase})`}`) },
+  { header: 'Message', cell: (r) => r.message ?? '', className: 'msg' },
+];
+
 function SyncProgress({ app }: { app: Application }) {
   const op = app.status?.operationState;
   if (op === undefined) {
@@ -349,33 +360,7 @@ function SyncProgress({ app }: { app: Application }) {
       {results.length === 0 ? (
         <p className="muted">No resource results yet.</p>
       ) : (
-        <table className="grid">
-          <caption className="visually-hidden">Per-resource results</caption>
-          <thead>
-            <tr>
-              <th scope="col">Phase</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Namespace</th>
-              <th scope="col">Name</th>
-              <th scope="col">Result</th>
-              <th scope="col">Hook</th>
-              <th scope="col">Message</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sorted.map((r, i) => (
-              <tr key={i} className={`result-${r.status ?? ''}`}>
-                <td>{r.syncPhase ?? 'Sync'}</td>
-                <td>{r.kind}</td>
-                <td>{r.namespace ?? ''}</td>
-                <td>{r.name}</td>
-                <td>{r.status ?? r.hookPhase ?? ''}</td>
-                <td>{r.hookType === undefined ? '' : `${r.hookType}${r.hookPhase === undefined ? '' : ` (${r.hookPhase})`}`}</td>
-                <td className="msg">{r.message ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable caption="Per-resource results" columns={RESULT_COLUMNS} rows={sorted} rowKey={(_, i) => i} rowClassName={(r) => `result-${r.status ?? ''}`} />
       )}
     </div>
   );
@@ -384,40 +369,30 @@ function SyncProgress({ app }: { app: Application }) {
 function ResourceList({ resources, onSelect }: { resources: readonly TreeResource[]; onSelect: (r: TreeResource) => void }) {
   const [query, setQuery] = useState('');
   const list = useMemo(() => sortResources(resources).filter((r) => query === '' || `${r.kind}/${r.name}`.toLowerCase().includes(query.toLowerCase())), [resources, query]);
+  const columns: Column<TreeResource>[] = [
+    { header: 'Kind', cell: (r) => r.kind },
+    {
+      header: 'Name',
+      cell: (r) => (
+        <>
+          <button type="button" className="btn-link" onClick={() => { onSelect(r); }}>
+            {r.name}
+          </button>
+          {r.requiresPruning ? <span className="badge sync-OutOfSync"> requires pruning</span> : null}
+        </>
+      ),
+    },
+    { header: 'Namespace', cell: (r) => r.namespace },
+    { header: 'Sync', cell: (r) => (r.sync === undefined ? <span className="muted">—</span> : <SyncBadge status={r.sync} />) },
+    { header: 'Health', cell: (r) => (r.health === undefined ? <span className="muted">—</span> : <HealthBadge status={r.health} />) },
+  ];
   return (
     <div className="resource-list">
       <label className="search">
         <span className="visually-hidden">Filter resources</span>
         <input type="search" placeholder="Filter resources…" value={query} onChange={(e) => { setQuery(e.target.value); }} />
       </label>
-      <table className="grid">
-        <caption className="visually-hidden">Resources</caption>
-        <thead>
-          <tr>
-            <th scope="col">Kind</th>
-            <th scope="col">Name</th>
-            <th scope="col">Namespace</th>
-            <th scope="col">Sync</th>
-            <th scope="col">Health</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.slice(0, 2000).map((r) => (
-            <tr key={r.key}>
-              <td>{r.kind}</td>
-              <td>
-                <button type="button" className="btn-link" onClick={() => { onSelect(r); }}>
-                  {r.name}
-                </button>
-                {r.requiresPruning ? <span className="badge sync-OutOfSync"> requires pruning</span> : null}
-              </td>
-              <td>{r.namespace}</td>
-              <td>{r.sync === undefined ? <span className="muted">—</span> : <SyncBadge status={r.sync} />}</td>
-              <td>{r.health === undefined ? <span className="muted">—</span> : <HealthBadge status={r.health} />}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable caption="Resources" columns={columns} rows={list.slice(0, 2000)} rowKey={(r) => r.key} />
       {list.length > 2000 ? <p className="muted">Showing 2,000 of {list.length}; refine the filter.</p> : null}
     </div>
   );
@@ -436,71 +411,64 @@ function History({ app, onError, onDone }: { app: Application; onError: (e: unkn
     );
   }
   const autoSync = app.spec.syncPolicy?.automated !== undefined && app.spec.syncPolicy.automated.enabled !== false;
+  const rollback = (h: RevisionHistory) => {
+    applicationService
+      .rollback(appIdOf(app), h.id, { prune })
+      .then(() => {
+        setConfirm(undefined);
+        onDone(`Rollback to ${h.id} (${shortRevision(h.revision)}) requested.`);
+      })
+      .catch(onError);
+  };
+  const columns: Column<RevisionHistory>[] = [
+    { header: 'ID', cell: (h) => h.id },
+    {
+      header: 'Revision',
+      cell: (h) => (
+        <>
+          <code title={h.revision}>{shortRevision(h.revision ?? h.revisions?.[0])}</code>
+          {h.revision === current ? <span className="badge"> current</span> : null}
+        </>
+      ),
+    },
+    { header: 'Deployed', cell: (h) => (h.deployedAt === undefined ? '—' : `${new Date(h.deployedAt).toLocaleString()} (${timeAgo(h.deployedAt)})`) },
+    { header: 'By', cell: (h) => h.initiatedBy?.username ?? (h.initiatedBy?.automated === true ? 'automated' : '—') },
+    {
+      header: 'Source',
+      className: 'small',
+      cell: (h) => (
+        <>
+          {h.source?.repoURL ?? ''} {h.source?.path ?? h.source?.chart ?? ''}
+        </>
+      ),
+    },
+    {
+      header: 'Actions',
+      hideHeader: true,
+      cell: (h) =>
+        confirm === h.id ? (
+          <span className="inline-confirm">
+            <label className="check">
+              <input type="checkbox" checked={prune} onChange={(e) => { setPrune(e.target.checked); }} /> Prune
+            </label>
+            <button type="button" className="btn btn-small btn-primary" onClick={() => { rollback(h); }}>
+              Confirm rollback
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => { setConfirm(undefined); }}>
+              Cancel
+            </button>
+          </span>
+        ) : (
+          <button type="button" className="btn btn-small" onClick={() => { setConfirm(h.id); }} aria-label={`Rollback to history entry ${h.id}`}>
+            Rollback
+          </button>
+        ),
+    },
+  ];
   return (
     <div className="history">
       {autoSync ? <Banner kind="warning">Auto sync is on: rollback is refused until auto sync is disabled (it would sync back to the target revision).</Banner> : null}
-      <table className="grid">
-        <caption className="visually-hidden">Deployment history</caption>
-        <thead>
-          <tr>
-            <th scope="col">ID</th>
-            <th scope="col">Revision</th>
-            <th scope="col">Deployed</th>
-            <th scope="col">By</th>
-            <th scope="col">Source</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {history.map((h) => (
-            <tr key={h.id}>
-              <td>{h.id}</td>
-              <td>
-                <code title={h.revision}>{shortRevision(h.revision ?? h.revisions?.[0])}</code>
-                {h.revision === current ? <span className="badge"> current</span> : null}
-              </td>
-              <td>{h.deployedAt === undefined ? '—' : `${new Date(h.deployedAt).toLocaleString()} (${timeAgo(h.deployedAt)})`}</td>
-              <td>{h.initiatedBy?.username ?? (h.initiatedBy?.automated === true ? 'automated' : '—')}</td>
-              <td className="small">
-                {h.source?.repoURL ?? ''} {h.source?.path ?? h.source?.chart ?? ''}
-              </td>
-              <td>
-                {confirm === h.id ? (
-                  <span className="inline-confirm">
-                    <label className="check">
-                      <input type="checkbox" checked={prune} onChange={(e) => { setPrune(e.target.checked); }} /> Prune
-                    </label>
-                    <button
-                      type="button"
-                      className="btn btn-small btn-primary"
-                      onClick={() => {
-                        applicationService
-                          .rollback(appIdOf(app), h.id, { prune })
-                          .then(() => {
-                            setConfirm(undefined);
-                            onDone(`Rollback to ${h.id} (${shortRevision(h.revision)}) requested.`);
-                          })
-                          .catch(onError);
-                      }}
-                    >
-                      Confirm rollback
-                    </button>
-                    <button type="button" className="btn btn-small" onClick={() => { setConfirm(undefined); }}>
-                      Cancel
-                    </button>
-                  </span>
-                ) : (
-                  <button type="button" className="btn btn-small" onClick={() => { setConfirm(h.id); }} aria-label={`Rollback to history entry ${h.id}`}>
-                    Rollback
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable caption="Deployment history" columns={columns} rows={history} rowKey={(h) => h.id} />
     </div>
   );
 }

@@ -4,7 +4,8 @@ import { accountService } from '../api/accounts';
 import { clusterService } from '../api/clusters';
 import { projectService } from '../api/projects';
 import { repositoryService } from '../api/repositories';
-import type { AppProject, ConnectionState, Repository } from '../api/types';
+import type { Account, AppProject, Cluster, ConnectionState, Repository } from '../api/types';
+import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState, ErrorBanner } from '../components/ui';
 import { Link } from '../router';
 import { useLoad } from '../state/hooks';
@@ -49,6 +50,33 @@ function Repositories() {
   const [adding, setAdding] = useState(false);
   const [actionError, setActionError] = useState<unknown>(undefined);
   const items = data?.items ?? [];
+  const disconnect = (r: Repository) => {
+    if (window.confirm(`Disconnect ${r.repo}?`)) repositoryService.delete(r.repo).then(reload).catch(setActionError);
+  };
+  const columns: Column<Repository>[] = [
+    { header: 'Type', cell: (r) => r.type ?? 'git' },
+    { header: 'Name', cell: (r) => r.name ?? '' },
+    { header: 'Repository', cell: (r) => r.repo },
+    { header: 'Project', cell: (r) => r.project ?? '' },
+    {
+      header: 'Connection',
+      cell: (r) => (
+        <>
+          <Connection state={r.connectionState} />
+          {r.connectionState?.message === undefined || r.connectionState.message === '' ? null : <div className="small muted">{r.connectionState.message}</div>}
+        </>
+      ),
+    },
+    {
+      header: 'Actions',
+      hideHeader: true,
+      cell: (r) => (
+        <button type="button" className="btn btn-small btn-danger" aria-label={`Disconnect ${r.repo}`} onClick={() => { disconnect(r); }}>
+          Disconnect
+        </button>
+      ),
+    },
+  ];
   return (
     <>
       <div className="toolbar">
@@ -61,47 +89,7 @@ function Repositories() {
       {adding ? <RepoForm onDone={() => { setAdding(false); reload(); }} /> : null}
       {data !== undefined && items.length === 0 ? <EmptyState title="No repositories connected">Public repositories work without connecting them.</EmptyState> : null}
       {items.length > 0 ? (
-        <table className="grid">
-          <caption className="visually-hidden">Repositories</caption>
-          <thead>
-            <tr>
-              <th scope="col">Type</th>
-              <th scope="col">Name</th>
-              <th scope="col">Repository</th>
-              <th scope="col">Project</th>
-              <th scope="col">Connection</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((r) => (
-              <tr key={r.repo}>
-                <td>{r.type ?? 'git'}</td>
-                <td>{r.name ?? ''}</td>
-                <td>{r.repo}</td>
-                <td>{r.project ?? ''}</td>
-                <td>
-                  <Connection state={r.connectionState} />
-                  {r.connectionState?.message === undefined || r.connectionState.message === '' ? null : <div className="small muted">{r.connectionState.message}</div>}
-                </td>
-                <td>
-                  <button
-                    type="button"
-                    className="btn btn-small btn-danger"
-                    aria-label={`Disconnect ${r.repo}`}
-                    onClick={() => {
-                      if (window.confirm(`Disconnect ${r.repo}?`)) repositoryService.delete(r.repo).then(reload).catch(setActionError);
-                    }}
-                  >
-                    Disconnect
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable caption="Repositories" columns={columns} rows={items} rowKey={(r) => r.repo} />
       ) : null}
     </>
   );
@@ -170,6 +158,14 @@ function RepoForm({ onDone }: { onDone: () => void }) {
   );
 }
 
+const CLUSTER_COLUMNS: Column<Cluster>[] = [
+  { header: 'Name', cell: (c) => c.name },
+  { header: 'Server', cell: (c) => c.server },
+  { header: 'Version', cell: (c) => c.info?.serverVersion ?? c.serverVersion ?? '' },
+  { header: 'Apps', cell: (c) => c.info?.applicationsCount ?? '' },
+  { header: 'Connection', cell: (c) => <Connection state={c.info?.connectionState ?? c.connectionState} /> },
+];
+
 function Clusters() {
   const { data, error } = useLoad(() => clusterService.list(), []);
   const items = data?.items ?? [];
@@ -178,31 +174,7 @@ function Clusters() {
       <ErrorBanner error={error} />
       {data !== undefined && items.length === 0 ? <EmptyState title="No clusters">The in-cluster destination is always available.</EmptyState> : null}
       {items.length > 0 ? (
-        <table className="grid">
-          <caption className="visually-hidden">Clusters</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Server</th>
-              <th scope="col">Version</th>
-              <th scope="col">Apps</th>
-              <th scope="col">Connection</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((c) => (
-              <tr key={c.server}>
-                <td>{c.name}</td>
-                <td>{c.server}</td>
-                <td>{c.info?.serverVersion ?? c.serverVersion ?? ''}</td>
-                <td>{c.info?.applicationsCount ?? ''}</td>
-                <td>
-                  <Connection state={c.info?.connectionState ?? c.connectionState} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable caption="Clusters" columns={CLUSTER_COLUMNS} rows={items} rowKey={(c) => c.server} />
       ) : null}
     </>
   );
@@ -274,6 +246,13 @@ function Projects() {
   );
 }
 
+const ACCOUNT_COLUMNS: Column<Account>[] = [
+  { header: 'Name', cell: (a) => a.name },
+  { header: 'Enabled', cell: (a) => (a.enabled === false ? 'no' : 'yes') },
+  { header: 'Capabilities', cell: (a) => (a.capabilities ?? []).join(', ') },
+  { header: 'Tokens', cell: (a) => (a.tokens ?? []).length },
+];
+
 function Accounts() {
   const { data, error } = useLoad(() => accountService.list(), []);
   const items = data?.items ?? [];
@@ -281,27 +260,7 @@ function Accounts() {
     <>
       <ErrorBanner error={error} />
       {items.length > 0 ? (
-        <table className="grid">
-          <caption className="visually-hidden">Accounts</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Enabled</th>
-              <th scope="col">Capabilities</th>
-              <th scope="col">Tokens</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((a) => (
-              <tr key={a.name}>
-                <td>{a.name}</td>
-                <td>{a.enabled === false ? 'no' : 'yes'}</td>
-                <td>{(a.capabilities ?? []).join(', ')}</td>
-                <td>{(a.tokens ?? []).length}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable caption="Accounts" columns={ACCOUNT_COLUMNS} rows={items} rowKey={(a) => a.name} />
       ) : null}
     </>
   );
