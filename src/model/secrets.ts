@@ -6,6 +6,7 @@
 // so the caller can skip that one Secret and keep the others working.
 import { z } from 'zod';
 import { UserError, errorCodes } from '../errors.js';
+import { parseGoBool } from './go-bool.js';
 import { issuesToErrors } from './validation.js';
 
 export const SECRET_TYPE_LABEL = 'argocd.argoproj.io/secret-type';
@@ -60,9 +61,9 @@ export function secretValues(secret: SecretLike): Record<string, string> {
 function parseBool(secret: SecretLike, values: Record<string, string>, key: string): boolean | undefined {
   const raw = values[key];
   if (raw === undefined || raw === '') return undefined;
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw)) return true;
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return false;
-  throw invalid(secret, key, `expected "true" or "false", got "${raw}"`);
+  const value = parseGoBool(raw);
+  if (value === undefined) throw invalid(secret, key, `expected "true" or "false", got "${raw}"`);
+  return value;
 }
 
 function text(values: Record<string, string>, key: string): string | undefined {
@@ -150,8 +151,22 @@ const credentialBoolKeys = [
   'useAzureWorkloadIdentity',
 ] as const satisfies readonly (keyof RepositoryCredentials)[];
 
+/** Every credential key of a `repository` or `repo-creds` Secret: what an API write may set. */
+export const REPOSITORY_CREDENTIAL_KEYS = [...credentialTextKeys, ...credentialBoolKeys] as const;
+
+/** The credential keys whose values are secret: the API never answers them. */
+export const SECRET_CREDENTIAL_KEYS = [
+  'password',
+  'bearerToken',
+  'sshPrivateKey',
+  'tlsClientCertKey',
+  'githubAppPrivateKey',
+  'gcpServiceAccountKey',
+] as const satisfies readonly (typeof credentialTextKeys)[number][];
+
 const repositoryOwnKeys = ['url', 'type', 'name', 'project'];
-const knownRepositoryKeys = new Set<string>([...repositoryOwnKeys, ...credentialTextKeys, ...credentialBoolKeys]);
+/** The keys kawa reads from a repository or template Secret; any other is kept as `extra`. */
+export const KNOWN_REPOSITORY_KEYS: ReadonlySet<string> = new Set<string>([...repositoryOwnKeys, ...REPOSITORY_CREDENTIAL_KEYS]);
 
 function readCredentials(secret: SecretLike, values: Record<string, string>): RepositoryCredentials {
   const creds: RepositoryCredentials = {};
@@ -179,7 +194,7 @@ function readRepositoryBase(secret: SecretLike, expected: SecretType): { values:
   const type = REPOSITORY_TYPES.find((t) => t === rawType);
   if (type === undefined) throw invalid(secret, 'type', `must be one of ${REPOSITORY_TYPES.join(', ')}, got "${rawType}"`);
   const extra: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) if (!knownRepositoryKeys.has(key)) extra[key] = value;
+  for (const [key, value] of Object.entries(values)) if (!KNOWN_REPOSITORY_KEYS.has(key)) extra[key] = value;
   return { values, url, type, extra };
 }
 

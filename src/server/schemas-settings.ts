@@ -49,9 +49,6 @@ const credentialFields = {
   type: z.enum(REPOSITORY_TYPES).optional(),
 };
 
-/** The fields of a write that are secret: kept when a write omits them, never answered. */
-export const SECRET_CREDENTIAL_FIELDS = ['password', 'bearerToken', 'sshPrivateKey', 'tlsClientCertKey', 'githubAppPrivateKey', 'gcpServiceAccountKey'] as const;
-
 export const repositoryWriteSchema = named(
   'v1alpha1RepositoryWrite',
   z.strictObject({

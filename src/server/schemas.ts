@@ -10,11 +10,14 @@ import {
   APPLICATION_KIND,
   APPPROJECT_KIND,
   ARGOPROJ_API_VERSION,
+  GO_FALSE_WORDS,
+  GO_TRUE_WORDS,
   appProjectSchema,
   appProjectSpecSchema,
   applicationSchema,
   applicationSourceSchema,
   applicationSpecSchema,
+  parseGoBool,
   retryStrategySchema,
   syncOperationResourceSchema,
   syncStrategySchema,
@@ -47,10 +50,8 @@ export const namespaceName = z
   .max(63)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace name');
 
-const GO_TRUE = ['1', 't', 'T', 'TRUE', 'true', 'True'] as const;
-const GO_FALSE = ['0', 'f', 'F', 'FALSE', 'false', 'False'] as const;
 /** A boolean query parameter, read like grpc-gateway reads it (Go's strconv.ParseBool). */
-export const queryBool = z.enum([...GO_TRUE, ...GO_FALSE]).transform((v) => (GO_TRUE as readonly string[]).includes(v));
+export const queryBool = z.enum([...GO_TRUE_WORDS, ...GO_FALSE_WORDS]).transform((v) => parseGoBool(v) === true);
 
 /** A repeatable query parameter (`?projects=a&projects=b`); one value arrives as a string. */
 export const queryList = z.union([z.string(), z.array(z.string())]).transform((v) => (typeof v === 'string' ? [v] : v));

@@ -22,12 +22,22 @@
 import type { GitCredentials } from '../../git/credentials.js';
 import { findTemplate, gitCredentialsOf, resolveRepoCredentials, sameRepoUrl } from '../../git/repo-credentials.js';
 import type { RemoteRefs } from '../../git/refs.js';
-import { parseRepoCredsSecret, parseRepositorySecret, type RepoCreds, type Repository, type RepositoryCredentials } from '../../model/index.js';
+import {
+  KNOWN_REPOSITORY_KEYS,
+  REPOSITORY_CREDENTIAL_KEYS,
+  SECRET_CREDENTIAL_KEYS,
+  parseRepoCredsSecret,
+  parseRepositorySecret,
+  type RepoCreds,
+  type Repository,
+  type RepositoryCredentials,
+  type SecretLike,
+  type SecretType,
+} from '../../model/index.js';
 import { apiReasons, messageOf } from '../../errors.js';
 import type { Actor } from '../guard.js';
 import { alreadyExists, invalidArgument, notFound } from '../http-errors.js';
 import {
-  SECRET_CREDENTIAL_FIELDS,
   type ConnectionState,
   type RepoCredsOut,
   type RepoCredsWrite,
@@ -46,28 +56,7 @@ const CONNECTION_TTL_MS = 60_000;
 /** Repositories checked at once when a list needs their states. */
 const CHECK_CONCURRENCY = 8;
 
-/** The fields a write may carry, in the Secret's key names. */
-const WRITE_KEYS = [
-  'username',
-  'password',
-  'bearerToken',
-  'sshPrivateKey',
-  'tlsClientCertData',
-  'tlsClientCertKey',
-  'insecure',
-  'enableLfs',
-  'enableOCI',
-  'forceHttpBasicAuth',
-  'proxy',
-  'noProxy',
-  'githubAppID',
-  'githubAppInstallationID',
-  'githubAppPrivateKey',
-  'githubAppEnterpriseBaseUrl',
-  'gcpServiceAccountKey',
-  'useAzureWorkloadIdentity',
-] as const;
-const SECRET_KEYS: ReadonlySet<string> = new Set(SECRET_CREDENTIAL_FIELDS);
+const SECRET_KEYS: ReadonlySet<string> = new Set(SECRET_CREDENTIAL_KEYS);
 
 export function repoRbacObject(project: string | undefined, url: string): string {
   return project === undefined || project === '' ? url : `${project}/${url}`;
@@ -82,23 +71,23 @@ function newRepositorySecretName(url: string, project: string | undefined): stri
   return secretNameFor('repository', scopeOf(project) === '' ? url : `${scopeOf(project)}/${url}`);
 }
 
+/** A user name or any secret value: the repository carries credentials of its own. */
 function hasOwnCredentials(c: RepositoryCredentials): boolean {
-  return [c.username, c.password, c.bearerToken, c.sshPrivateKey, c.tlsClientCertKey, c.githubAppPrivateKey, c.gcpServiceAccountKey].some((v) => v !== undefined && v !== '');
+  return (['username', ...SECRET_CREDENTIAL_KEYS] as const).some((key) => c[key] !== undefined && c[key] !== '');
 }
 
 /** The Secret values a write produces, keeping secret values the write omits and keys kawa does not know. */
 function valuesFor(
   own: Record<string, string>,
-  body: Partial<Record<(typeof WRITE_KEYS)[number], string | boolean | undefined>> & { insecureIgnoreHostKey?: boolean | undefined },
+  body: Partial<Record<(typeof REPOSITORY_CREDENTIAL_KEYS)[number], string | boolean | undefined>> & { insecureIgnoreHostKey?: boolean | undefined },
   existing: Record<string, string> | undefined,
-  knownKeys: ReadonlySet<string>,
 ): Record<string, string> {
   const values: Record<string, string> = {};
   // Keys the Secret has that kawa does not model (Argo CD's newer fields) survive an update.
-  for (const [key, value] of Object.entries(existing ?? {})) if (!knownKeys.has(key)) values[key] = value;
+  for (const [key, value] of Object.entries(existing ?? {})) if (!KNOWN_REPOSITORY_KEYS.has(key)) values[key] = value;
   Object.assign(values, own);
   const given = { ...body, ...(body.insecureIgnoreHostKey === true ? { insecure: true } : {}) };
-  for (const key of WRITE_KEYS) {
+  for (const key of REPOSITORY_CREDENTIAL_KEYS) {
     const value = given[key];
     if (value === undefined) {
       const kept = existing?.[key];
@@ -110,8 +99,6 @@ function valuesFor(
   }
   return values;
 }
-
-const KNOWN_KEYS: ReadonlySet<string> = new Set(['url', 'type', 'name', 'project', ...WRITE_KEYS]);
 
 function sanitizedCommon(c: RepositoryCredentials): Omit<RepositoryOut, 'repo'> {
   const out: Omit<RepositoryOut, 'repo'> = {};
@@ -149,24 +136,21 @@ export class RepositoryService {
   // ---- reading ----------------------------------------------------------------------------------
 
   async repositories(): Promise<Found<Repository>[]> {
-    const out: Found<Repository>[] = [];
-    for (const stored of await this.options.secrets.list('repository')) {
-      try {
-        out.push({ stored, value: parseRepositorySecret(stored.secret) });
-      } catch {
-        // A malformed Secret is skipped here; the controller reports it.
-      }
-    }
-    return out.sort((a, b) => a.value.url.localeCompare(b.value.url));
+    return this.parsed('repository', parseRepositorySecret);
   }
 
   async templates(): Promise<Found<RepoCreds>[]> {
-    const out: Found<RepoCreds>[] = [];
-    for (const stored of await this.options.secrets.list('repo-creds')) {
+    return this.parsed('repo-creds', parseRepoCredsSecret);
+  }
+
+  /** The Secrets of one type, parsed and sorted by URL. */
+  private async parsed<T extends { url: string }>(type: SecretType, parse: (secret: SecretLike) => T): Promise<Found<T>[]> {
+    const out: Found<T>[] = [];
+    for (const stored of await this.options.secrets.list(type)) {
       try {
-        out.push({ stored, value: parseRepoCredsSecret(stored.secret) });
+        out.push({ stored, value: parse(stored.secret) });
       } catch {
-        // As above.
+        // A malformed Secret is skipped here; the controller reports it.
       }
     }
     return out.sort((a, b) => a.value.url.localeCompare(b.value.url));
@@ -292,13 +276,13 @@ export class RepositoryService {
     const own = { url, type: body.type ?? 'git', ...(body.name ? { name: body.name } : {}), ...(body.project ? { project: body.project } : {}) };
     let written;
     if (existing !== undefined) {
-      const values = valuesFor(own, body, existing.stored.values, KNOWN_KEYS);
+      const values = valuesFor(own, body, existing.stored.values);
       if (sameValues(values, existing.stored.values)) return this.answer(existing, url, templates.map((t) => t.value), false);
       if (!upsert) throw alreadyExists('existing repository spec is different; use upsert flag to force update', { reason: apiReasons.SPEC_DIFFERS });
       actor.authorize(RESOURCE, 'update', repoRbacObject(existing.value.project, existing.value.url));
       written = await this.options.secrets.replace(existing.stored.secret, values);
     } else {
-      written = await this.options.secrets.create('repository', newRepositorySecretName(url, body.project), valuesFor(own, body, undefined, KNOWN_KEYS));
+      written = await this.options.secrets.create('repository', newRepositorySecretName(url, body.project), valuesFor(own, body, undefined));
     }
     const value = parseRepositorySecret(written);
     return this.answer({ stored: { secret: written, name: value.secretName, values: undefined }, value }, url, templates.map((t) => t.value), true);
@@ -318,7 +302,7 @@ export class RepositoryService {
     // Moving a repository into another project needs the right there too.
     if ((body.project ?? '') !== (existing.value.project ?? '')) actor.authorize(RESOURCE, 'update', repoRbacObject(body.project, existing.value.url));
     const own = { url: existing.value.url, type: body.type ?? existing.value.type, ...(body.name ? { name: body.name } : {}), ...(body.project ? { project: body.project } : {}) };
-    const written = await this.options.secrets.replace(existing.stored.secret, valuesFor(own, body, existing.stored.values, KNOWN_KEYS));
+    const written = await this.options.secrets.replace(existing.stored.secret, valuesFor(own, body, existing.stored.values));
     const value = parseRepositorySecret(written);
     return this.answer({ stored: { secret: written, name: value.secretName, values: undefined }, value }, value.url, templates.map((t) => t.value), true);
   }
@@ -360,13 +344,13 @@ export class RepositoryService {
     const own = { url, ...(body.type === undefined ? {} : { type: body.type }) };
     let written;
     if (existing !== undefined) {
-      const values = valuesFor(own, body, existing.stored.values, KNOWN_KEYS);
+      const values = valuesFor(own, body, existing.stored.values);
       if (sameValues(values, existing.stored.values)) return this.credsAnswer(existing.value);
       if (!upsert) throw alreadyExists('existing repository credentials spec is different; use upsert flag to force update', { reason: apiReasons.SPEC_DIFFERS });
       actor.authorize(RESOURCE, 'update', repoRbacObject(existing.value.project, url));
       written = await this.options.secrets.replace(existing.stored.secret, values);
     } else {
-      written = await this.options.secrets.create('repo-creds', secretNameFor('repo-creds', url), valuesFor(own, body, undefined, KNOWN_KEYS));
+      written = await this.options.secrets.create('repo-creds', secretNameFor('repo-creds', url), valuesFor(own, body, undefined));
     }
     return this.credsAnswer(parseRepoCredsSecret(written));
   }
@@ -378,7 +362,7 @@ export class RepositoryService {
     actor.authorize(RESOURCE, 'update', repoRbacObject(existing?.value.project, url));
     if (existing === undefined) throw notFound(`repository credentials for ${url} not found`);
     const own = { url, ...(body.type === undefined ? {} : { type: body.type }), ...(existing.value.project === undefined ? {} : { project: existing.value.project }) };
-    return this.credsAnswer(parseRepoCredsSecret(await this.options.secrets.replace(existing.stored.secret, valuesFor(own, body, existing.stored.values, KNOWN_KEYS))));
+    return this.credsAnswer(parseRepoCredsSecret(await this.options.secrets.replace(existing.stored.secret, valuesFor(own, body, existing.stored.values))));
   }
 
   async deleteCreds(actor: Actor, url: string): Promise<void> {
