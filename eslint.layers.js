@@ -9,6 +9,8 @@
 // - `kube/` talks to Kubernetes: REST, discovery, list/watch, informers, the cluster cache, tracking.
 //   It knows Kubernetes objects, not Argo CD's kinds, so it does not import model/.
 // - `git/` mirrors repositories and picks credentials (model/ for the repository kinds).
+// - `settings/` is the one watch-backed reader of argocd-cm, argocd-rbac-cm, argocd-secret and the Secrets
+//   settings may reference, for every role (kube/ for the informers, model/ for the names and parsing).
 // - `render/` turns a source into manifests (git/ for the checkout, tools/ for the renderers).
 // - `reposerver/` serves renders with a cache (render/).
 // - `engine/` is compare, health, diff, sync planning and the persisted operation runner, over kube/
@@ -26,14 +28,15 @@ export const layers = {
   model: ['util'],
   kube: ['util'],
   git: ['model', 'util'],
+  settings: ['kube', 'model', 'util'],
   render: ['tools', 'git', 'kube', 'model', 'util'],
-  reposerver: ['render', 'git', 'kube', 'model', 'util'],
+  reposerver: ['settings', 'render', 'git', 'kube', 'model', 'util'],
   engine: ['kube', 'model', 'util'],
-  livestate: ['reposerver', 'render', 'engine', 'git', 'kube', 'model', 'util'],
-  controller: ['livestate', 'reposerver', 'render', 'engine', 'git', 'kube', 'model', 'util'],
-  server: ['livestate', 'reposerver', 'render', 'engine', 'git', 'kube', 'model', 'util'],
+  livestate: ['settings', 'reposerver', 'render', 'engine', 'git', 'kube', 'model', 'util'],
+  controller: ['settings', 'livestate', 'reposerver', 'render', 'engine', 'git', 'kube', 'model', 'util'],
+  server: ['settings', 'livestate', 'reposerver', 'render', 'engine', 'git', 'kube', 'model', 'util'],
   localcluster: ['tools', 'kube', 'util'],
-  cli: ['localcluster', 'server', 'controller', 'livestate', 'reposerver', 'render', 'engine', 'git', 'kube', 'model', 'tools', 'util'],
+  cli: ['localcluster', 'server', 'controller', 'settings', 'livestate', 'reposerver', 'render', 'engine', 'git', 'kube', 'model', 'tools', 'util'],
 };
 
 const MAX_DEPTH = 6;

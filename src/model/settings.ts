@@ -7,7 +7,28 @@ import { UserError, errorCodes } from '../errors.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { issuesToErrors } from './validation.js';
 
+// The names every role reads settings under; Argo CD's own, so an existing installation keeps working.
 export const ARGOCD_CM_NAME = 'argocd-cm';
+export const ARGOCD_SECRET_NAME = 'argocd-secret';
+export const ARGOCD_RBAC_CM_NAME = 'argocd-rbac-cm';
+/** Secrets a `$<secret>:<key>` reference may read must carry this label with value `argocd` (Argo CD's rule). */
+export const PART_OF_LABEL = 'app.kubernetes.io/part-of';
+export const PART_OF_ARGOCD: Readonly<Record<string, string>> = { [PART_OF_LABEL]: 'argocd' };
+
+/** Whether a Secret or ConfigMap carries `app.kubernetes.io/part-of: argocd`. */
+export function isPartOfArgoCd(obj: { metadata?: { labels?: Record<string, string> | undefined } | undefined }): boolean {
+  return obj.metadata?.labels?.[PART_OF_LABEL] === 'argocd';
+}
+
+/**
+ * A Secret's `data` as text (base64-decoded). Lenient, unlike secretValues (secrets.ts): the API server
+ * only ever hands out valid base64, and one odd key must not make the whole of argocd-secret unreadable.
+ */
+export function decodeSecretData(secret: { data?: Record<string, string> | undefined } | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(secret?.data ?? {})) out[key] = Buffer.from(value, 'base64').toString('utf8');
+  return out;
+}
 
 export const TRACKING_METHODS = ['annotation', 'label', 'annotation+label'] as const;
 export type TrackingMethod = (typeof TRACKING_METHODS)[number];

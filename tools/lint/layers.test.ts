@@ -23,6 +23,8 @@ describe('layer rule', () => {
     ['src/render/planted.ts', "import { x } from '../localcluster/cluster.js';"],
     ['src/util/planted.ts', "import { x } from '../tools/pins.js';"],
     ['src/model/planted.test.ts', "import { x } from '../kube/objects.js';"],
+    ['src/settings/planted.ts', "import { x } from '../server/app.js';"],
+    ['src/engine/planted.ts', "import { x } from '../settings/reader.js';"],
   ])('refuses %s importing the wrong way', (file, code) => {
     const errors = layerErrors(code, file);
     expect(errors).toHaveLength(1);
@@ -37,6 +39,9 @@ describe('layer rule', () => {
     ['src/render/charts/planted.ts', "import { x } from '../tools.js';"],
     ['src/cli/commands/app/planted.ts', "import { x } from '../../../server/app.js';"],
     ['src/kube/planted.ts', "import { x } from '../util/glob.js';"],
+    ['src/settings/planted.ts', "import { x } from '../kube/informer.js';"],
+    ['src/server/auth/planted.ts', "import { x } from '../../settings/reader.js';"],
+    ['src/controller/planted.ts', "import { x } from '../settings/index.js';"],
   ])('lets %s import the right way', (file, code) => {
     expect(layerErrors(code, file)).toEqual([]);
   });

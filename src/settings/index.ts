@@ -1,0 +1,14 @@
+// Settings as every role reads them: one watch-backed reader of argocd-cm, argocd-rbac-cm, argocd-secret and
+// the Secrets settings may reference (see reader.ts).
+export {
+  CONFIGMAPS,
+  SECRETS,
+  SETTINGS_CONFIGMAPS,
+  SettingsReader,
+  isSettingsSecret,
+  kubeSettingsSources,
+  type SettingsChange,
+  type SettingsKind,
+  type SettingsReaderOptions,
+  type SettingsSources,
+} from './reader.js';

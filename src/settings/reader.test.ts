@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { ListPage, ListWatch, WatchHandle } from '../kube/informer.js';
+import type { KubeObject } from '../kube/objects.js';
+import { SettingsReader, type SettingsChange } from './reader.js';
+
+/** A ListWatch serving a fixed list, then a watch the test feeds events into. */
+class FakeListWatch implements ListWatch {
+  private emit: ((type: string, object: unknown) => void) | undefined;
+  private readonly opened: Promise<void>;
+  private markOpened!: () => void;
+  constructor(private readonly items: KubeObject[]) {
+    this.opened = new Promise((resolve) => (this.markOpened = resolve));
+  }
+  list(): Promise<ListPage> {
+    return Promise.resolve({ items: this.items, resourceVersion: '10' });
+  }
+  watch(_options: { resourceVersion: string }, onEvent: (type: string, object: unknown) => void): WatchHandle {
+    this.emit = onEvent;
+    this.markOpened();
+    let end!: () => void;
+    const done = new Promise<void>((resolve) => (end = resolve));
+    return { done, abort: () => { end(); } };
+  }
+  async send(type: string, object: KubeObject): Promise<void> {
+    await this.opened;
+    this.emit?.(type, object);
+  }
+}
+
+const b64 = (text: string): string => Buffer.from(text).toString('base64');
+const cm = (name: string, rv: string, data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'argocd', resourceVersion: rv }, data });
+const secret = (name: string, rv: string, data: Record<string, string>, labels?: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name, namespace: 'argocd', resourceVersion: rv, ...(labels === undefined ? {} : { labels }) },
+  data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
+});
+
+function setup(configMaps: KubeObject[], secrets: KubeObject[]) {
+  const sources = { configMaps: new FakeListWatch(configMaps), secrets: new FakeListWatch(secrets) };
+  return { reader: new SettingsReader({ namespace: 'argocd', sources }), sources };
+}
+
+describe('SettingsReader', () => {
+  it('keeps argocd-cm, argocd-rbac-cm, argocd-secret and the labelled Secrets, and nothing else', async () => {
+    const { reader } = setup(
+      [cm('argocd-cm', '1', { url: 'https://kawa.example.com' }), cm('argocd-rbac-cm', '2', { 'policy.default': 'role:readonly' }), cm('other', '3', { a: 'b' })],
+      [
+        secret('argocd-secret', '4', { 'server.secretkey': 'k' }),
+        secret('oidc', '5', { clientSecret: 's' }, { 'app.kubernetes.io/part-of': 'argocd' }),
+        secret('repo', '6', { url: 'https://git.example.com/r.git' }, { 'argocd.argoproj.io/secret-type': 'repository' }),
+        secret('unrelated', '7', { password: 'p' }),
+      ],
+    );
+    expect(await reader.waitForSync(1000)).toBe(true);
+    expect(reader.configMapData('argocd-cm')).toEqual({ url: 'https://kawa.example.com' });
+    expect(reader.configMapData('argocd-rbac-cm')).toEqual({ 'policy.default': 'role:readonly' });
+    expect(reader.configMapData('other')).toBeUndefined();
+    expect(reader.secretData('argocd-secret')).toEqual({ 'server.secretkey': 'k' });
+    expect(reader.referableSecretData(undefined)).toEqual({ 'server.secretkey': 'k' });
+    expect(reader.referableSecretData('oidc')).toEqual({ clientSecret: 's' });
+    // A repository Secret is kept (the controller reads them) but is not referable from settings.
+    expect(reader.secret('repo')).toBeDefined();
+    expect(reader.referableSecretData('repo')).toBeUndefined();
+    expect(reader.secret('unrelated')).toBeUndefined();
+    expect(reader.allSecrets().map((s) => s.metadata?.name).sort()).toEqual(['argocd-secret', 'oidc', 'repo']);
+    await reader.close();
+  });
+
+  it('notifies changes and lets a writer wait for its own write', async () => {
+    const { reader, sources } = setup([cm('argocd-cm', '1', {})], [secret('argocd-secret', '4', { 'admin.password': 'old' })]);
+    await reader.waitForSync(1000);
+    const changes: SettingsChange[] = [];
+    reader.onChange((change) => changes.push(change));
+    const before = reader.version;
+    const waiting = reader.waitForResourceVersion('Secret', 'argocd-secret', '12', 5000);
+    await sources.secrets.send('MODIFIED', secret('argocd-secret', '12', { 'admin.password': 'new' }));
+    expect(await waiting).toBe(true);
+    expect(reader.secretData('argocd-secret')).toEqual({ 'admin.password': 'new' });
+    expect(changes).toEqual([{ kind: 'Secret', name: 'argocd-secret', type: 'MODIFIED' }]);
+    expect(reader.version).toBeGreaterThan(before);
+    // Already there (or newer): no wait at all.
+    expect(await reader.waitForResourceVersion('Secret', 'argocd-secret', '11', 0)).toBe(true);
+    // Never arrives: false after the timeout.
+    expect(await reader.waitForResourceVersion('ConfigMap', 'argocd-cm', '99', 10)).toBe(false);
+    await reader.close();
+  });
+
+  it('reports a first list that does not come in time', async () => {
+    const never: ListWatch = {
+      list: () => new Promise<ListPage>(() => undefined),
+      watch: () => ({ done: new Promise<void>(() => undefined), abort: () => undefined }),
+    };
+    const reader = new SettingsReader({ namespace: 'argocd', sources: { configMaps: never, secrets: never } });
+    expect(await reader.waitForSync(20)).toBe(false);
+    expect(reader.synced).toBe(false);
+  });
+});
