@@ -21,6 +21,7 @@ import { isFullSha } from '../git/url.js';
 import { errorCodes, UserError } from '../errors.js';
 import type { ApplicationSource } from '../model/index.js';
 import type { ManifestSource } from './http.js';
+import { stableJson } from '../util/stable-json.js';
 import { buildEnvironment, HelmCharts, renderSource, type ConfigManagementPlugin, type HelmRepository, type RenderedObject, type SourceType, type ToolPaths } from '../render/index.js';
 
 /** Fetches a Helm chart from a chart repository or OCI registry into a directory; set for `source.chart` support. */
@@ -115,18 +116,6 @@ export interface ResolveOptions {
 
 /** The refs cache key: one entry per repository and credentials, never shared across credentials. */
 const refsKey = (repoURL: string, creds: GitCredentials | undefined): string => `${repoURL}\u0000${credentialsIdentity(creds)}`;
-
-/** Stable JSON: object keys sorted, so equal specs hash equally whatever their key order. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
