@@ -26,6 +26,8 @@ import { RepoService } from '../reposerver/service.js';
 /** What the routes read from a cluster's live-state cache; ClusterCache is one. */
 export interface LiveCache extends LiveStateReader {
   childrenOf(uid: string): KubeObject[];
+  /** Every object below `uid` in the owner tree, breadth first. */
+  descendantsOf(uid: string): KubeObject[];
   byUid(uid: string): KubeObject | undefined;
   /** The resource of a kind, discovering again when it is unknown (a CRD applied a moment ago). */
   resolveResource(gk: GroupKind): Promise<ApiResource | undefined>;

@@ -452,29 +452,13 @@ export class LiveService {
     } else if (filter.resourceName !== undefined && filter.resourceName !== '' && filter.kind !== undefined) {
       const root = objects.find((o) => o.kind === filter.kind && groupOf(o.apiVersion) === (filter.group ?? groupOf(o.apiVersion)) && o.metadata?.name === filter.resourceName);
       const uid = root?.metadata?.uid;
-      pods = root === undefined ? [] : isPod(root) ? [root] : uid === undefined ? [] : descendants(cluster, uid).filter(isPod);
+      pods = root === undefined ? [] : isPod(root) ? [root] : uid === undefined ? [] : cluster.cache.descendantsOf(uid).filter(isPod);
     } else {
       pods = objects.filter(isPod);
     }
     if (pods.length === 0) throw notFound(`no matching Pods of application ${app.metadata.name}`);
     return { cluster, pods };
   }
-}
-
-function descendants(cluster: LiveCluster, uid: string): KubeObject[] {
-  const out: KubeObject[] = [];
-  const queue = [uid];
-  const seen = new Set(queue);
-  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    for (const child of cluster.cache.childrenOf(next)) {
-      const childUid = child.metadata?.uid;
-      if (childUid === undefined || seen.has(childUid)) continue;
-      seen.add(childUid);
-      out.push(child);
-      queue.push(childUid);
-    }
-  }
-  return out;
 }
 
 /**
