@@ -71,6 +71,8 @@ export const notFound = (message: string): ApiError => new ApiError(errorCodes.A
 export const alreadyExists = (message: string, why?: Why): ApiError => new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.AlreadyExists, message, { why });
 export const failedPrecondition = (message: string, why?: Why): ApiError => new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.FailedPrecondition, message, { why });
 export const aborted = (message: string, why?: Why): ApiError => new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.Aborted, message, { why });
+/** Something the request needs is not there or not ready (by default the Kubernetes API): retry later. */
+export const unavailable = (message: string, code: ErrorCode = errorCodes.KUBE_API_FAILED): ApiError => new ApiError(code, 503, grpcCodes.Unavailable, message);
 
 /** One bad field of a request: where (`spec.source.repoURL`) and what is wrong with it. */
 export interface FieldProblem {
@@ -116,28 +118,20 @@ export class RequestValidationError extends ApiError {
 }
 
 /** The HTTP status → gRPC code grpc-gateway uses, for errors fastify raises itself (413, 415, 404 …). */
+const GRPC_CODE_BY_STATUS: ReadonlyMap<number, GrpcCode> = new Map<number, GrpcCode>([
+  [400, grpcCodes.InvalidArgument],
+  [401, grpcCodes.Unauthenticated],
+  [403, grpcCodes.PermissionDenied],
+  [404, grpcCodes.NotFound],
+  [409, grpcCodes.Aborted],
+  [413, grpcCodes.ResourceExhausted],
+  [429, grpcCodes.ResourceExhausted],
+  [501, grpcCodes.Unimplemented],
+  [503, grpcCodes.Unavailable],
+]);
+
 function grpcCodeForStatus(status: number): GrpcCode {
-  switch (status) {
-    case 400:
-      return grpcCodes.InvalidArgument;
-    case 401:
-      return grpcCodes.Unauthenticated;
-    case 403:
-      return grpcCodes.PermissionDenied;
-    case 404:
-      return grpcCodes.NotFound;
-    case 409:
-      return grpcCodes.Aborted;
-    case 413:
-    case 429:
-      return grpcCodes.ResourceExhausted;
-    case 501:
-      return grpcCodes.Unimplemented;
-    case 503:
-      return grpcCodes.Unavailable;
-    default:
-      return status >= 500 ? grpcCodes.Internal : grpcCodes.InvalidArgument;
-  }
+  return GRPC_CODE_BY_STATUS.get(status) ?? (status >= 500 ? grpcCodes.Internal : grpcCodes.InvalidArgument);
 }
 
 /** What UserErrors from the layers below (auth, model) mean to an API caller; anything else is a 500. */

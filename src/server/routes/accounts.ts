@@ -9,7 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import { apiReasons, errorCodes } from '../../errors.js';
 import { ARGOCD_CM, changePassword, createApiKey, DEFAULT_PASSWORD_PATTERN, revokeApiKey, verifyPassword, type AccountStore } from '../auth/index.js';
 import { actorOf, sessionCookie, type Actor } from '../guard.js';
-import { ApiError, grpcCodes, invalidArgument, notFound, permissionDenied } from '../http-errors.js';
+import { invalidArgument, notFound, permissionDenied, unavailable } from '../http-errors.js';
 import { emptySchema, errorResponses } from '../schemas.js';
 import {
   accountListSchema,
@@ -27,11 +27,10 @@ import type { RouteDeps, ZodApp } from './types.js';
 const tags = ['AccountService'];
 const RESOURCE = 'accounts';
 
-const unavailable = (): ApiError => new ApiError(errorCodes.AUTH_STORE_FAILED, 503, grpcCodes.Unavailable, 'local accounts are not configured on this server');
 
 export function accountRoutes(app: ZodApp, deps: RouteDeps): void {
   const store = (): AccountStore => {
-    if (deps.accounts === undefined) throw unavailable();
+    if (deps.accounts === undefined) throw unavailable('local accounts are not configured on this server', errorCodes.AUTH_STORE_FAILED);
     return deps.accounts;
   };
 

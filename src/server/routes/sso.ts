@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { errorCodes, isKawaError } from '../../errors.js';
 import { CLI_REDIRECT_URL, STATE_COOKIE, identityOf, stateCookie } from '../auth/index.js';
 import { cookieValue, sessionCookie } from '../guard.js';
-import { ApiError, grpcCodes } from '../http-errors.js';
+import { ApiError, grpcCodes, unavailable } from '../http-errors.js';
 import { errorResponses, named } from '../schemas.js';
 import type { RouteDeps, ZodApp } from './types.js';
 
@@ -64,7 +64,7 @@ export const settingsSchema = named(
 
 function loginError(err: unknown): unknown {
   if (!isKawaError(err)) return err;
-  if (err.code === errorCodes.AUTH_SSO_NOT_CONFIGURED) return new ApiError(err.code, 503, grpcCodes.Unavailable, err.message);
+  if (err.code === errorCodes.AUTH_SSO_NOT_CONFIGURED) return unavailable(err.message, err.code);
   if (err.code === errorCodes.AUTH_SSO_FAILED || err.code === errorCodes.AUTH_INVALID_TOKEN || err.code === errorCodes.AUTH_EXPIRED) {
     return new ApiError(err.code, 401, grpcCodes.Unauthenticated, err.message);
   }

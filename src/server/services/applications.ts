@@ -12,13 +12,13 @@
 // - Terminate sets `status.operationState.phase = Terminating`; here through the status subresource,
 //   which kawa's Application CRD has (see model/crds.ts).
 import type { z } from 'zod';
-import { apiReasons, errorCodes } from '../../errors.js';
+import { apiReasons } from '../../errors.js';
 import { isAutomatedSync, normalizeRepoUrl, sourcesOf, type Operation, type SyncOperation } from '../../model/index.js';
 import { BACKGROUND_FINALIZER, CASCADE_FINALIZERS, FOREGROUND_FINALIZER, REFRESH_ANNOTATION, RESOURCES_FINALIZER } from '../../model/names.js';
 import { isRecord } from '../../model/validation.js';
 import { EventReason } from '../audit.js';
 import type { Actor } from '../guard.js';
-import { ApiError, alreadyExists, failedPrecondition, grpcCodes, invalidArgument, notFound, permissionDenied, problemsOf, RequestValidationError, type Why } from '../http-errors.js';
+import { ApiError, aborted, alreadyExists, failedPrecondition, invalidArgument, notFound, permissionDenied, problemsOf, RequestValidationError, type Why } from '../http-errors.js';
 import { compact, labelsOf, metaString, metadataOf, orAbsent, projectOf, sameJson, specOf, statusOf } from '../objects.js';
 import { applyPatch, type Json } from '../patch.js';
 import {
@@ -418,7 +418,7 @@ export class ApplicationService {
 }
 
 function tooManyConflicts(what: string, name: string): ApiError {
-  return new ApiError(errorCodes.API_CONFLICT, 409, grpcCodes.Aborted, `could not ${what} application ${name}: too many concurrent changes; retry`, { why: { reason: apiReasons.CONCURRENT_CHANGES } });
+  return aborted(`could not ${what} application ${name}: too many concurrent changes; retry`, { reason: apiReasons.CONCURRENT_CHANGES });
 }
 
 /** The object to store for a write: type fields set, server-owned metadata dropped, operation and status ignored. */

@@ -15,11 +15,11 @@
 // - `…/{name}/resource-tree` is not served yet.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { apiReasons, errorCodes } from '../../errors.js';
+import { apiReasons } from '../../errors.js';
 import type { ListWatch } from '../../kube/informer.js';
 import type { ServerDeps } from '../app.js';
 import { actorOf } from '../guard.js';
-import { ApiError, grpcCodes, permissionDenied } from '../http-errors.js';
+import { permissionDenied, unavailable } from '../http-errors.js';
 import { labelsOf, metaString, projectOf } from '../objects.js';
 import { errorResponses, queryList } from '../schemas.js';
 import type { KubeJson } from '../store.js';
@@ -56,8 +56,6 @@ const streamQuerySchema = z.strictObject({
   appNamespace: z.string().optional().describe("the application namespace (only kawa's own)"),
   fields: z.string().optional().describe('accepted for compatibility with the Argo CD UI; whole objects are always sent'),
 });
-
-const unavailable = (message: string): ApiError => new ApiError(errorCodes.KUBE_API_FAILED, 503, grpcCodes.Unavailable, message);
 
 /** The informer never mutates stored objects, so each one's JSON is shared by all clients (and the list route). */
 function eventData(event: AppEvent): string {
