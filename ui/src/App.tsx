@@ -12,7 +12,7 @@ import { parseRoute, type Route } from './state/route';
 // Pages users open less often load on demand, so the list's first render ships less code.
 const AppDetailsPage = lazy(() => import('./pages/app-details/AppDetailsPage').then((m) => ({ default: m.AppDetailsPage })));
 const NewAppPage = lazy(() => import('./pages/NewAppPage').then((m) => ({ default: m.NewAppPage })));
-const SettingsPage = lazy(() => import('./pages/SettingsPage').then((m) => ({ default: m.SettingsPage })));
+const SettingsPage = lazy(() => import('./pages/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 
 interface Session {
   readonly user: UserInfo;
