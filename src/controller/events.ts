@@ -14,6 +14,17 @@ export interface AppRef {
   resourceVersion?: string | undefined;
 }
 
+/** The Event's reference to an app (uid and resourceVersion when known, so `kubectl describe` finds it). */
+export function appRefOf(app: { metadata: { name: string; namespace?: string | undefined } }, controlNamespace: string): AppRef {
+  const meta = app.metadata as { name: string; namespace?: string | undefined; uid?: string; resourceVersion?: string };
+  return {
+    name: meta.name,
+    namespace: meta.namespace ?? controlNamespace,
+    ...(meta.uid === undefined ? {} : { uid: meta.uid }),
+    ...(meta.resourceVersion === undefined ? {} : { resourceVersion: meta.resourceVersion }),
+  };
+}
+
 export class EventRecorder {
   constructor(
     private readonly rest: KubeRest,
