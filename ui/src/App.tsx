@@ -4,7 +4,7 @@ import { onUnauthenticated } from './api/http';
 import { sessionService } from './api/session';
 import type { UserInfo } from './api/types';
 import { Banner, EmptyState, Logo } from './components/ui';
-import { ApplicationsPage } from './pages/ApplicationsPage';
+import { ApplicationsPage } from './pages/applications/ApplicationsPage';
 import { LoginPage } from './pages/LoginPage';
 import { Link, navigate, useLocation } from './router';
 import { parseRoute, type Route } from './state/route';
