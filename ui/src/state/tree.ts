@@ -2,7 +2,7 @@
 // Built from the resource-tree answer when there is one and from `status.resources` otherwise (the
 // managed objects, with their sync status). Big apps stay readable and fast: when one parent has more
 // than `groupThreshold` children of one kind they collapse into a single group node, expanded on demand.
-import type { Application, ApplicationTree, HealthStatusCode, ResourceRef, SyncStatusCode } from '../api/types';
+import type { Application, ApplicationTree, HealthStatusCode, ResourceRef, ResourceStatus, SyncStatusCode } from '../api/types';
 
 export interface TreeResource {
   readonly key: string;
@@ -40,10 +40,20 @@ export function worseHealth(a: HealthStatusCode | undefined, b: HealthStatusCode
   return HEALTH_ORDER.indexOf(a) >= HEALTH_ORDER.indexOf(b) ? a : b;
 }
 
+/** Where a resource is: the same fields whether the tree or the app's status knows of it. */
+function placeOf(key: string, ref: ResourceRef) {
+  return { key, group: ref.group ?? '', version: ref.version ?? '', kind: ref.kind, namespace: ref.namespace ?? '', name: ref.name };
+}
+
+/** What the app's status says of a resource it manages; for one it does not, that it is not managed. */
+function managedStateOf(m: ResourceStatus | undefined) {
+  return { sync: m?.status, managed: m !== undefined, hook: m?.hook === true, requiresPruning: m?.requiresPruning === true };
+}
+
 /** Every object of the app, managed or owned, with parents resolved to keys. */
 export function treeResources(app: Application, tree: ApplicationTree | undefined): TreeResource[] {
   const out = new Map<string, TreeResource>();
-  const managed = new Map<string, NonNullable<NonNullable<Application['status']>['resources']>[number]>();
+  const managed = new Map<string, ResourceStatus>();
   for (const r of app.status?.resources ?? []) managed.set(resourceKey(r), r);
   const nodes = tree?.nodes ?? [];
   const byUid = new Map<string, string>();
@@ -53,20 +63,12 @@ export function treeResources(app: Application, tree: ApplicationTree | undefine
     const m = managed.get(key);
     const parents = (n.parentRefs ?? []).map((p) => (p.uid !== undefined ? (byUid.get(p.uid) ?? resourceKey(p)) : resourceKey(p)));
     out.set(key, {
-      key,
-      group: n.group ?? '',
-      version: n.version ?? '',
-      kind: n.kind,
-      namespace: n.namespace ?? '',
-      name: n.name,
+      ...placeOf(key, n),
+      ...managedStateOf(m),
       uid: n.uid,
-      sync: m?.status,
       health: n.health?.status ?? m?.health?.status,
       healthMessage: n.health?.message ?? m?.health?.message,
       parents,
-      managed: m !== undefined,
-      hook: m?.hook === true,
-      requiresPruning: m?.requiresPruning === true,
       info: n.info ?? [],
       images: n.images ?? [],
       createdAt: n.createdAt,
@@ -76,19 +78,11 @@ export function treeResources(app: Application, tree: ApplicationTree | undefine
   for (const [key, r] of managed) {
     if (out.has(key)) continue;
     out.set(key, {
-      key,
-      group: r.group ?? '',
-      version: r.version ?? '',
-      kind: r.kind,
-      namespace: r.namespace ?? '',
-      name: r.name,
-      sync: r.status,
+      ...placeOf(key, r),
+      ...managedStateOf(r),
       health: r.health?.status,
       healthMessage: r.health?.message,
       parents: [],
-      managed: true,
-      hook: r.hook === true,
-      requiresPruning: r.requiresPruning === true,
       info: [],
       images: [],
     });
