@@ -115,14 +115,7 @@ export function SyncDialog({ app, resources, open, onClose, onSynced }: { app: A
             ))}
           </div>
         </fieldset>
-        <div className="dialog-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy || (managed.length > 0 && selected.size === 0)}>
-            {busy ? 'Syncing…' : 'Synchronize'}
-          </button>
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions submit="Synchronize" busySubmit="Syncing…" kind="btn-primary" busy={busy} disabled={managed.length > 0 && selected.size === 0} onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -162,15 +155,22 @@ export function DeleteDialog({ app, open, onClose, onDeleted }: { app: Applicati
           </label>
           <input id="delete-confirm" value={typed} autoComplete="off" onChange={(e) => { setTyped(e.target.value); }} />
         </div>
-        <div className="dialog-actions">
-          <button type="submit" className="btn btn-danger" disabled={busy || typed !== name}>
-            {busy ? 'Deleting…' : 'Delete'}
-          </button>
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions submit="Delete" busySubmit="Deleting…" kind="btn-danger" busy={busy} disabled={typed !== name} onCancel={onClose} />
       </form>
     </Dialog>
+  );
+}
+
+/** A dialog form's buttons: its submit (relabelled and disabled while the request runs) and Cancel. */
+function DialogActions({ submit, busySubmit, kind, busy, disabled, onCancel }: { submit: string; busySubmit: string; kind: 'btn-primary' | 'btn-danger'; busy: boolean; disabled: boolean; onCancel: () => void }) {
+  return (
+    <div className="dialog-actions">
+      <button type="submit" className={`btn ${kind}`} disabled={busy || disabled}>
+        {busy ? busySubmit : submit}
+      </button>
+      <button type="button" className="btn" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
   );
 }
