@@ -139,21 +139,8 @@ export function VirtualList<T>({
   label: string;
   role?: string;
 }) {
-  const ref = useRef<HTMLDivElement>(null);
+  const [ref, height] = useClientSize<HTMLDivElement>('height', 800);
   const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(800);
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (el === null) return;
-    setHeight(el.clientHeight);
-    const observer = new ResizeObserver(() => {
-      setHeight(el.clientHeight);
-    });
-    observer.observe(el);
-    return () => {
-      observer.disconnect();
-    };
-  }, []);
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const last = Math.min(items.length, Math.ceil((scrollTop + height) / rowHeight) + overscan);
   const rows: ReactNode[] = [];
@@ -184,23 +171,29 @@ export function VirtualList<T>({
   );
 }
 
-/** Width of an element, kept up to date. */
-export function useWidth<T extends HTMLElement>(): [React.RefObject<T | null>, number] {
+/** An element's client width or height, kept up to date as it resizes; `initial` until it is laid out. */
+function useClientSize<T extends HTMLElement>(axis: 'width' | 'height', initial: number): [React.RefObject<T | null>, number] {
   const ref = useRef<T>(null);
-  const [width, setWidth] = useState(1200);
+  const [size, setSize] = useState(initial);
   useLayoutEffect(() => {
     const el = ref.current;
     if (el === null) return;
-    setWidth(el.clientWidth);
-    const observer = new ResizeObserver(() => {
-      setWidth(el.clientWidth);
-    });
+    const measure = () => {
+      setSize(axis === 'width' ? el.clientWidth : el.clientHeight);
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
     observer.observe(el);
     return () => {
       observer.disconnect();
     };
-  }, []);
-  return [ref, width];
+  }, [axis]);
+  return [ref, size];
+}
+
+/** Width of an element, kept up to date. */
+export function useWidth<T extends HTMLElement>(): [React.RefObject<T | null>, number] {
+  return useClientSize<T>('width', 1200);
 }
 
 export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
