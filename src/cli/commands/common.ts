@@ -1,12 +1,12 @@
 // Helpers every command file uses: parent commands, examples in --help, global flags, the API session.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Application } from '../../model/index.js';
-import { seg } from '../services/api.js';
+import { applicationsApi } from '../services/api/applications.js';
 import { splitAppName } from '../services/app-spec.js';
 import { io } from '../services/io.js';
 import { withKawaPrefix } from '../services/kawa-command.js';
 import { openSession, type GlobalFlags, type Session } from '../services/session.js';
-import { OUTPUT_FORMATS, outputFormat, type OutputFormat } from '../services/table.js';
+import { OUTPUT_FORMATS, outputFormat, structured, type OutputFormat } from '../services/table.js';
 
 /** The child command `name` of `parent`, created on first use so several files can add to it. */
 export function group(parent: Command, name: string, description: string): Command {
@@ -37,10 +37,28 @@ export function outputOption(allowed: readonly OutputFormat[], description = 'ou
 
 export { outputFormat };
 
+/** The formats of a list command. */
+export const LIST_FORMATS: readonly OutputFormat[] = ['json', 'yaml', 'wide', 'name'];
+/** The formats of a command that shows one object. */
+export const SHOW_FORMATS: readonly OutputFormat[] = ['json', 'yaml', 'wide'];
+
+/** Prints a list as `-o` asks: JSON or YAML, one name a line, or else the table. */
+export function printList<T>(output: string | undefined, items: readonly T[], nameOf: (item: T) => string, table: (items: readonly T[]) => string, allowed = LIST_FORMATS): void {
+  const format = outputFormat(output, allowed);
+  const data = structured(format, items);
+  if (data !== undefined) out(data);
+  else if (format === 'name') out(items.map((item) => `${nameOf(item)}\n`).join(''));
+  else out(table(items));
+}
+
+/** Prints one object as `-o` asks: JSON or YAML of `value`, or else the text view. */
+export function printOne(output: string | undefined, value: unknown, text: () => string, allowed = SHOW_FORMATS): void {
+  out(structured(outputFormat(output, allowed), value) ?? text());
+}
+
 /** GET one application (`NAME` or `NAMESPACE/NAME`). */
 export async function getApp(s: Session, qualified: string, query: Record<string, string | undefined> = {}): Promise<Application> {
-  const { name, appNamespace } = splitAppName(qualified);
-  return s.client.call<Application>('GET', `/api/v1/applications/${seg(name)}`, { query: { appNamespace, ...query } });
+  return applicationsApi(s.client).get(splitAppName(qualified), query);
 }
 
 /** Writes to stdout. */

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError, errorCodes } from '../../errors.js';
 import type { Application, ResourceResult } from '../../model/index.js';
 import type { ApiClient } from './api.js';
-import { seg } from './api.js';
+import { applicationsApi } from './api/applications.js';
 import { statusColor, type Painter } from './io.js';
 import { kawaCommand } from './kawa-command.js';
 
@@ -122,8 +122,9 @@ export interface FollowOptions {
 export async function followApp(client: ApiClient, name: string, onApp: (app: Application) => boolean, options: FollowOptions = {}): Promise<Application> {
   const started = Date.now();
   const deadline = options.timeoutMs === undefined || options.timeoutMs <= 0 ? Infinity : started + options.timeoutMs;
-  const query = options.appNamespace === undefined ? {} : { appNamespace: options.appNamespace };
-  const get = (): Promise<Application> => client.call<Application>('GET', `/api/v1/applications/${seg(name)}`, { query });
+  const id = { name, appNamespace: options.appNamespace };
+  const applications = applicationsApi(client);
+  const get = (): Promise<Application> => applications.get(id);
   let last = await get();
   if (onApp(last)) return last;
 
@@ -141,7 +142,7 @@ export async function followApp(client: ApiClient, name: string, onApp: (app: Ap
     // An object, so the narrowing of a plain `let` does not hide the callback's assignment.
     const state = { done: false };
     try {
-      await client.lines('/api/v1/stream/applications', { query: { name, ...query }, signal: controller.signal }, (line) => {
+      await applications.watch(id, controller.signal, (line) => {
         if (state.done || !line.startsWith('data:')) return;
         try {
           const event = JSON.parse(line.slice(5)) as { result?: { type?: string; application?: Application } };

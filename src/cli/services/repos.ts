@@ -1,41 +1,8 @@
 // Tables of repositories, credential templates and clusters, with argocd's columns.
+import type { Cluster } from './api/clusters.js';
+import type { RepoCreds } from './api/repocreds.js';
+import type { Repository } from './api/repositories.js';
 import { formatTable } from './table.js';
-
-export interface Repository {
-  repo: string;
-  type?: string;
-  name?: string;
-  username?: string;
-  password?: string;
-  sshPrivateKey?: string;
-  insecure?: boolean;
-  enableOCI?: boolean;
-  enableLfs?: boolean;
-  project?: string;
-  inheritedCreds?: boolean;
-  /** kawa: credentials of its own are stored (never returned). */
-  hasCredentials?: boolean;
-  connectionState?: { status?: string; message?: string };
-}
-
-export interface RepoCreds {
-  url: string;
-  username?: string;
-  type?: string;
-  sshPrivateKey?: string;
-  tlsClientCertData?: string;
-  hasCredentials?: boolean;
-}
-
-export interface Cluster {
-  server: string;
-  name?: string;
-  serverVersion?: string;
-  project?: string;
-  namespaces?: string[];
-  connectionState?: { status?: string; message?: string };
-  info?: { serverVersion?: string; connectionState?: { status?: string; message?: string } };
-}
 
 const yesNo = (b: boolean | undefined): string => String(b === true);
 

@@ -2,6 +2,7 @@
 // context of the config file. Login, logout and relogin update the contexts.
 import { UserError, errorCodes } from '../../errors.js';
 import { ApiClient, ApiRequestError, type Target } from './api.js';
+import { sessionApi, type UserInfo } from './api/session.js';
 import { addLogin, clearToken, configPath, findContext, normalizeServer, readConfig, updateConfig, type LocalConfig } from './config.js';
 import { kawaCommand } from './kawa-command.js';
 
@@ -115,8 +116,8 @@ export async function login(request: LoginRequest, env: Env): Promise<{ contextN
   const target: Target = { server: normalized.server, plaintext: request.plaintext || normalized.plaintext === true, insecure: request.insecure };
   const configFile = configPath(env);
   await readConfig(configFile); // a corrupt file is reported before anything is sent
-  const answer = await new ApiClient(target)
-    .call<{ token?: string }>('POST', '/api/v1/session', { body: { username: request.username, password: request.password }, anonymous: true })
+  const answer = await sessionApi(new ApiClient(target))
+    .create(request.username, request.password)
     .catch((err: unknown) => {
       // A 401 here can only mean the credentials: the generic hint ("you are not logged in: run login") would send the user in a circle.
       if (err instanceof ApiRequestError && err.status === 401) {
@@ -148,13 +149,6 @@ export interface SsoLoginRequest {
   timeoutMs?: number;
 }
 
-export interface UserInfo {
-  loggedIn?: boolean;
-  username?: string;
-  iss?: string;
-  groups?: string[];
-}
-
 /**
  * Logs in through the server's OIDC provider in a browser (sso.ts), checks that the server accepts the
  * id_token (GET /api/v1/session/userinfo) and stores it, with the refresh token if any, as the current
@@ -169,7 +163,7 @@ export async function ssoLogin(request: SsoLoginRequest, env: Env): Promise<{ co
   const tokens = await ssoAuthenticate({ target, port: request.port, launchBrowser: request.launchBrowser, env, note: request.note, ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }) });
   let user: UserInfo;
   try {
-    user = await new ApiClient({ ...target, token: tokens.idToken }).call<UserInfo>('GET', '/api/v1/session/userinfo');
+    user = await sessionApi(new ApiClient({ ...target, token: tokens.idToken })).userInfo();
   } catch (err) {
     if (err instanceof ApiRequestError && err.status === 401) {
       throw new UserError(
@@ -235,7 +229,7 @@ export async function logout(contextName: string | undefined, env: Env): Promise
   if (token !== undefined && token !== '') {
     const client = new ApiClient({ server: ctx.server.server, plaintext: ctx.server['plain-text'] === true, insecure: ctx.server.insecure === true, token });
     try {
-      await client.call('DELETE', '/api/v1/session');
+      await sessionApi(client).delete();
     } catch (err) {
       // The local token is removed anyway: an unreachable server must not keep a user logged in here.
       serverError = err instanceof Error ? err.message : String(err);

@@ -14,6 +14,7 @@ import path from 'node:path';
 import * as client from 'openid-client';
 import { UserError, errorCodes, messageOf } from '../../errors.js';
 import { ApiClient, type Target } from './api.js';
+import { settingsApi, type ServerSettings } from './api/settings.js';
 import { kawaCommand } from './kawa-command.js';
 
 export const CALLBACK_PATH = '/auth/callback';
@@ -21,20 +22,6 @@ export const CALLBACK_PATH = '/auth/callback';
 export const DEFAULT_CALLBACK_TIMEOUT_MS = 5 * 60_000;
 /** Per request to the provider (discovery, token endpoint). */
 const PROVIDER_TIMEOUT_SEC = 30;
-
-/** The part of GET /api/v1/settings the CLI reads. */
-export interface ServerSettings {
-  url?: string;
-  oidcConfig?: {
-    name?: string;
-    issuer?: string;
-    clientID?: string;
-    cliClientID?: string;
-    scopes?: string[];
-    idTokenClaims?: Record<string, unknown>;
-    redirectURI?: string;
-  };
-}
 
 /** What the CLI logs in with. */
 export interface SsoClientSettings {
@@ -329,7 +316,7 @@ export interface SsoTokens {
 
 /** The whole browser flow up to a verified id_token. */
 export async function ssoAuthenticate(options: SsoLoginOptions): Promise<SsoTokens> {
-  const settings = await new ApiClient(options.target).call<ServerSettings>('GET', '/api/v1/settings', { anonymous: true });
+  const settings = await settingsApi(new ApiClient(options.target)).get();
   const sso = ssoClientSettings(settings, options.target.server);
   const config = await discoverProvider(sso);
   // The state is chosen before listening, so the listener checks each callback itself.

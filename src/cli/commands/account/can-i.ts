@@ -1,6 +1,6 @@
 // `kawa account can-i ACTION RESOURCE OBJECT`: yes or no, from the server's RBAC.
 import type { Command } from 'commander';
-import { seg } from '../../services/api.js';
+import { accountsApi } from '../../services/api/accounts.js';
 import { examples, out, sessionOf } from '../common.js';
 
 export function registerAccountCanI(account: Command): void {
@@ -11,8 +11,7 @@ export function registerAccountCanI(account: Command): void {
     .argument('<resource>', 'applications, projects, repositories, clusters, accounts, logs, exec …')
     .argument('[object]', 'PROJECT/APP for applications, the name otherwise (default *)', '*')
     .action(async (action: string, resource: string, object: string, _flags: unknown, cmd: Command) => {
-      const s = await sessionOf(cmd);
-      const answer = await s.client.call<{ value?: string }>('GET', `/api/v1/account/can-i/${seg(resource)}/${seg(action)}/${seg(object)}`);
+      const answer = await accountsApi((await sessionOf(cmd)).client).canI(action, resource, object);
       out(`${answer.value ?? 'no'}\n`);
     });
   examples(command, 'kawa account can-i sync applications default/guestbook', "kawa account can-i update projects '*'", 'kawa account can-i create clusters');

@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { UserError, errorCodes } from '../../../errors.js';
 import { parseDuration } from '../../../model/index.js';
-import { seg } from '../../services/api.js';
+import { accountsApi } from '../../services/api/accounts.js';
 import { examples, out, sessionOf } from '../common.js';
+import { accountOrSelf } from './self.js';
 
 interface Flags {
   account?: string;
@@ -28,10 +29,8 @@ export function registerAccountGenerateToken(account: Command): void {
     .option('--id <id>', 'the token id (default: generated)')
     .action(async (flags: Flags, cmd: Command) => {
       const s = await sessionOf(cmd);
-      const name = flags.account ?? (await s.client.call<{ username?: string }>('GET', '/api/v1/session/userinfo')).username ?? '';
-      const answer = await s.client.call<{ token?: string }>('POST', `/api/v1/account/${seg(name)}/token`, {
-        body: { name, expiresIn: expirySeconds(flags.expiresIn), ...(flags.id === undefined ? {} : { id: flags.id }) },
-      });
+      const name = await accountOrSelf(s.client, flags.account);
+      const answer = await accountsApi(s.client).createToken(name, { expiresIn: expirySeconds(flags.expiresIn), id: flags.id });
       out(`${answer.token ?? ''}\n`);
     });
   examples(command, 'kawa account generate-token --account ci --expires-in 720h', 'KAWA_AUTH_TOKEN=$(kawa account generate-token -a ci) kawa app list');

@@ -1,5 +1,6 @@
 // `kawa account get-user-info`: who the server thinks you are.
 import type { Command } from 'commander';
+import { sessionApi } from '../../services/api/session.js';
 import { formatKeyValues, structured } from '../../services/table.js';
 import { examples, out, outputFormat, outputOption, sessionOf } from '../common.js';
 
@@ -9,8 +10,7 @@ export function registerAccountGetUserInfo(account: Command): void {
     .description('print the logged-in user')
     .addOption(outputOption(['json', 'yaml']))
     .action(async (flags: { output?: string }, cmd: Command) => {
-      const s = await sessionOf(cmd);
-      const info = await s.client.call<{ loggedIn?: boolean; username?: string; iss?: string; groups?: string[] }>('GET', '/api/v1/session/userinfo');
+      const info = await sessionApi((await sessionOf(cmd)).client).userInfo();
       const data = structured(outputFormat(flags.output, ['json', 'yaml']), info);
       if (data !== undefined) {
         out(data);

@@ -1,6 +1,8 @@
 // `kawa account update-password`: changes a password; for one's own account the context is logged in again.
 import type { Command } from 'commander';
 import { UserError, errorCodes } from '../../../errors.js';
+import { accountsApi } from '../../services/api/accounts.js';
+import { sessionApi } from '../../services/api/session.js';
 import { io } from '../../services/io.js';
 import { askSecret } from '../../services/prompt.js';
 import { login, reloginUser } from '../../services/session.js';
@@ -21,7 +23,7 @@ export function registerAccountUpdatePassword(account: Command): void {
     .option('--new-password <password>', 'the new password (asked twice when missing)')
     .action(async (flags: Flags, cmd: Command) => {
       const s = await sessionOf(cmd);
-      const userinfo = await s.client.call<{ username?: string }>('GET', '/api/v1/session/userinfo');
+      const userinfo = await sessionApi(s.client).userInfo();
       const self = flags.account === undefined || flags.account === userinfo.username;
       const current = flags.currentPassword ?? (await askSecret(`*** Enter password of currently logged in user (${userinfo.username ?? ''}): `, '--current-password'));
       let next = flags.newPassword;
@@ -29,7 +31,7 @@ export function registerAccountUpdatePassword(account: Command): void {
         next = await askSecret('*** Enter new password: ', '--new-password');
         if ((await askSecret('*** Confirm new password: ', '--new-password')) !== next) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, 'the passwords do not match: try again');
       }
-      await s.client.call('PUT', '/api/v1/account/password', { body: { name: flags.account ?? userinfo.username ?? '', currentPassword: current, newPassword: next } });
+      await accountsApi(s.client).updatePassword({ name: flags.account ?? userinfo.username ?? '', currentPassword: current, newPassword: next });
       note('Password updated\n');
       // The password change revokes the old sessions: log in again so the next command works.
       if (self && s.target.contextName !== undefined && flags.account === undefined) {

@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { UserError, errorCodes, messageOf } from '../../../errors.js';
 import type { Application } from '../../../model/index.js';
 import { checkObjectMeta } from '../../../model/object-meta.js';
+import { applicationsApi } from '../../services/api/applications.js';
 import { applicationFromFlags, applySpecFlags, keyValue, type NewAppFlags } from '../../services/app-spec.js';
 import { collect, examples, note, sessionOf } from '../common.js';
 import { addSpecFlags, specFlagsOf } from './spec-flags.js';
@@ -86,9 +87,9 @@ export function registerAppCreate(app: Command): void {
         if (name === undefined) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, 'give the application NAME (or -f app.yaml)');
         apps.push(applicationFromFlags(name, { ...flags, ...(raw.setFinalizer === true ? { finalizer: true } : {}) }));
       }
-      const s = await sessionOf(cmd);
+      const applications = applicationsApi((await sessionOf(cmd)).client);
       for (const obj of apps) {
-        const created = await s.client.call<Application>('POST', '/api/v1/applications', { query: { upsert: raw.upsert === true ? 'true' : undefined }, body: obj });
+        const created = await applications.create(obj, raw.upsert);
         note(`application '${created.metadata.name}' created\n`);
       }
     });

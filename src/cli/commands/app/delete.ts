@@ -2,7 +2,8 @@
 import { Option, type Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError, errorCodes } from '../../../errors.js';
-import { ApiRequestError, seg } from '../../services/api.js';
+import { ApiRequestError } from '../../services/api.js';
+import { applicationsApi } from '../../services/api/applications.js';
 import { splitAppName } from '../../services/app-spec.js';
 import { kawaCommand } from '../../services/kawa-command.js';
 import { confirm } from '../../services/prompt.js';
@@ -35,7 +36,7 @@ export function registerAppDelete(app: Command): void {
     .option('--timeout <seconds>', 'with --wait: give up after this long (0: no limit)', seconds, 0)
     .action(async (names: string[], flags: Flags, cmd: Command) => {
       if (!flags.cascade && flags.propagationPolicy !== undefined) throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, '--propagation-policy needs --cascade');
-      const s = await sessionOf(cmd);
+      const applications = applicationsApi((await sessionOf(cmd)).client);
       for (const qualified of names) {
         if (flags.yes !== true) {
           const what = flags.cascade ? `'${qualified}' and all its resources` : `'${qualified}' (its resources stay)`;
@@ -44,16 +45,14 @@ export function registerAppDelete(app: Command): void {
             continue;
           }
         }
-        const { name, appNamespace } = splitAppName(qualified);
-        await s.client.call('DELETE', `/api/v1/applications/${seg(name)}`, {
-          query: { cascade: String(flags.cascade), propagationPolicy: flags.propagationPolicy, appNamespace },
-        });
+        const id = splitAppName(qualified);
+        await applications.delete(id, { cascade: flags.cascade, propagationPolicy: flags.propagationPolicy });
         note(`application '${qualified}' deleted${flags.cascade ? ' (its resources are being deleted)' : ''}\n`);
         if (flags.wait === true) {
           const deadline = flags.timeout === undefined || flags.timeout === 0 ? Infinity : Date.now() + flags.timeout * 1000;
           for (;;) {
             try {
-              await s.client.call('GET', `/api/v1/applications/${seg(name)}`, { query: { appNamespace } });
+              await applications.get(id);
             } catch (err) {
               // The server answers 403 for an app that does not exist (as Argo CD: not to reveal names); we could delete it, so it is gone.
               if (err instanceof ApiRequestError && (err.status === 404 || err.status === 403)) break;

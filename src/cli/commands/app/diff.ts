@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Application } from '../../../model/index.js';
-import { seg } from '../../services/api.js';
+import { applicationsApi, type AppId, type ManagedResource } from '../../services/api/applications.js';
 import { splitAppName } from '../../services/app-spec.js';
 import { parseState, renderDiffs, type DiffItem, type Json } from '../../services/diff.js';
 import { EXIT, ExitSignal, ExitWith } from '../../services/errors.js';
@@ -16,19 +16,6 @@ interface Flags {
   localRepoRoot?: string;
   revision?: string;
   exitCode?: boolean;
-}
-
-/** An item of `GET …/managed-resources` (Argo CD's ResourceDiff). */
-interface ManagedResource {
-  group?: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-  targetState?: string;
-  liveState?: string;
-  normalizedLiveState?: string;
-  predictedLiveState?: string;
-  hook?: boolean;
 }
 
 const keyOf = (r: { group?: string | undefined; kind?: string | undefined; namespace?: string | undefined; name?: string | undefined }): string =>
@@ -84,8 +71,8 @@ export function pairTargets(live: readonly ManagedResource[], rendered: readonly
   return items;
 }
 
-async function desiredFromServer(s: Session, name: string, appNamespace: string | undefined, revision: string): Promise<Json[]> {
-  const answer = await s.client.call<{ manifests?: string[] }>('GET', `/api/v1/applications/${seg(name)}/manifests`, { query: { revision, appNamespace } });
+async function desiredFromServer(s: Session, id: AppId, revision: string): Promise<Json[]> {
+  const answer = await applicationsApi(s.client).manifests(id, revision);
   return (answer.manifests ?? []).map((m) => JSON.parse(m) as Json);
 }
 
@@ -117,13 +104,13 @@ export function registerAppDiff(app: Command): void {
       let different = 0;
       try {
         const s = await sessionOf(cmd);
-        const { name, appNamespace } = splitAppName(qualified);
-        const managed = await s.client.call<{ items?: ManagedResource[] | null }>('GET', `/api/v1/applications/${seg(name)}/managed-resources`, { query: { appNamespace } });
+        const id = splitAppName(qualified);
+        const managed = await applicationsApi(s.client).managedResources(id);
         const live = managed.items ?? [];
         let items: DiffItem[];
         if (flags.local !== undefined || flags.revision !== undefined) {
           const application = await getApp(s, qualified);
-          const targets = flags.local !== undefined ? await desiredFromLocal(application, flags.local, flags.localRepoRoot) : await desiredFromServer(s, name, appNamespace, flags.revision ?? '');
+          const targets = flags.local !== undefined ? await desiredFromLocal(application, flags.local, flags.localRepoRoot) : await desiredFromServer(s, id, flags.revision ?? '');
           items = pairTargets(live, targets, application.spec.destination.namespace);
         } else {
           items = live.filter((r) => r.hook !== true).map((r) => ({ ...r, live: parseState(r.normalizedLiveState ?? r.liveState), target: parseState(r.predictedLiveState ?? r.targetState) }));

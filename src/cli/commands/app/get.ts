@@ -1,7 +1,7 @@
 // `kawa app get NAME`: argocd's key/value header and resource table; `-o tree|json|yaml|wide`.
 import type { Command } from 'commander';
 import { UserError, errorCodes } from '../../../errors.js';
-import { seg } from '../../services/api.js';
+import { applicationsApi } from '../../services/api/applications.js';
 import { appHeader, resourceTable, treeTable, type TreeNode } from '../../services/app-format.js';
 import { splitAppName } from '../../services/app-spec.js';
 import { outPaint } from '../../services/io.js';
@@ -50,8 +50,8 @@ export function registerAppGet(app: Command): void {
         text += `\nPARAMETERS\n${params.length === 0 ? '  <none>\n' : `${params.join('\n')}\n`}`;
       }
       if (format === 'tree') {
-        const tree = await s.client
-          .call<{ nodes?: TreeNode[] }>('GET', `/api/v1/applications/${seg(name)}/resource-tree`, { query: { appNamespace } })
+        const tree = await applicationsApi(s.client)
+          .resourceTree({ name, appNamespace })
           .catch(() => ({ nodes: [] as TreeNode[] }));
         text += `\n${treeTable(application, tree.nodes ?? [], paint)}`;
       } else {

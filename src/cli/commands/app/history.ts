@@ -1,20 +1,18 @@
 // `kawa app history NAME`: the deployments, for `app rollback`.
 import type { Command } from 'commander';
 import { historyTable } from '../../services/app-format.js';
-import { structured } from '../../services/table.js';
-import { examples, getApp, out, outputFormat, outputOption, sessionOf } from '../common.js';
+import { examples, getApp, outputOption, printOne, sessionOf, SHOW_FORMATS } from '../common.js';
 
 export function registerAppHistory(app: Command): void {
   const command = app
     .command('history')
     .description('show the deployment history of an application')
     .argument('<name>', 'NAME or APP-NAMESPACE/NAME')
-    .addOption(outputOption(['json', 'yaml', 'wide']))
+    .addOption(outputOption(SHOW_FORMATS))
     .action(async (qualified: string, flags: { output?: string }, cmd: Command) => {
       const s = await sessionOf(cmd);
       const application = await getApp(s, qualified);
-      const data = structured(outputFormat(flags.output, ['json', 'yaml', 'wide']), application.status?.history ?? []);
-      out(data ?? historyTable(application));
+      printOne(flags.output, application.status?.history ?? [], () => historyTable(application));
     });
   examples(command, 'kawa app history guestbook', 'kawa app history guestbook -o json');
 }

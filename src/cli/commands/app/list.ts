@@ -1,10 +1,9 @@
 // `kawa app list`: argocd's table NAME CLUSTER NAMESPACE PROJECT STATUS HEALTH SYNCPOLICY CONDITIONS REPO PATH TARGET.
 import type { Command } from 'commander';
-import type { Application } from '../../../model/index.js';
+import { applicationsApi } from '../../services/api/applications.js';
 import { appListTable, qualifiedName } from '../../services/app-format.js';
 import { outPaint } from '../../services/io.js';
-import { structured } from '../../services/table.js';
-import { collect, examples, out, outputFormat, outputOption, sessionOf } from '../common.js';
+import { collect, examples, LIST_FORMATS, outputOption, printList, sessionOf } from '../common.js';
 
 interface ListFlags {
   project?: string[];
@@ -23,18 +22,11 @@ export function registerAppList(app: Command): void {
     .option('-l, --selector <selector>', 'only apps whose labels match, e.g. team=web,tier!=db')
     .option('-r, --repo <url>', 'only apps with this repository')
     .option('-N, --app-namespace <ns>', 'only apps in this namespace')
-    .addOption(outputOption(['json', 'yaml', 'wide', 'name']))
+    .addOption(outputOption(LIST_FORMATS))
     .action(async (flags: ListFlags, cmd: Command) => {
-      const s = await sessionOf(cmd);
-      const list = await s.client.call<{ items?: Application[] | null }>('GET', '/api/v1/applications', {
-        query: { projects: flags.project, selector: flags.selector, repo: flags.repo, appNamespace: flags.appNamespace },
-      });
+      const list = await applicationsApi((await sessionOf(cmd)).client).list({ projects: flags.project, selector: flags.selector, repo: flags.repo, appNamespace: flags.appNamespace });
       const items = [...(list.items ?? [])].sort((a, b) => qualifiedName(a).localeCompare(qualifiedName(b)));
-      const format = outputFormat(flags.output, ['json', 'yaml', 'wide', 'name']);
-      const data = structured(format, items);
-      if (data !== undefined) out(data);
-      else if (format === 'name') out(items.map((a) => `${qualifiedName(a)}\n`).join(''));
-      else out(appListTable(items, outPaint()));
+      printList(flags.output, items, qualifiedName, (apps) => appListTable(apps, outPaint()));
     });
   examples(command, 'kawa app list', 'kawa app list -p default -l team=web', 'kawa app list -o name');
 }

@@ -1,6 +1,6 @@
 // `kawa app logs NAME`: logs of the app's Pods, through the server (RBAC `logs, get`).
 import type { Command } from 'commander';
-import { seg } from '../../services/api.js';
+import { applicationsApi } from '../../services/api/applications.js';
 import { splitAppName } from '../../services/app-spec.js';
 import { examples, out, sessionOf } from '../common.js';
 
@@ -36,25 +36,20 @@ export function registerAppLogs(app: Command): void {
     .option('--filter <text>', 'only lines containing this text')
     .action(async (qualified: string, flags: Flags, cmd: Command) => {
       const s = await sessionOf(cmd);
-      const { name, appNamespace } = splitAppName(qualified);
-      await s.client.lines(
-        `/api/v1/applications/${seg(name)}/logs`,
+      await applicationsApi(s.client).logs(
+        splitAppName(qualified),
         {
-          accept: 'application/json',
-          query: {
-            appNamespace,
-            podName: flags.pod,
-            group: flags.group,
-            kind: flags.kind,
-            resourceName: flags.name,
-            namespace: flags.namespace,
-            container: flags.container,
-            follow: flags.follow === true ? 'true' : undefined,
-            tailLines: flags.tail,
-            sinceSeconds: flags.sinceSeconds,
-            previous: flags.previous === true ? 'true' : undefined,
-            filter: flags.filter,
-          },
+          podName: flags.pod,
+          group: flags.group,
+          kind: flags.kind,
+          resourceName: flags.name,
+          namespace: flags.namespace,
+          container: flags.container,
+          follow: flags.follow,
+          tailLines: flags.tail,
+          sinceSeconds: flags.sinceSeconds,
+          previous: flags.previous,
+          filter: flags.filter,
         },
         (line) => {
           if (line.trim() === '') return;

@@ -1,6 +1,6 @@
 // `kawa app manifests NAME`: the target manifests (from git) or the live objects, as YAML.
 import { Option, type Command } from 'commander';
-import { seg } from '../../services/api.js';
+import { applicationsApi } from '../../services/api/applications.js';
 import { splitAppName } from '../../services/app-spec.js';
 import { cleanObject, parseState } from '../../services/diff.js';
 import { toYamlStream } from '../../services/table.js';
@@ -14,14 +14,14 @@ export function registerAppManifests(app: Command): void {
     .addOption(new Option('--source <source>', 'git (target) or live').choices(['git', 'live']).default('git'))
     .option('--revision <rev>', 'with --source git: the manifests of this revision')
     .action(async (qualified: string, flags: { source: 'git' | 'live'; revision?: string }, cmd: Command) => {
-      const s = await sessionOf(cmd);
-      const { name, appNamespace } = splitAppName(qualified);
+      const applications = applicationsApi((await sessionOf(cmd)).client);
+      const id = splitAppName(qualified);
       let objects: unknown[];
       if (flags.source === 'live') {
-        const managed = await s.client.call<{ items?: { liveState?: string }[] | null }>('GET', `/api/v1/applications/${seg(name)}/managed-resources`, { query: { appNamespace } });
+        const managed = await applications.managedResources(id);
         objects = (managed.items ?? []).map((i) => parseState(i.liveState)).filter((o) => o !== null).map(cleanObject);
       } else {
-        const answer = await s.client.call<{ manifests?: string[] }>('GET', `/api/v1/applications/${seg(name)}/manifests`, { query: { revision: flags.revision, appNamespace } });
+        const answer = await applications.manifests(id, flags.revision);
         objects = (answer.manifests ?? []).map((m) => JSON.parse(m) as unknown);
       }
       out(toYamlStream(objects));

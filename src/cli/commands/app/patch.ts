@@ -1,8 +1,7 @@
 // `kawa app patch NAME --patch …`: a JSON (RFC 6902) or merge (RFC 7386) patch of the Application.
 import { Option, type Command } from 'commander';
 import { UserError, errorCodes } from '../../../errors.js';
-import type { Application } from '../../../model/index.js';
-import { seg } from '../../services/api.js';
+import { applicationsApi } from '../../services/api/applications.js';
 import { splitAppName } from '../../services/app-spec.js';
 import { structured } from '../../services/table.js';
 import { examples, note, out, outputFormat, outputOption, sessionOf } from '../common.js';
@@ -21,11 +20,7 @@ export function registerAppPatch(app: Command): void {
       } catch {
         throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, '--patch is not JSON: quote it, e.g. --patch \'{"spec":{"project":"team"}}\'');
       }
-      const s = await sessionOf(cmd);
-      const { name, appNamespace } = splitAppName(qualified);
-      const patched = await s.client.call<Application>('PATCH', `/api/v1/applications/${seg(name)}`, {
-        body: { name, patch: flags.patch, patchType: flags.type, ...(appNamespace === undefined ? {} : { appNamespace }) },
-      });
+      const patched = await applicationsApi((await sessionOf(cmd)).client).patch(splitAppName(qualified), flags.patch, flags.type);
       const data = structured(outputFormat(flags.output, ['json', 'yaml']), patched);
       if (data !== undefined) out(data);
       else note(`application '${qualified}' patched\n`);

@@ -1,19 +1,18 @@
 // `kawa app resources NAME`: the resources an application manages.
 import type { Command } from 'commander';
 import { resourcesTable } from '../../services/app-format.js';
-import { structured } from '../../services/table.js';
-import { examples, getApp, out, outputFormat, outputOption, sessionOf } from '../common.js';
+import { examples, getApp, outputOption, printOne, sessionOf, SHOW_FORMATS } from '../common.js';
 
 export function registerAppResources(app: Command): void {
   const command = app
     .command('resources')
     .description('list the resources of an application')
     .argument('<name>', 'NAME or APP-NAMESPACE/NAME')
-    .addOption(outputOption(['json', 'yaml', 'wide']))
+    .addOption(outputOption(SHOW_FORMATS))
     .action(async (qualified: string, flags: { output?: string }, cmd: Command) => {
       const s = await sessionOf(cmd);
       const application = await getApp(s, qualified);
-      out(structured(outputFormat(flags.output, ['json', 'yaml', 'wide']), application.status?.resources ?? []) ?? resourcesTable(application));
+      printOne(flags.output, application.status?.resources ?? [], () => resourcesTable(application));
     });
   examples(command, 'kawa app resources guestbook');
 }

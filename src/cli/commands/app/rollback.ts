@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UserError, errorCodes } from '../../../errors.js';
 import type { Application } from '../../../model/index.js';
-import { seg } from '../../services/api.js';
+import { applicationsApi } from '../../services/api/applications.js';
 import { splitAppName } from '../../services/app-spec.js';
 import { kawaCommand } from '../../services/kawa-command.js';
 import { examples, getApp, note, seconds, sessionOf } from '../common.js';
@@ -51,9 +51,7 @@ export function registerAppRollback(app: Command): void {
       const current = await getApp(s, qualified);
       const target = rollbackTarget(current, id, flags.revision);
       const { name, appNamespace } = splitAppName(qualified);
-      await s.client.call('POST', `/api/v1/applications/${seg(name)}/rollback`, {
-        body: { name, id: target, ...(flags.prune === true ? { prune: true } : {}), ...(flags.dryRun === true ? { dryRun: true } : {}), ...(appNamespace === undefined ? {} : { appNamespace }) },
-      });
+      await applicationsApi(s.client).rollback({ name, appNamespace }, target, { prune: flags.prune, dryRun: flags.dryRun });
       note(`rollback of '${qualified}' to history entry ${target} started\n`);
       if (flags.async !== true) await waitForOperation(s, name, appNamespace, flags.timeout);
     });

@@ -1,7 +1,6 @@
 // `kawa app set NAME`: changes the spec with the same flags as `app create`.
 import type { Command } from 'commander';
-import type { ApplicationSpec } from '../../../model/index.js';
-import { seg } from '../../services/api.js';
+import { applicationsApi } from '../../services/api/applications.js';
 import { applySpecFlags, splitAppName, type AppSpecFlags } from '../../services/app-spec.js';
 import { examples, getApp, note, sessionOf } from '../common.js';
 import { addSpecFlags, specFlagsOf } from './spec-flags.js';
@@ -13,8 +12,7 @@ export function registerAppSet(app: Command): void {
       const application = await getApp(s, qualified);
       const spec = application.spec;
       applySpecFlags(spec, specFlagsOf(raw));
-      const { name, appNamespace } = splitAppName(qualified);
-      await s.client.call<ApplicationSpec>('PUT', `/api/v1/applications/${seg(name)}/spec`, { query: { appNamespace }, body: spec });
+      await applicationsApi(s.client).updateSpec(splitAppName(qualified), spec);
       note(`application '${qualified}' updated\n`);
     },
   );

@@ -1,7 +1,6 @@
 // `kawa app sync NAME…`: starts a sync and follows it (phases, waves, per-resource results on stderr).
 import { Option, type Command } from 'commander';
-import type { Application } from '../../../model/index.js';
-import { seg } from '../../services/api.js';
+import { applicationsApi } from '../../services/api/applications.js';
 import { splitAppName } from '../../services/app-spec.js';
 import { syncRequest, type SyncFlags } from '../../services/sync-request.js';
 import { collect, examples, note, seconds, sessionOf } from '../common.js';
@@ -33,7 +32,7 @@ export function registerAppSync(app: Command): void {
       const s = await sessionOf(cmd);
       for (const qualified of names) {
         const { name, appNamespace } = splitAppName(qualified);
-        await s.client.call<Application>('POST', `/api/v1/applications/${seg(name)}/sync`, { body: syncRequest(name, { ...flags, ...(appNamespace === undefined ? {} : { appNamespace }) }) });
+        await applicationsApi(s.client).sync({ name, appNamespace }, syncRequest(name, { ...flags, ...(appNamespace === undefined ? {} : { appNamespace }) }));
         note(`sync of '${qualified}' started${flags.dryRun === true ? ' (dry run)' : ''}\n`);
         if (flags.async === true) continue;
         await waitForOperation(s, name, appNamespace, flags.timeout);

@@ -1,6 +1,6 @@
 // `kawa app unset NAME`: removes parameters and overrides from the spec.
 import type { Command } from 'commander';
-import { seg } from '../../services/api.js';
+import { applicationsApi } from '../../services/api/applications.js';
 import { splitAppName, unsetSpecFlags, type UnsetFlags } from '../../services/app-spec.js';
 import { collect, examples, getApp, note, sessionOf } from '../common.js';
 
@@ -24,8 +24,7 @@ export function registerAppUnset(app: Command): void {
         note(`application '${qualified}': nothing to unset\n`);
         return;
       }
-      const { name, appNamespace } = splitAppName(qualified);
-      await s.client.call('PUT', `/api/v1/applications/${seg(name)}/spec`, { query: { appNamespace }, body: application.spec });
+      await applicationsApi(s.client).updateSpec(splitAppName(qualified), application.spec);
       note(`application '${qualified}' updated\n`);
     });
   examples(command, 'kawa app unset guestbook --helm-set replicaCount', 'kawa app unset guestbook --values values-prod.yaml --sync-option CreateNamespace');

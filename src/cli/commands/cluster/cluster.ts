@@ -1,11 +1,10 @@
 // `kawa cluster add CONTEXT | list | get | rm`: destination clusters (Argo CD's ClusterService).
 import type { Command } from 'commander';
 import { UserError, errorCodes } from '../../../errors.js';
-import { seg } from '../../services/api.js';
+import { clustersApi } from '../../services/api/clusters.js';
 import { confirm } from '../../services/prompt.js';
-import { clusterTable, type Cluster } from '../../services/repos.js';
-import { structured } from '../../services/table.js';
-import { collect, examples, group, note, out, outputFormat, outputOption, sessionOf } from '../common.js';
+import { clusterTable } from '../../services/repos.js';
+import { collect, examples, group, LIST_FORMATS, note, outputOption, printList, printOne, sessionOf, SHOW_FORMATS } from '../common.js';
 
 interface AddFlags {
   kubeconfig?: string;
@@ -52,16 +51,16 @@ export function registerCluster(program: Command): void {
           } });
         const caData = clusterCaData(kc);
         const skipTls = kc.getCurrentCluster()?.skipTLSVerify === true;
-        await s.client.call('POST', '/api/v1/clusters', {
-          query: { upsert: flags.upsert === true ? 'true' : undefined },
-          body: {
+        await clustersApi(s.client).create(
+          {
             server,
             name: flags.name ?? context,
             config: { bearerToken: token, tlsClientConfig: { insecure: skipTls, ...(caData === undefined ? {} : { caData }) } },
             ...((flags.namespace ?? []).length > 0 ? { namespaces: flags.namespace, clusterResources: flags.clusterResources === true } : {}),
             ...(flags.project === undefined ? {} : { project: flags.project }),
           },
-        });
+          flags.upsert,
+        );
         note(`Cluster '${server}' added\n`);
       }),
     'kawa cluster add prod-admin --name prod -y',
@@ -72,16 +71,10 @@ export function registerCluster(program: Command): void {
       .command('list')
       .alias('ls')
       .description('list clusters')
-      .addOption(outputOption(['json', 'yaml', 'wide', 'name']))
+      .addOption(outputOption(LIST_FORMATS))
       .action(async (flags: { output?: string }, cmd: Command) => {
-        const s = await sessionOf(cmd);
-        const { items } = await s.client.call<{ items?: Cluster[] | null }>('GET', '/api/v1/clusters');
-        const list = items ?? [];
-        const format = outputFormat(flags.output, ['json', 'yaml', 'wide', 'name']);
-        const data = structured(format, list);
-        if (data !== undefined) out(data);
-        else if (format === 'name') out(list.map((c) => `${c.server}\n`).join(''));
-        else out(clusterTable(list));
+        const { items } = await clustersApi((await sessionOf(cmd)).client).list();
+        printList(flags.output, items ?? [], (c) => c.server, clusterTable);
       }),
     'kawa cluster list',
   );
@@ -90,12 +83,10 @@ export function registerCluster(program: Command): void {
       .command('get')
       .description('show a cluster (by server URL, or by name with --name)')
       .argument('<server>', 'server URL or name')
-      .addOption(outputOption(['json', 'yaml', 'wide']))
+      .addOption(outputOption(SHOW_FORMATS))
       .action(async (server: string, flags: { output?: string }, cmd: Command) => {
-        const s = await sessionOf(cmd);
-        const byName = !/^https?:\/\//.test(server);
-        const c = await s.client.call<Cluster>('GET', `/api/v1/clusters/${seg(server)}`, { query: byName ? { 'id.type': 'name' } : {} });
-        out(structured(outputFormat(flags.output, ['json', 'yaml', 'wide']), c) ?? clusterTable([c]));
+        const c = await clustersApi((await sessionOf(cmd)).client).get(server);
+        printOne(flags.output, c, () => clusterTable([c]));
       }),
     'kawa cluster get https://10.0.0.1:6443',
     'kawa cluster get prod',
@@ -108,13 +99,12 @@ export function registerCluster(program: Command): void {
       .argument('<servers...>', 'server URLs or names')
       .option('-y, --yes', 'do not ask for confirmation')
       .action(async (servers: string[], flags: { yes?: boolean }, cmd: Command) => {
-        const s = await sessionOf(cmd);
+        const clusters = clustersApi((await sessionOf(cmd)).client);
         for (const server of servers) {
           if (server === 'https://kubernetes.default.svc' && flags.yes !== true) {
             throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, 'removing the in-cluster destination breaks the apps deployed there: pass -y if you mean it');
           }
-          const byName = !/^https?:\/\//.test(server);
-          await s.client.call('DELETE', `/api/v1/clusters/${seg(server)}`, { query: byName ? { 'id.type': 'name' } : {} });
+          await clusters.delete(server);
           note(`Cluster '${server}' removed\n`);
         }
       }),

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { UserError, errorCodes, messageOf } from '../../../errors.js';
 import type { AppProject } from '../../../model/index.js';
+import { projectsApi } from '../../services/api/projects.js';
 import { addDestination, addSource, parseDestination } from '../../services/projects.js';
 import { collect, examples, note, sessionOf } from '../common.js';
 
@@ -47,8 +48,7 @@ export function registerProjCreate(proj: Command): void {
       for (const d of flags.dest ?? []) addDestination(spec, parseDestination(d));
       for (const r of flags.src ?? []) addSource(spec, r);
       if (flags.orphanedResources === true || flags.orphanedResourcesWarn === true) spec.orphanedResources = { warn: flags.orphanedResourcesWarn === true };
-      const s = await sessionOf(cmd);
-      await s.client.call('POST', '/api/v1/projects', { body: { project, ...(flags.upsert === true ? { upsert: true } : {}) } });
+      await projectsApi((await sessionOf(cmd)).client).create(project, flags.upsert);
       note(`project '${project.metadata.name}' created\n`);
     });
   examples(command, "kawa proj create team --dest https://kubernetes.default.svc,'team-*' --src 'https://github.com/example/*'", 'kawa proj create -f team.yaml --upsert');

@@ -1,6 +1,6 @@
 // `kawa proj delete NAME…`.
 import type { Command } from 'commander';
-import { seg } from '../../services/api.js';
+import { projectsApi } from '../../services/api/projects.js';
 import { examples, note, sessionOf } from '../common.js';
 
 export function registerProjDelete(proj: Command): void {
@@ -10,9 +10,9 @@ export function registerProjDelete(proj: Command): void {
     .description('delete projects (refused while applications use them)')
     .argument('<names...>', 'project names')
     .action(async (names: string[], _flags: unknown, cmd: Command) => {
-      const s = await sessionOf(cmd);
+      const projects = projectsApi((await sessionOf(cmd)).client);
       for (const name of names) {
-        await s.client.call('DELETE', `/api/v1/projects/${seg(name)}`);
+        await projects.delete(name);
         note(`project '${name}' deleted\n`);
       }
     });

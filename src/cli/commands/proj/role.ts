@@ -1,6 +1,6 @@
 // `kawa proj role create PROJECT ROLE` and `kawa proj role create-token PROJECT ROLE`.
 import type { Command } from 'commander';
-import { seg } from '../../services/api.js';
+import { projectsApi } from '../../services/api/projects.js';
 import { addRole } from '../../services/projects.js';
 import { expirySeconds } from '../account/generate-token.js';
 import { examples, group, out, sessionOf } from '../common.js';
@@ -28,10 +28,7 @@ export function registerProjRole(proj: Command): void {
       .option('-i, --id <id>', 'token id (default: generated)')
       .option('-t, --token-only', 'print the token only (the default; kept for argocd scripts)')
       .action(async (project: string, name: string, flags: { expiresIn?: string; id?: string }, cmd: Command) => {
-        const s = await sessionOf(cmd);
-        const answer = await s.client.call<{ token?: string }>('POST', `/api/v1/projects/${seg(project)}/roles/${seg(name)}/token`, {
-          body: { project, role: name, expiresIn: expirySeconds(flags.expiresIn), ...(flags.id === undefined ? {} : { id: flags.id }) },
-        });
+        const answer = await projectsApi((await sessionOf(cmd)).client).createRoleToken(project, name, { expiresIn: expirySeconds(flags.expiresIn), id: flags.id });
         out(`${answer.token ?? ''}\n`);
       }),
     'kawa proj role create-token team ci --expires-in 720h',

@@ -2,10 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { UserError, errorCodes, messageOf } from '../../../errors.js';
-import { seg } from '../../services/api.js';
-import { repoTable, type Repository } from '../../services/repos.js';
-import { structured } from '../../services/table.js';
-import { examples, group, note, out, outputFormat, outputOption, sessionOf } from '../common.js';
+import { repositoriesApi, type Repository } from '../../services/api/repositories.js';
+import { repoTable } from '../../services/repos.js';
+import { examples, group, LIST_FORMATS, note, outputOption, printList, printOne, sessionOf, SHOW_FORMATS } from '../common.js';
 
 interface AddFlags {
   username?: string;
@@ -62,7 +61,7 @@ export function registerRepo(program: Command): void {
           ...(flags.enableLfs === true ? { enableLfs: true } : {}),
           ...(flags.project === undefined ? {} : { project: flags.project }),
         };
-        await s.client.call('POST', '/api/v1/repositories', { query: { upsert: flags.upsert === true ? 'true' : undefined }, body });
+        await repositoriesApi(s.client).create(body, flags.upsert);
         note(`Repository '${url}' added\n`);
       }),
     'kawa repo add https://github.com/argoproj/argocd-example-apps.git',
@@ -74,17 +73,11 @@ export function registerRepo(program: Command): void {
       .command('list')
       .alias('ls')
       .description('list repositories and their connection state')
-      .addOption(outputOption(['json', 'yaml', 'wide', 'name']))
+      .addOption(outputOption(LIST_FORMATS))
       .option('--refresh <mode>', 'force a connection check ("hard")')
       .action(async (flags: { output?: string; refresh?: string }, cmd: Command) => {
-        const s = await sessionOf(cmd);
-        const { items } = await s.client.call<{ items?: Repository[] | null }>('GET', '/api/v1/repositories', { query: { forceRefresh: flags.refresh === 'hard' ? 'true' : undefined } });
-        const repos = items ?? [];
-        const format = outputFormat(flags.output, ['json', 'yaml', 'wide', 'name']);
-        const data = structured(format, repos);
-        if (data !== undefined) out(data);
-        else if (format === 'name') out(repos.map((r) => `${r.repo}\n`).join(''));
-        else out(repoTable(repos));
+        const { items } = await repositoriesApi((await sessionOf(cmd)).client).list(flags.refresh === 'hard');
+        printList(flags.output, items ?? [], (r) => r.repo, repoTable);
       }),
     'kawa repo list',
   );
@@ -93,11 +86,10 @@ export function registerRepo(program: Command): void {
       .command('get')
       .description('show a repository')
       .argument('<url>')
-      .addOption(outputOption(['json', 'yaml', 'wide']))
+      .addOption(outputOption(SHOW_FORMATS))
       .action(async (url: string, flags: { output?: string }, cmd: Command) => {
-        const s = await sessionOf(cmd);
-        const r = await s.client.call<Repository>('GET', `/api/v1/repositories/${seg(url)}`);
-        out(structured(outputFormat(flags.output, ['json', 'yaml', 'wide']), r) ?? repoTable([r]));
+        const r = await repositoriesApi((await sessionOf(cmd)).client).get(url);
+        printOne(flags.output, r, () => repoTable([r]));
       }),
     'kawa repo get https://github.com/argoproj/argocd-example-apps.git',
   );
@@ -108,9 +100,9 @@ export function registerRepo(program: Command): void {
       .description('remove repositories')
       .argument('<urls...>')
       .action(async (urls: string[], _flags: unknown, cmd: Command) => {
-        const s = await sessionOf(cmd);
+        const repositories = repositoriesApi((await sessionOf(cmd)).client);
         for (const url of urls) {
-          await s.client.call('DELETE', `/api/v1/repositories/${seg(url)}`);
+          await repositories.delete(url);
           note(`Repository '${url}' removed\n`);
         }
       }),

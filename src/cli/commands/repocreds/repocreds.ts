@@ -1,9 +1,8 @@
 // `kawa repocreds add | list | rm`: credential templates for every repository under a URL prefix.
 import { Option, type Command } from 'commander';
-import { seg } from '../../services/api.js';
-import { credsTable, type RepoCreds } from '../../services/repos.js';
-import { structured } from '../../services/table.js';
-import { examples, group, note, out, outputFormat, outputOption, sessionOf } from '../common.js';
+import { repoCredsApi } from '../../services/api/repocreds.js';
+import { credsTable } from '../../services/repos.js';
+import { examples, group, LIST_FORMATS, note, outputOption, printList, sessionOf } from '../common.js';
 import { readKey } from '../repo/repo.js';
 
 interface AddFlags {
@@ -29,16 +28,16 @@ export function registerRepoCreds(program: Command): void {
       .action(async (url: string, flags: AddFlags, cmd: Command) => {
         const s = await sessionOf(cmd);
         const sshPrivateKey = await readKey(flags.sshPrivateKeyPath);
-        await s.client.call('POST', '/api/v1/repocreds', {
-          query: { upsert: flags.upsert === true ? 'true' : undefined },
-          body: {
+        await repoCredsApi(s.client).create(
+          {
             url,
             type: flags.type,
             ...(flags.username === undefined ? {} : { username: flags.username }),
             ...(flags.password === undefined ? {} : { password: flags.password }),
             ...(sshPrivateKey === undefined ? {} : { sshPrivateKey }),
           },
-        });
+          flags.upsert,
+        );
         note(`Repository credentials for '${url}' added\n`);
       }),
     'kawa repocreds add https://github.com/example --username bot --password "$GITHUB_TOKEN"',
@@ -48,16 +47,10 @@ export function registerRepoCreds(program: Command): void {
       .command('list')
       .alias('ls')
       .description('list credential templates')
-      .addOption(outputOption(['json', 'yaml', 'wide', 'name']))
+      .addOption(outputOption(LIST_FORMATS))
       .action(async (flags: { output?: string }, cmd: Command) => {
-        const s = await sessionOf(cmd);
-        const { items } = await s.client.call<{ items?: RepoCreds[] | null }>('GET', '/api/v1/repocreds');
-        const list = items ?? [];
-        const format = outputFormat(flags.output, ['json', 'yaml', 'wide', 'name']);
-        const data = structured(format, list);
-        if (data !== undefined) out(data);
-        else if (format === 'name') out(list.map((c) => `${c.url}\n`).join(''));
-        else out(credsTable(list));
+        const { items } = await repoCredsApi((await sessionOf(cmd)).client).list();
+        printList(flags.output, items ?? [], (c) => c.url, credsTable);
       }),
     'kawa repocreds list',
   );
@@ -68,9 +61,9 @@ export function registerRepoCreds(program: Command): void {
       .description('remove credential templates')
       .argument('<urls...>')
       .action(async (urls: string[], _flags: unknown, cmd: Command) => {
-        const s = await sessionOf(cmd);
+        const repoCreds = repoCredsApi((await sessionOf(cmd)).client);
         for (const url of urls) {
-          await s.client.call('DELETE', `/api/v1/repocreds/${seg(url)}`);
+          await repoCreds.delete(url);
           note(`Repository credentials for '${url}' removed\n`);
         }
       }),

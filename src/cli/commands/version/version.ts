@@ -1,6 +1,7 @@
 // `kawa version`: the client's version and the server's (`GET /api/version`).
 import type { Command } from 'commander';
 import { KAWA_VERSION } from '../../../version.js';
+import { versionApi } from '../../services/api/version.js';
 import { toJson, toYaml } from '../../services/table.js';
 import { examples, out, outputOption, sessionOf } from '../common.js';
 
@@ -17,8 +18,7 @@ export function registerVersion(program: Command): void {
       if (!structuredOutput) out(`kawa: ${client.Version}\n  Platform: ${client.Platform}\n  Node.js: ${client.NodeVersion}\n`);
       let server: Record<string, string> | undefined;
       if (flags.client !== true) {
-        const s = await sessionOf(cmd);
-        server = await s.client.call<Record<string, string>>('GET', '/api/version');
+        server = await versionApi((await sessionOf(cmd)).client).get();
       }
       if (structuredOutput) {
         const doc = { client, ...(server === undefined ? {} : { server }) };
