@@ -222,17 +222,17 @@ export function parseRepoCredsSecret(secret: SecretLike): RepoCreds {
 
 /** The JSON in a cluster Secret's `config` key (a subset of client-go's rest.Config). */
 export const clusterConfigSchema = z.looseObject({
-  bearerToken: z.string().optional(),
   username: z.string().optional(),
   password: z.string().optional(),
+  bearerToken: z.string().optional(),
   tlsClientConfig: z
     .looseObject({
-      /** Base64 of PEM, as Go encodes []byte in JSON. */
-      caData: z.string().optional(),
-      certData: z.string().optional(),
-      keyData: z.string().optional(),
       insecure: z.boolean().optional(),
       serverName: z.string().optional(),
+      // Base64 of PEM, as Go encodes []byte in JSON.
+      caData: z.string().describe('base64 PEM').optional(),
+      certData: z.string().describe('base64 PEM').optional(),
+      keyData: z.string().describe('base64 PEM').optional(),
     })
     .optional(),
   execProviderConfig: z

@@ -1,7 +1,8 @@
 // Request and response shapes of the repository, credential-template, cluster, account and project-token
 // routes, named after Argo CD's swagger definitions. Write shapes carry secrets; read shapes never do.
 import { z } from 'zod';
-import { REPOSITORY_TYPES } from '../model/index.js';
+import { REPOSITORY_TYPES, clusterConfigSchema } from '../model/index.js';
+import { strictify } from './strict.js';
 import { int64, kubeName, named, queryBool } from './schemas.js';
 
 const strMap = z.record(z.string(), z.string());
@@ -64,6 +65,17 @@ export const repositoryWriteSchema = named(
 );
 export type RepositoryWrite = z.output<typeof repositoryWriteSchema>;
 
+/** The connection settings a repository and a credential template answer alike (never a secret). */
+const connectionFieldsOut = {
+  forceHttpBasicAuth: z.boolean().optional(),
+  proxy: z.string().optional(),
+  noProxy: z.string().optional(),
+  githubAppID: z.string().optional(),
+  githubAppInstallationID: z.string().optional(),
+  githubAppEnterpriseBaseUrl: z.string().optional(),
+  useAzureWorkloadIdentity: z.boolean().optional(),
+};
+
 export const repositorySchema = named(
   'v1alpha1Repository',
   z.object({
@@ -75,13 +87,7 @@ export const repositorySchema = named(
     insecure: z.boolean().optional(),
     enableLfs: z.boolean().optional(),
     enableOCI: z.boolean().optional(),
-    forceHttpBasicAuth: z.boolean().optional(),
-    proxy: z.string().optional(),
-    noProxy: z.string().optional(),
-    githubAppID: z.string().optional(),
-    githubAppInstallationID: z.string().optional(),
-    githubAppEnterpriseBaseUrl: z.string().optional(),
-    useAzureWorkloadIdentity: z.boolean().optional(),
+    ...connectionFieldsOut,
     inheritedCreds: z.boolean().optional().describe('the credentials come from a credential template'),
     hasCredentials: z.boolean().optional().describe('kawa: whether credentials of its own are stored (they are never returned)'),
     connectionState: connectionStateSchema.optional(),
@@ -125,13 +131,7 @@ export const repoCredsSchema = named(
     username: z.string().optional(),
     insecure: z.boolean().optional(),
     enableOCI: z.boolean().optional(),
-    forceHttpBasicAuth: z.boolean().optional(),
-    proxy: z.string().optional(),
-    noProxy: z.string().optional(),
-    githubAppID: z.string().optional(),
-    githubAppInstallationID: z.string().optional(),
-    githubAppEnterpriseBaseUrl: z.string().optional(),
-    useAzureWorkloadIdentity: z.boolean().optional(),
+    ...connectionFieldsOut,
     hasCredentials: z.boolean().optional(),
   }),
 );
@@ -144,32 +144,8 @@ export const upsertQuerySchema = z.strictObject({ upsert: queryBool.optional() }
 
 // ---- clusters -------------------------------------------------------------------------------------
 
-const tlsClientConfigWrite = z.strictObject({
-  insecure: z.boolean().optional(),
-  serverName: z.string().optional(),
-  caData: z.string().optional().describe('base64 PEM'),
-  certData: z.string().optional().describe('base64 PEM'),
-  keyData: z.string().optional().describe('base64 PEM; never returned'),
-});
-
-export const clusterConfigWriteSchema = z.strictObject({
-  username: z.string().optional(),
-  password: z.string().optional(),
-  bearerToken: z.string().optional(),
-  tlsClientConfig: tlsClientConfigWrite.optional(),
-  execProviderConfig: z
-    .strictObject({
-      command: z.string(),
-      args: z.array(z.string()).optional(),
-      env: strMap.optional(),
-      apiVersion: z.string().optional(),
-      installHint: z.string().optional(),
-    })
-    .optional(),
-  awsAuthConfig: z.strictObject({ clusterName: z.string().optional(), roleARN: z.string().optional(), profile: z.string().optional() }).optional(),
-  proxyUrl: z.string().optional(),
-  disableCompression: z.boolean().optional(),
-});
+/** What a cluster write may configure: the model's cluster config, strict (keys and passwords are never returned). */
+export const clusterConfigWriteSchema = strictify(clusterConfigSchema);
 
 export const clusterWriteSchema = named(
   'v1alpha1ClusterWrite',
@@ -229,7 +205,13 @@ export const clusterQuerySchema = z.strictObject({
 });
 export const clusterParamsSchema = z.strictObject({ server: urlParam });
 
-// ---- accounts -------------------------------------------------------------------------------------
+// ---- accounts and project role tokens ---------------------------------------------------------------
+
+/** What a token request may say of the token, for an account's API key and a project role's token alike. */
+const tokenRequestFields = {
+  expiresIn: int64.optional().describe('lifetime in seconds; 0 or absent: never expires'),
+  id: z.string().max(128).regex(/^[A-Za-z0-9_.-]*$/).optional(),
+};
 
 export const accountTokenSchema = z.object({ id: z.string(), issuedAt: z.number(), expiresAt: z.number().optional() });
 
@@ -259,15 +241,9 @@ export const updatePasswordRequestSchema = named(
 
 export const createTokenRequestSchema = named(
   'accountCreateTokenRequest',
-  z.strictObject({
-    name: z.string().optional(),
-    expiresIn: int64.optional().describe('lifetime in seconds; 0 or absent: never expires'),
-    id: z.string().max(128).regex(/^[A-Za-z0-9_.-]*$/).optional(),
-  }),
+  z.strictObject({ name: z.string().optional(), ...tokenRequestFields }),
 );
 export const createTokenResponseSchema = named('accountCreateTokenResponse', z.object({ token: z.string() }));
-
-// ---- project role tokens --------------------------------------------------------------------------
 
 export const projectTokenParamsSchema = z.strictObject({ project: kubeName, role: z.string().min(1).max(253).regex(/^[A-Za-z0-9_.-]+$/) });
 export const projectTokenDeleteParamsSchema = projectTokenParamsSchema.extend({ iat: z.string().regex(/^\d+$/).transform(Number) });
@@ -278,8 +254,7 @@ export const projectTokenCreateRequestSchema = named(
     project: z.string().optional(),
     role: z.string().optional(),
     description: z.string().max(1024).optional(),
-    expiresIn: int64.optional().describe('lifetime in seconds; 0 or absent: never expires'),
-    id: z.string().max(128).regex(/^[A-Za-z0-9_.-]*$/).optional(),
+    ...tokenRequestFields,
   }),
 );
 export const projectTokenResponseSchema = named('projectProjectTokenResponse', z.object({ token: z.string() }));

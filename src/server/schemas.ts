@@ -113,6 +113,14 @@ export const objectMetaWriteSchema = z.strictObject({
   managedFields: z.array(z.record(z.string(), z.unknown())).optional(),
 });
 
+/**
+ * The type fields and metadata of an Argo CD object as a client writes it: apiVersion and kind are
+ * optional (a client may send just metadata and spec; the server fills them in), metadata is strict.
+ */
+function objectWriteFields<K extends string>(kind: K) {
+  return { apiVersion: z.literal(ARGOPROJ_API_VERSION).optional(), kind: z.literal(kind).optional(), metadata: objectMetaWriteSchema };
+}
+
 // Fields Argo CD 3 has that the model does not list yet; accepted so Argo CD manifests keep working.
 const extras: Extras = new Map<z.ZodType, Record<string, z.ZodType>>([
   [applicationSourceSchema, { tagPrefix: z.string().optional() }],
@@ -127,10 +135,7 @@ export const applicationSpecWriteSchema = named('v1alpha1ApplicationSpecWrite', 
 export const applicationWriteSchema = named(
   'v1alpha1ApplicationWrite',
   z.strictObject({
-    // Optional: a client may send just metadata and spec; the server fills these in.
-    apiVersion: z.literal(ARGOPROJ_API_VERSION).optional(),
-    kind: z.literal(APPLICATION_KIND).optional(),
-    metadata: objectMetaWriteSchema,
+    ...objectWriteFields(APPLICATION_KIND),
     spec: applicationSpecWriteSchema,
     // Accepted so an object read from the API can be sent back, and ignored as Argo CD does: operations
     // start through /sync and /rollback, and status belongs to the controller.
@@ -148,15 +153,20 @@ export const applicationListSchema = named(
   z.object({ metadata: z.object({ resourceVersion: z.string().optional() }), items: z.array(applicationResponseSchema) }),
 );
 
-export const applicationQuerySchema = z.strictObject({
+/** Which applications a list or a stream is about: the same filters for both. */
+export const applicationFilterFields = {
   name: z.string().optional().describe("the application's name"),
-  refresh: z.enum(['normal', 'hard']).optional().describe('forces application reconciliation if set (normal or hard)'),
   projects: queryList.optional().describe('the project names to restrict returned list applications'),
   project: queryList.optional().describe('the project names (alias of projects)'),
-  resourceVersion: z.string().optional().describe('when specified with a watch call, shows changes that occur after that particular version of a resource'),
   selector: z.string().optional().describe('the label selector to restrict returned list to applications only with matched labels'),
-  repo: z.string().optional().describe('the repoURL to restrict returned list applications'),
   appNamespace: z.string().optional().describe('the application namespace'),
+};
+
+export const applicationQuerySchema = z.strictObject({
+  ...applicationFilterFields,
+  refresh: z.enum(['normal', 'hard']).optional().describe('forces application reconciliation if set (normal or hard)'),
+  resourceVersion: z.string().optional().describe('when specified with a watch call, shows changes that occur after that particular version of a resource'),
+  repo: z.string().optional().describe('the repoURL to restrict returned list applications'),
 });
 
 export const appScopeQuerySchema = z.strictObject({
@@ -234,9 +244,7 @@ export const applicationRollbackRequestSchema = named(
 export const appProjectWriteSchema = named(
   'v1alpha1AppProjectWrite',
   z.strictObject({
-    apiVersion: z.literal(ARGOPROJ_API_VERSION).optional(),
-    kind: z.literal(APPPROJECT_KIND).optional(),
-    metadata: objectMetaWriteSchema,
+    ...objectWriteFields(APPPROJECT_KIND),
     spec: strictify(appProjectSpecSchema, extras),
     // Kept from the stored project on update: role token lists are changed through the token routes.
     status: z.unknown().optional(),

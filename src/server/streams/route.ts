@@ -21,7 +21,7 @@ import type { ServerDeps } from '../app.js';
 import { actorOf } from '../guard.js';
 import { permissionDenied, unavailable } from '../http-errors.js';
 import { labelsOf, metaString, projectOf } from '../objects.js';
-import { errorResponses, queryList } from '../schemas.js';
+import { applicationFilterFields, errorResponses } from '../schemas.js';
 import type { KubeJson } from '../store.js';
 import type { RouteDeps, ZodApp } from '../routes/types.js';
 import { jsonOf } from '../services/app-cache.js';
@@ -48,12 +48,8 @@ declare module '../app.js' {
 }
 
 const streamQuerySchema = z.strictObject({
-  name: z.string().optional().describe("only the application of this name"),
-  projects: queryList.optional().describe('only applications of these projects'),
-  project: queryList.optional().describe('the project names (alias of projects)'),
-  selector: z.string().optional().describe('only applications whose labels match this label selector'),
+  ...applicationFilterFields,
   resourceVersion: z.string().optional().describe('resume: send only events newer than this version (Last-Event-ID wins when both are given)'),
-  appNamespace: z.string().optional().describe("the application namespace (only kawa's own)"),
   fields: z.string().optional().describe('accepted for compatibility with the Argo CD UI; whole objects are always sent'),
 });
 
