@@ -2,10 +2,11 @@
 // from `status.operationState`), steps it through the engine's persisted state machine in the
 // background, holds it while a sync window blocks it, and when it ends records history and Events,
 // retries it by the request's policy or clears the request.
-import { isTerminal, isoTime, type OperationRecord, type SyncApp } from '../engine/index.js';
+import { isTerminal, isoTime, wasTerminated, type OperationRecord, type SyncApp } from '../engine/index.js';
 import { messageOf } from '../errors.js';
 import type { KubeObject } from '../kube/index.js';
 import { canRetry, resolveBackoff, retryDelayMs, revisionHistoryLimitOf, sourcesOf, type Application, type Operation, type RevisionHistory } from '../model/index.js';
+import { stableJson } from '../util/stable-json.js';
 import { instanceNameOf } from './app-identity.js';
 import type { ClusterHandle } from './clusters.js';
 import { appState, isMine, type AppState, type ControllerContext } from './context.js';
@@ -15,27 +16,12 @@ import { operationEngine, resourceProblems, specProblems, windowDecision } from 
 import { appendHistory } from './status.js';
 import { SYNC_BLOCKED_MESSAGE, type SyncDecision } from './windows.js';
 
-/** Stable JSON (sorted keys): the API server re-encodes custom objects with sorted keys, our copies are not. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** Whether the requested operation is the one a record ran (records keep the request verbatim, as Argo CD). */
+/**
+ * Whether the requested operation is the one a record ran (records keep the request verbatim, as Argo CD).
+ * Compared with sorted keys: the API server re-encodes custom objects with sorted keys, our copies are not.
+ */
 function sameOperation(a: Operation | undefined, b: Operation | undefined): boolean {
   return a !== undefined && b !== undefined && stableJson(a) === stableJson(b);
-}
-
-/** Whether a finished operation was ended by a termination request (never retried). */
-function wasTerminated(record: OperationRecord): boolean {
-  return (record.message ?? '').toLowerCase().includes('terminated');
 }
 
 /** Runs a requested operation, resumes one a previous process left Running, or passes a termination request on. */
