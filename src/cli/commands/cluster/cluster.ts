@@ -4,7 +4,8 @@ import { UserError, errorCodes } from '../../../errors.js';
 import { clustersApi } from '../../services/api/clusters.js';
 import { confirm } from '../../services/prompt.js';
 import { clusterTable } from '../../services/repos.js';
-import { collect, examples, group, LIST_FORMATS, note, outputOption, printList, printOne, sessionOf, SHOW_FORMATS } from '../common.js';
+import { collect, examples, group, note, sessionOf } from '../common.js';
+import { listVerb, removeVerb, showVerb } from '../verbs.js';
 
 interface AddFlags {
   kubeconfig?: string;
@@ -67,47 +68,32 @@ export function registerCluster(program: Command): void {
     'kawa cluster add staging --namespace web --namespace api     # namespace-scoped',
   );
   examples(
-    cluster
-      .command('list')
-      .alias('ls')
-      .description('list clusters')
-      .addOption(outputOption(LIST_FORMATS))
-      .action(async (flags: { output?: string }, cmd: Command) => {
-        const { items } = await clustersApi((await sessionOf(cmd)).client).list();
-        printList(flags.output, items ?? [], (c) => c.server, clusterTable);
-      }),
+    listVerb(cluster, { description: 'list clusters', list: async (s) => (await clustersApi(s.client).list()).items ?? [], nameOf: (c) => c.server, table: clusterTable }),
     'kawa cluster list',
   );
   examples(
-    cluster
-      .command('get')
-      .description('show a cluster (by server URL, or by name with --name)')
-      .argument('<server>', 'server URL or name')
-      .addOption(outputOption(SHOW_FORMATS))
-      .action(async (server: string, flags: { output?: string }, cmd: Command) => {
-        const c = await clustersApi((await sessionOf(cmd)).client).get(server);
-        printOne(flags.output, c, () => clusterTable([c]));
-      }),
+    showVerb(cluster, 'get', {
+      description: 'show a cluster (by server URL, or by name with --name)',
+      argument: ['<server>', 'server URL or name'],
+      fetch: (s, server) => clustersApi(s.client).get(server),
+      text: (c) => clusterTable([c]),
+    }),
     'kawa cluster get https://10.0.0.1:6443',
     'kawa cluster get prod',
   );
   examples(
-    cluster
-      .command('rm')
-      .alias('delete')
-      .description('remove clusters from kawa (the ServiceAccount in the cluster stays)')
-      .argument('<servers...>', 'server URLs or names')
-      .option('-y, --yes', 'do not ask for confirmation')
-      .action(async (servers: string[], flags: { yes?: boolean }, cmd: Command) => {
-        const clusters = clustersApi((await sessionOf(cmd)).client);
-        for (const server of servers) {
-          if (server === 'https://kubernetes.default.svc' && flags.yes !== true) {
-            throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, 'removing the in-cluster destination breaks the apps deployed there: pass -y if you mean it');
-          }
-          await clusters.delete(server);
-          note(`Cluster '${server}' removed\n`);
+    removeVerb(cluster, {
+      description: 'remove clusters from kawa (the ServiceAccount in the cluster stays)',
+      argument: ['<servers...>', 'server URLs or names'],
+      options: (command) => command.option('-y, --yes', 'do not ask for confirmation'),
+      check: (server, flags: { yes?: boolean }) => {
+        if (server === 'https://kubernetes.default.svc' && flags.yes !== true) {
+          throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, 'removing the in-cluster destination breaks the apps deployed there: pass -y if you mean it');
         }
-      }),
+      },
+      remover: (s) => clustersApi(s.client).delete,
+      removed: (server) => `Cluster '${server}' removed\n`,
+    }),
     'kawa cluster rm https://10.0.0.1:6443',
   );
 }

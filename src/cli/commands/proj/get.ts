@@ -2,17 +2,10 @@
 import type { Command } from 'commander';
 import { projectsApi } from '../../services/api/projects.js';
 import { projectDetails } from '../../services/projects.js';
-import { examples, outputOption, printOne, sessionOf, SHOW_FORMATS } from '../common.js';
+import { examples } from '../common.js';
+import { showVerb } from '../verbs.js';
 
 export function registerProjGet(proj: Command): void {
-  const command = proj
-    .command('get')
-    .description('show a project')
-    .argument('<name>', 'project name')
-    .addOption(outputOption(SHOW_FORMATS))
-    .action(async (name: string, flags: { output?: string }, cmd: Command) => {
-      const project = await projectsApi((await sessionOf(cmd)).client).get(name);
-      printOne(flags.output, project, () => projectDetails(project));
-    });
+  const command = showVerb(proj, 'get', { description: 'show a project', argument: ['<name>', 'project name'], fetch: (s, name) => projectsApi(s.client).get(name), text: projectDetails });
   examples(command, 'kawa proj get default', 'kawa proj get team -o yaml');
 }

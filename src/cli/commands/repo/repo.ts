@@ -4,7 +4,8 @@ import { Option, type Command } from 'commander';
 import { UserError, errorCodes, messageOf } from '../../../errors.js';
 import { repositoriesApi, type Repository } from '../../services/api/repositories.js';
 import { repoTable } from '../../services/repos.js';
-import { examples, group, LIST_FORMATS, note, outputOption, printList, printOne, sessionOf, SHOW_FORMATS } from '../common.js';
+import { examples, group, note, sessionOf } from '../common.js';
+import { listVerb, removeVerb, showVerb } from '../verbs.js';
 
 interface AddFlags {
   username?: string;
@@ -69,43 +70,21 @@ export function registerRepo(program: Command): void {
     'kawa repo add https://charts.example.com --type helm --name example --username u --password "$TOKEN"',
   );
   examples(
-    repo
-      .command('list')
-      .alias('ls')
-      .description('list repositories and their connection state')
-      .addOption(outputOption(LIST_FORMATS))
-      .option('--refresh <mode>', 'force a connection check ("hard")')
-      .action(async (flags: { output?: string; refresh?: string }, cmd: Command) => {
-        const { items } = await repositoriesApi((await sessionOf(cmd)).client).list(flags.refresh === 'hard');
-        printList(flags.output, items ?? [], (r) => r.repo, repoTable);
-      }),
+    listVerb(repo, {
+      description: 'list repositories and their connection state',
+      options: (command) => command.option('--refresh <mode>', 'force a connection check ("hard")'),
+      list: async (s, flags: { output?: string; refresh?: string }) => (await repositoriesApi(s.client).list(flags.refresh === 'hard')).items ?? [],
+      nameOf: (r) => r.repo,
+      table: repoTable,
+    }),
     'kawa repo list',
   );
   examples(
-    repo
-      .command('get')
-      .description('show a repository')
-      .argument('<url>')
-      .addOption(outputOption(SHOW_FORMATS))
-      .action(async (url: string, flags: { output?: string }, cmd: Command) => {
-        const r = await repositoriesApi((await sessionOf(cmd)).client).get(url);
-        printOne(flags.output, r, () => repoTable([r]));
-      }),
+    showVerb(repo, 'get', { description: 'show a repository', argument: ['<url>'], fetch: (s, url) => repositoriesApi(s.client).get(url), text: (r) => repoTable([r]) }),
     'kawa repo get https://github.com/argoproj/argocd-example-apps.git',
   );
   examples(
-    repo
-      .command('rm')
-      .alias('delete')
-      .description('remove repositories')
-      .argument('<urls...>')
-      .action(async (urls: string[], _flags: unknown, cmd: Command) => {
-        const repositories = repositoriesApi((await sessionOf(cmd)).client);
-        for (const url of urls) {
-          await repositories.delete(url);
-          note(`Repository '${url}' removed\n`);
-        }
-      }),
+    removeVerb(repo, { description: 'remove repositories', argument: ['<urls...>'], remover: (s) => repositoriesApi(s.client).delete, removed: (url) => `Repository '${url}' removed\n` }),
     'kawa repo rm https://github.com/argoproj/argocd-example-apps.git',
   );
 }

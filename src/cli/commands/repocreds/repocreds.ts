@@ -2,7 +2,8 @@
 import { Option, type Command } from 'commander';
 import { repoCredsApi } from '../../services/api/repocreds.js';
 import { credsTable } from '../../services/repos.js';
-import { examples, group, LIST_FORMATS, note, outputOption, printList, sessionOf } from '../common.js';
+import { examples, group, note, sessionOf } from '../common.js';
+import { listVerb, removeVerb } from '../verbs.js';
 import { readKey } from '../repo/repo.js';
 
 interface AddFlags {
@@ -43,30 +44,16 @@ export function registerRepoCreds(program: Command): void {
     'kawa repocreds add https://github.com/example --username bot --password "$GITHUB_TOKEN"',
   );
   examples(
-    creds
-      .command('list')
-      .alias('ls')
-      .description('list credential templates')
-      .addOption(outputOption(LIST_FORMATS))
-      .action(async (flags: { output?: string }, cmd: Command) => {
-        const { items } = await repoCredsApi((await sessionOf(cmd)).client).list();
-        printList(flags.output, items ?? [], (c) => c.url, credsTable);
-      }),
+    listVerb(creds, { description: 'list credential templates', list: async (s) => (await repoCredsApi(s.client).list()).items ?? [], nameOf: (c) => c.url, table: credsTable }),
     'kawa repocreds list',
   );
   examples(
-    creds
-      .command('rm')
-      .alias('delete')
-      .description('remove credential templates')
-      .argument('<urls...>')
-      .action(async (urls: string[], _flags: unknown, cmd: Command) => {
-        const repoCreds = repoCredsApi((await sessionOf(cmd)).client);
-        for (const url of urls) {
-          await repoCreds.delete(url);
-          note(`Repository credentials for '${url}' removed\n`);
-        }
-      }),
+    removeVerb(creds, {
+      description: 'remove credential templates',
+      argument: ['<urls...>'],
+      remover: (s) => repoCredsApi(s.client).delete,
+      removed: (url) => `Repository credentials for '${url}' removed\n`,
+    }),
     'kawa repocreds rm https://github.com/example',
   );
 }
