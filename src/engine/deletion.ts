@@ -14,15 +14,18 @@
 // `stepDeletion` does one bounded piece of work and persists the record. The Delete stage keeps no list:
 // what the cache still shows is what remains, so a resumed deletion simply continues.
 import { createHash, randomUUID } from 'node:crypto';
-import { UserError, errorCodes } from '../errors.js';
-import { ApplyError, create, deleteObject, describeRef, getObject, isRetryable, withRetry } from '../kube/apply.js';
-import type { KubeObject, ResourceRef } from '../kube/objects.js';
+import { deleteObject, describeRef } from '../kube/apply.js';
+import type { KubeObject } from '../kube/objects.js';
 import { formatDuration, type OperationPhase, type ResourceResult } from '../model/index.js';
+import { detailOf, mapLimit, retrying } from './api-calls.js';
 import { isoTime } from './clock.js';
 import { prepareDesired } from './compare.js';
-import { settingsOf, taskHealth, type OperationDeps } from './operation.js';
-import { isTerminal } from './operation-state.js';
-import { OPERATION_ID_ANNOTATION, detailOf, hookObject, incompleteLiveState, mapLimit } from './operation-tasks.js';
+import type { HealthCheck } from './health/index.js';
+import { HOOK_VANISHED, createOrAdoptHook, createdBy, deleteHooks as deleteHookCopies, hookDisappeared, hookObject, hooksLeftBehind, lookUpHook, sightHook } from './hooks.js';
+import type { OperationDeps } from './operation.js';
+import { incompleteLiveState, isTerminal } from './operation-state.js';
+import { asSyncObject, finish, generationOf, resourceRefOf, summarize, taskHealth, validateAppName, validateRecord } from './record.js';
+import { settingsOf } from './settings.js';
 import {
   hookWaves,
   parseAppSyncOptions,
@@ -33,7 +36,7 @@ import {
   type DeletionHook,
 } from './sync/deletion-plan.js';
 import { BACKGROUND_FINALIZER, FOREGROUND_FINALIZER, RESOURCES_FINALIZER } from '../model/names.js';
-import { formatRef, hookPhase, refOf, type HookDeletePolicy, type HookPhase, type ObjectRef, type SyncObject, type TaskState } from './sync/index.js';
+import { deletionDue, formatKind, formatRef, hookPhase, refOf, type HookDeletePolicy, type HookPhase, type ObjectRef, type SyncObject, type TaskState } from './sync/index.js';
 
 
 export type DeletionPropagation = 'foreground' | 'background';
@@ -175,21 +178,6 @@ export interface StartDeletionOptions {
   deletionId?: string;
 }
 
-function asSyncObject(obj: KubeObject): SyncObject {
-  return { ...obj, apiVersion: obj.apiVersion ?? '', kind: obj.kind ?? '', metadata: obj.metadata ?? {} };
-}
-
-function resourceRef(ref: ObjectRef): ResourceRef {
-  return { group: ref.group, kind: ref.kind, namespace: ref.namespace, name: ref.name };
-}
-
-function finish(record: DeletionRecord, phase: OperationPhase, message: string, now: number): void {
-  record.phase = phase;
-  record.message = message;
-  record.finishedAt = isoTime(now);
-  delete record.stuck;
-}
-
 function list(names: readonly string[]): string {
   const shown = names.slice(0, 3).join(', ');
   return names.length > 3 ? `${shown} and ${names.length - 3} more` : shown;
@@ -256,9 +244,7 @@ export async function startDeletion(app: DeletionApp & { desired: readonly KubeO
   if (appOptions.errors.length > 0) return failed(`cannot delete: ${appOptions.errors.map((e) => e.message).join('; ')}; nothing was deleted`);
   const planned = planHooks(app.desired, record.kawa, deps);
   if (!planned.ok) {
-    const shown = planned.errors.slice(0, 5).map((e) => e.message);
-    const more = planned.errors.length > 5 ? ` (and ${planned.errors.length - 5} more)` : '';
-    return failed(`cannot delete: the hooks are invalid: ${shown.join('; ')}${more}; nothing was deleted`);
+    return failed(`cannot delete: the hooks are invalid: ${summarize(planned.errors.map((e) => e.message), 5)}; nothing was deleted`);
   }
   record.kawa = {
     ...record.kawa,
@@ -282,13 +268,6 @@ export function confirmDeletion(record: DeletionRecord): DeletionRecord {
   return copy;
 }
 
-function validateRecord(record: DeletionRecord): void {
-  const kawa = (record as { kawa?: unknown }).kawa;
-  if (typeof kawa !== 'object' || kawa === null || (kawa as { version?: unknown }).version !== 1 || (kawa as { kind?: unknown }).kind !== 'deletion') {
-    throw new UserError(errorCodes.OPERATION_STATE_INVALID, 'the deletion state has no kawa deletion section (version 1): it was not started by this kawa and cannot be resumed');
-  }
-}
-
 type StageOutcome = 'idle' | 'progress' | 'next';
 
 /**
@@ -296,11 +275,9 @@ type StageOutcome = 'idle' | 'progress' | 'next';
  * Call it again until `done`; when `idle`, wait for a change in the cluster (or a short while) first.
  */
 export async function stepDeletion(input: DeletionRecord, app: DeletionApp, deps: DeletionDeps): Promise<DeletionStepResult> {
-  validateRecord(input);
+  validateRecord(input, 'deletion');
   if (isTerminal(input.phase)) return { record: input, done: true, idle: false, stuck: [] };
-  if (app.name !== input.kawa.appName) {
-    throw new UserError(errorCodes.OPERATION_STATE_INVALID, `the deletion belongs to app ${input.kawa.appName}, not ${app.name}`);
-  }
+  validateAppName('deletion', input.kawa.appName, app.name);
   const record = structuredClone(input);
   const now = deps.clock.now();
   let outcome: StageOutcome = 'next';
@@ -360,11 +337,6 @@ function ownerMark(kawa: KawaDeletionState, type: DeleteHookType): string {
   return `${kawa.deletionId}/${type}`;
 }
 
-function generationOf(obj: KubeObject): number | undefined {
-  const generation = obj.metadata?.['generation'];
-  return typeof generation === 'number' ? generation : undefined;
-}
-
 function createdState(h: DeletionHookState, obj: KubeObject, now: number): DeletionHookState {
   const { deletedUid: _cleared, ...rest } = h;
   const generation = generationOf(obj);
@@ -384,38 +356,29 @@ async function observeHooks(kawa: KawaDeletionState, type: DeleteHookType, deps:
   const unseen: string[] = [];
   for (const h of hooksOf(kawa, type)) {
     const { id, ...state } = h;
-    const live = deps.cache.getByRef(resourceRef(h.ref));
+    const live = deps.cache.getByRef(resourceRefOf(h.ref));
     if (h.status === 'clearing') {
       if (live === undefined || live.metadata?.uid !== h.deletedUid) kawa.hooks[id] = { ...state, status: 'pending', message: 'previous copy deleted' };
       continue;
     }
     if (h.status !== 'created' || h.hookDeleted === true) continue;
-    if (live === undefined || (h.uid !== undefined && live.metadata?.uid !== h.uid)) {
-      if (h.health !== undefined && phaseOf(h) === 'Running') kawa.hooks[id] = { ...state, status: 'failed', message: 'the hook was deleted before it completed' };
-      else if (h.health === undefined && now - Date.parse(h.createdAt ?? '') > kindWaitMs) unseen.push(id);
-      continue;
-    }
-    const generation = generationOf(live);
-    if (h.generation !== undefined && generation !== undefined && generation < h.generation) continue;
-    const { health, message } = taskHealth(live, customHealth);
-    kawa.hooks[id] = { ...state, health, ...(message === undefined ? {} : { message }) };
+    const sighting = sightHook({ ...h, phase: phaseOf(h), createdAt: Date.parse(h.createdAt ?? '') }, live, now, kindWaitMs);
+    if (sighting.kind === 'vanished') kawa.hooks[id] = { ...state, status: 'failed', message: HOOK_VANISHED };
+    if (sighting.kind === 'unseen') unseen.push(id);
+    if (sighting.kind === 'current') kawa.hooks[id] = withHealth(state, sighting.live, customHealth);
   }
   await mapLimit(unseen, 8, async (id) => {
     const h = kawa.hooks[id];
-    const resource = h === undefined ? undefined : await deps.cache.resolveResource(h.ref);
-    if (h === undefined || resource === undefined) return;
-    try {
-      const live = await getObject(deps.rest, resource, resourceRef(h.ref));
-      if (live !== undefined && (h.uid === undefined || live.metadata?.uid === h.uid)) {
-        const { health, message } = taskHealth(live, customHealth);
-        kawa.hooks[id] = { ...h, health, ...(message === undefined ? {} : { message }) };
-      } else {
-        kawa.hooks[id] = { ...h, status: 'failed', message: `the hook disappeared within ${Math.round(kindWaitMs / 1000)}s of its creation, before kawa saw it run` };
-      }
-    } catch {
-      // Cannot tell now; the next step asks again.
-    }
+    if (h === undefined) return;
+    const found = await lookUpHook(deps, { ref: resourceRefOf(h.ref), uid: h.uid });
+    if (found.kind === 'found') kawa.hooks[id] = withHealth(h, found.live, customHealth);
+    if (found.kind === 'gone') kawa.hooks[id] = { ...h, status: 'failed', message: hookDisappeared(kindWaitMs) };
   });
+}
+
+function withHealth(h: DeletionHookState, live: KubeObject, custom: HealthCheck | undefined): DeletionHookState {
+  const { health, message } = taskHealth(live, custom);
+  return { ...h, health, ...(message === undefined ? {} : { message }) };
 }
 
 /** Creates one hook, or first deletes the older copy in its way; never creates it twice. */
@@ -425,20 +388,18 @@ async function runHook(id: string, manifest: DeletionHook, kawa: KawaDeletionSta
   const fail = (message: string): void => {
     kawa.hooks[id] = { ...h, status: 'failed', message };
   };
-  const ref = resourceRef(h.ref);
+  const ref = resourceRefOf(h.ref);
   const resource = await deps.cache.resolveResource(ref);
-  const kind = `${h.ref.group === '' ? '' : `${h.ref.group}/`}${h.ref.kind}`;
   if (resource === undefined) {
-    fail(`the server does not serve ${kind} ${h.ref.version} (is its CRD installed?)`);
+    fail(`the server does not serve ${formatKind(h.ref)} ${h.ref.version} (is its CRD installed?)`);
     return;
   }
   const settings = settingsOf(deps);
   const mark = ownerMark(kawa, h.type);
-  const sleep = (ms: number): Promise<void> => deps.clock.sleep(ms);
   if (h.fixedName) {
     const live = deps.cache.getByRef(ref);
     if (live !== undefined) {
-      if (live.metadata?.annotations?.[OPERATION_ID_ANNOTATION] === mark) {
+      if (createdBy(live, mark)) {
         kawa.hooks[id] = createdState(h, live, now);
         return;
       }
@@ -448,7 +409,7 @@ async function runHook(id: string, manifest: DeletionHook, kawa: KawaDeletionSta
       }
       const uid = live.metadata?.uid;
       try {
-        const result = await withRetry(() => deleteObject(deps.rest, resource, ref, { propagationPolicy: 'background', ...(uid === undefined ? {} : { uid }) }), { sleep });
+        const result = await retrying(deps.clock, () => deleteObject(deps.rest, resource, ref, { propagationPolicy: 'background', ...(uid === undefined ? {} : { uid }) }));
         if (result === 'deleted' && uid !== undefined) {
           kawa.hooks[id] = { ...h, status: 'clearing', deletedUid: uid, message: 'deleting the previous copy' };
           return;
@@ -459,28 +420,10 @@ async function runHook(id: string, manifest: DeletionHook, kawa: KawaDeletionSta
       }
     }
   }
-  const object = hookObject({ object: manifest.object, ref: manifest.ref }, { appName: kawa.appName, tracking: settings.tracking, operationId: mark });
-  try {
-    const created = await withRetry(() => create(deps.rest, resource, object, { fieldManager: settings.manager }), { sleep });
-    kawa.hooks[id] = createdState(h, created, now);
-  } catch (err) {
-    if (!(err instanceof ApplyError && err.statusCode === 409)) {
-      fail(detailOf(err));
-      return;
-    }
-    // Already there: ours when this deletion created it before a restart; anything else is in the way.
-    try {
-      const existing = await getObject(deps.rest, resource, ref);
-      if (existing?.metadata?.annotations?.[OPERATION_ID_ANNOTATION] === mark) {
-        kawa.hooks[id] = createdState(h, existing, now);
-        return;
-      }
-    } catch (getErr) {
-      fail(detailOf(getErr));
-      return;
-    }
-    fail(`${detailOf(err)} (an older copy is in the way)`);
-  }
+  const object = hookObject(manifest, { appName: kawa.appName, tracking: settings.tracking, operationId: mark });
+  const creation = await createOrAdoptHook(deps, resource, object, ref, mark, settings.manager);
+  if (creation.kind === 'created') kawa.hooks[id] = createdState(h, creation.object, now);
+  else fail(creation.kind === 'failed' ? detailOf(creation.error) : `${creation.detail} (an older copy is in the way)`);
 }
 
 /**
@@ -488,33 +431,15 @@ async function runHook(id: string, manifest: DeletionHook, kawa: KawaDeletionSta
  * recorded; transient failures come back to be retried.
  */
 async function deleteFinishedHooks(kawa: KawaDeletionState, type: DeleteHookType, deps: DeletionDeps): Promise<string[]> {
-  const due = hooksOf(kawa, type).filter((h) => {
-    if (h.status !== 'created' || h.hookDeleted === true) return false;
-    const phase = phaseOf(h);
-    return (phase === 'Succeeded' && h.deletePolicies.includes('HookSucceeded')) || (phase === 'Failed' && h.deletePolicies.includes('HookFailed'));
-  });
+  const due = hooksOf(kawa, type).filter((h) => h.status === 'created' && h.hookDeleted !== true && deletionDue(h.deletePolicies, phaseOf(h)));
   return deleteHooks(kawa, due, deps);
 }
 
 /** Deletes hooks (background); a refusal is final and recorded, transient failures are returned. */
-async function deleteHooks(kawa: KawaDeletionState, hooks: readonly (DeletionHookState & { id: string })[], deps: DeletionDeps): Promise<string[]> {
-  const transient: string[] = [];
-  await mapLimit(hooks, 8, async ({ id, ...h }) => {
-    const ref = resourceRef(h.ref);
-    const resource = await deps.cache.resolveResource(ref);
-    try {
-      if (resource !== undefined) {
-        await withRetry(() => deleteObject(deps.rest, resource, ref, { propagationPolicy: 'background', ...(h.uid === undefined ? {} : { uid: h.uid }) }), {
-          sleep: (ms) => deps.clock.sleep(ms),
-        });
-      }
-      kawa.hooks[id] = { ...h, hookDeleted: true };
-    } catch (err) {
-      if (isRetryable(err)) transient.push(`${describeRef(ref)}: ${detailOf(err)}`);
-      else kawa.hooks[id] = { ...h, hookDeleted: true, deleteFailed: detailOf(err) };
-    }
+function deleteHooks(kawa: KawaDeletionState, hooks: readonly (DeletionHookState & { id: string })[], deps: DeletionDeps): Promise<string[]> {
+  return deleteHookCopies(deps, hooks, (h) => ({ ref: resourceRefOf(h.ref), uid: h.uid }), ({ id, ...h }, refused) => {
+    kawa.hooks[id] = { ...h, hookDeleted: true, ...(refused === undefined ? {} : { deleteFailed: refused }) };
   });
-  return transient;
 }
 
 /** The manifests of the deletion's hooks from this step's render; or why they cannot be had now. */
@@ -543,8 +468,7 @@ async function hookStage(record: DeletionRecord, type: DeleteHookType, app: Dele
       const health = first.status === 'created' ? ` (${first.health ?? 'Unknown'})` : '';
       const more = failed.length > 1 ? ` (and ${failed.length - 1} more failed hooks)` : '';
       const consequence = type === 'PreDelete' ? 'no resources were deleted' : "the app's resources were deleted";
-      const leftBehind = problems.length === 0 ? '' : ` (hooks not deleted: ${problems.join('; ')})`;
-      finish(record, 'Failed', `${type} hook ${hookLabel(first)} failed${health}${first.message === undefined ? '' : `: ${first.message}`}${more}; ${consequence}${leftBehind}`, now);
+      finish(record, 'Failed', `${type} hook ${hookLabel(first)} failed${health}${first.message === undefined ? '' : `: ${first.message}`}${more}; ${consequence}${hooksLeftBehind(problems)}`, now);
       return 'progress';
     }
     // A hook that never completes is bounded by the operation timeout, as in a sync: it is deleted and
@@ -555,8 +479,7 @@ async function hookStage(record: DeletionRecord, type: DeleteHookType, app: Dele
       const problems = await deleteHooks(kawa, running, deps);
       const waitingFor = running.length === 0 ? '' : ` waiting for ${type} hook ${list(running.map(hookLabel))}`;
       const consequence = type === 'PreDelete' ? 'no resources were deleted' : "the app's resources were deleted";
-      const leftBehind = problems.length === 0 ? '' : ` (hooks not deleted: ${problems.join('; ')})`;
-      finish(record, 'Failed', `deletion timed out after ${formatDuration(timeoutMs)}${waitingFor}; ${consequence}${leftBehind}`, now);
+      finish(record, 'Failed', `deletion timed out after ${formatDuration(timeoutMs)}${waitingFor}; ${consequence}${hooksLeftBehind(problems)}`, now);
       return 'progress';
     }
     for (const wave of hookWaves(hooksOf(kawa, type), type)) {
@@ -600,8 +523,7 @@ async function hookStage(record: DeletionRecord, type: DeleteHookType, app: Dele
   const deleted = kawa.waves.reduce((n, w) => n + w.objects, 0);
   const kept = kawa.kept.length === 0 ? '' : `; kept ${kawa.kept.length} (${list(kawa.kept.map((k) => `${k.kind ?? ''}/${k.name ?? ''}`))})`;
   const refused = Object.values(kawa.hooks).flatMap((h) => (h.deleteFailed === undefined ? [] : [`${hookLabel(h)}: ${h.deleteFailed}`]));
-  const leftBehind = refused.length === 0 ? '' : ` (hooks not deleted: ${refused.join('; ')})`;
-  finish(record, 'Succeeded', `deleted ${deleted} resource${deleted === 1 ? '' : 's'} in ${kawa.waves.length} wave${kawa.waves.length === 1 ? '' : 's'}${kept}${leftBehind}`, now);
+  finish(record, 'Succeeded', `deleted ${deleted} resource${deleted === 1 ? '' : 's'} in ${kawa.waves.length} wave${kawa.waves.length === 1 ? '' : 's'}${kept}${hooksLeftBehind(refused)}`, now);
   return 'progress';
 }
 
@@ -685,9 +607,7 @@ async function deleteStage(record: DeletionRecord, deps: DeletionDeps, now: numb
       if (resource === undefined) return;
       const uid = typeof obj.metadata['uid'] === 'string' ? obj.metadata['uid'] : undefined;
       try {
-        await withRetry(() => deleteObject(deps.rest, resource, resourceRef(ref), { propagationPolicy: kawa.propagation, ...(uid === undefined ? {} : { uid }) }), {
-          sleep: (ms) => deps.clock.sleep(ms),
-        });
+        await retrying(deps.clock, () => deleteObject(deps.rest, resource, resourceRefOf(ref), { propagationPolicy: kawa.propagation, ...(uid === undefined ? {} : { uid }) }));
         current.errors = Object.fromEntries(Object.entries(current.errors).filter(([k]) => k !== key));
       } catch (err) {
         current.errors[key] = detailOf(err);

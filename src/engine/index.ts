@@ -7,20 +7,9 @@ import type { KubeRest } from '../kube/rest.js';
 import type { Operation } from '../model/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { compareApp, type AppComparison } from './compare.js';
-import {
-  DEFAULT_CONCURRENCY,
-  requestTermination,
-  startOperation,
-  stepOperation,
-  type OperationCache,
-  type OperationDeps,
-  type OperationRecord,
-  type OperationSettings,
-  type StartOptions,
-  type StepResult,
-  type SyncApp,
-} from './operation.js';
-import { isTerminal } from './operation-state.js';
+import { requestTermination, startOperation, stepOperation, type OperationDeps, type StartOptions, type StepResult, type SyncApp } from './operation.js';
+import { isTerminal, type OperationCache, type OperationRecord } from './operation-state.js';
+import { DEFAULT_CONCURRENCY, type OperationSettings } from './settings.js';
 import { ServerSideDiffCache } from './diff/server-side.js';
 import { refreshServerSideDiff, type ServerSideDiffRefresh } from './server-side-diff.js';
 import {
@@ -171,43 +160,12 @@ export function createEngine(options: EngineOptions): Engine {
 
 export { systemClock, isoTime, type Clock } from './clock.js';
 export { compareApp, prepareDesired, type AppComparison, type AppCondition, type CompareInput, type CompareOptions, type LiveStateReader, type ResourceComparison } from './compare.js';
-export {
-  DEFAULT_CONCURRENCY,
-  DEFAULT_DELETION_STUCK_MS,
-  DEFAULT_KIND_WAIT_MS,
-  DEFAULT_WAVE_DELAY_MS,
-  confirmPrune,
-  desiredDigest,
-  requestTermination,
-  startOperation,
-  stepOperation,
-  type OperationCache,
-  type OperationDeps,
-  type OperationRecord,
-  type OperationSettings,
-  type StartOptions,
-  type StepResult,
-  type SyncApp,
-} from './operation.js';
-export { OPERATION_ID_ANNOTATION } from './operation-tasks.js';
-export {
-  confirmDeletion,
-  deletionPropagation,
-  startDeletion,
-  stepDeletion,
-  type DeletionApp,
-  type DeletionDeps,
-  type DeletionHookState,
-  type DeletionPropagation,
-  type DeletionRecord,
-  type DeletionStage,
-  type DeletionStepResult,
-  type DeletionWave,
-  type KawaDeletionState,
-  type StartDeletionOptions,
-  type StuckObject,
-} from './deletion.js';
-export { isTerminal, wasTerminated, type KawaOperationState, type PruneStub, type TaskRecord } from './operation-state.js';
+// Every export of the two runners is public: their start, step, approval and record types.
+export * from './operation.js';
+export * from './deletion.js';
+export { DEFAULT_CONCURRENCY, DEFAULT_DELETION_STUCK_MS, DEFAULT_KIND_WAIT_MS, DEFAULT_WAVE_DELAY_MS, type OperationSettings } from './settings.js';
+export { OPERATION_ID_ANNOTATION } from './hooks.js';
+export { isTerminal, wasTerminated, type KawaOperationState, type OperationCache, type OperationRecord, type PruneStub, type TaskRecord } from './operation-state.js';
 export {
   ORPHANED_RESOURCE_WARNING,
   findOrphanedResources,

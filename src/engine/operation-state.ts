@@ -106,6 +106,21 @@ export function definedKinds(plan: SyncPlan): Set<string> {
   return kinds;
 }
 
+/**
+ * The live state is incomplete while a type has not been listed or an API group cannot be discovered.
+ * Absence proves nothing then, so nothing may be pruned (or an app deletion be finished).
+ */
+export function incompleteLiveState(cache: OperationCache): string | undefined {
+  const unsynced = cache.unsyncedTypes();
+  const failedGroups = cache.failedDiscoveryGroups();
+  if (unsynced.length === 0 && failedGroups.length === 0) return undefined;
+  const parts = [
+    ...(unsynced.length === 0 ? [] : [`types not listed yet: ${unsynced.slice(0, 5).join(', ')}${unsynced.length > 5 ? ', …' : ''}`]),
+    ...(failedGroups.length === 0 ? [] : [`API groups not reachable: ${failedGroups.join(', ')}`]),
+  ];
+  return `the live state is incomplete (${parts.join('; ')})`;
+}
+
 export function isTerminal(phase: OperationPhase): boolean {
   return phase === 'Succeeded' || phase === 'Failed' || phase === 'Error';
 }

@@ -3,31 +3,19 @@
 // that a process killed after its calls but before persisting can simply run them again: server-side
 // apply converges, deletes accept "already gone", and hook creation adopts a hook this same operation
 // created before (marked with the operation id).
-import { messageOf } from '../errors.js';
-import {
-  ApplyError,
-  create,
-  deleteObject,
-  getObject,
-  replace,
-  serverSideApply,
-  describeRef,
-  isRetryable,
-  withRetry,
-  withTrackingMarks,
-} from '../kube/apply.js';
+import { ApplyError, create, deleteObject, getObject, replace, serverSideApply, describeRef, isRetryable } from '../kube/apply.js';
 import type { ApiResource } from '../kube/discovery.js';
-import type { KubeObject, ResourceRef } from '../kube/objects.js';
+import type { KubeObject } from '../kube/objects.js';
 import type { KubeRest } from '../kube/rest.js';
 import { trackedAppInstance, type TrackingOptions } from '../kube/tracking.js';
+import { detailOf, retrying } from './api-calls.js';
 import type { Clock } from './clock.js';
 import { readManagedFields, type IgnoreDifferencesRule, type JqPathEvaluator } from './diff/index.js';
 import { respectIgnoreDifferences } from './diff/respect.js';
-import { definedKinds, type OperationCache, type TaskRecord } from './operation-state.js';
-import type { SyncPlan, SyncTask, TaskState } from './sync/index.js';
-
-/** Annotation on hooks kawa creates: the operation that created them, so a resumed operation adopts its own. */
-export const OPERATION_ID_ANNOTATION = 'kawa.dev/operation-id';
+import { createOrAdoptHook, hookObject } from './hooks.js';
+import { definedKinds, incompleteLiveState, type OperationCache, type TaskRecord } from './operation-state.js';
+import { generationOf, resourceRefOf } from './record.js';
+import { formatKind, type SyncPlan, type SyncTask, type TaskState } from './sync/index.js';
 
 export interface TaskContext {
   readonly rest: KubeRest;
@@ -53,10 +41,6 @@ export type TaskOutcome =
   /** A transient API failure: nothing recorded, the task runs again on the next step. */
   | { readonly kind: 'retry'; readonly reason: string };
 
-function refOf(task: Pick<SyncTask, 'ref'>): ResourceRef {
-  return { group: task.ref.group, kind: task.ref.kind, namespace: task.ref.namespace, name: task.ref.name };
-}
-
 function failed(message: string, at: string): TaskOutcome {
   return { kind: 'recorded', record: { progress: 'failed', message, startedAt: at, finishedAt: at } };
 }
@@ -68,22 +52,12 @@ function failed(message: string, at: string): TaskOutcome {
  * idempotent (see above), so running it again is safe even if the lost call did reach the server.
  */
 function failedOrRetry(task: SyncTask, err: unknown, at: string): TaskOutcome {
-  if (isRetryable(err)) return { kind: 'retry', reason: `${describeRef(refOf(task))}: ${detailOf(err)} (transient; retrying)` };
+  if (isRetryable(err)) return { kind: 'retry', reason: `${describeRef(resourceRefOf(task.ref))}: ${detailOf(err)} (transient; retrying)` };
   return failed(detailOf(err), at);
 }
 
 function recorded(record: TaskRecord): TaskOutcome {
   return { kind: 'recorded', record };
-}
-
-/** The API's own message for an ApplyError (the task already names the object), else the error's. */
-export function detailOf(err: unknown): string {
-  return err instanceof ApplyError ? err.detail : messageOf(err);
-}
-
-function generationOf(obj: KubeObject): number | undefined {
-  const generation = obj.metadata?.['generation'];
-  return typeof generation === 'number' ? generation : undefined;
 }
 
 function appliedRecord(obj: KubeObject, message: string, at: string): TaskRecord {
@@ -105,7 +79,7 @@ function appliedRecord(obj: KubeObject, message: string, at: string): TaskRecord
 async function resourceFor(task: SyncTask, ctx: TaskContext): Promise<{ ok: true; resource: ApiResource } | { ok: false; outcome: TaskOutcome }> {
   const resource = await ctx.cache.resolveResource(task.ref);
   if (resource !== undefined) return { ok: true, resource };
-  const kind = `${task.ref.group === '' ? '' : `${task.ref.group}/`}${task.ref.kind}`;
+  const kind = formatKind(task.ref);
   const fromCrd = definedKinds(ctx.plan).has(`${task.ref.group}/${task.ref.kind}`);
   const since = ctx.unresolvedSince[task.id];
   if (fromCrd && (since === undefined || ctx.clock.now() - since < ctx.kindWaitMs)) {
@@ -120,31 +94,21 @@ function isoNow(ctx: TaskContext): string {
 }
 
 function retry<T>(ctx: TaskContext, fn: () => Promise<T>): Promise<T> {
-  return withRetry(fn, { sleep: (ms) => ctx.clock.sleep(ms) });
+  return retrying(ctx.clock, fn);
 }
 
-/** The hook as kawa creates it: its final name, the app's tracking marks, the creating operation. */
-export function hookObject(task: Pick<SyncTask, 'object' | 'ref'>, ctx: Pick<TaskContext, 'appName' | 'tracking' | 'operationId'>): KubeObject {
-  const { generateName: _generated, ...metadata } = task.object.metadata;
-  const named: KubeObject = { ...task.object, metadata: { ...metadata, name: task.ref.name } as KubeObject['metadata'] };
-  const marked = withTrackingMarks(named, ctx.appName, refOf(task), ctx.tracking);
-  const meta = marked.metadata ?? {};
-  return { ...marked, metadata: { ...meta, annotations: { ...(meta.annotations ?? {}), [OPERATION_ID_ANNOTATION]: ctx.operationId } } };
+/** The uid a prune deletes: the copy seen at the start, not a namesake created since. */
+function pruneUid(task: SyncTask): { uid?: string } {
+  const uid = task.object.metadata['uid'];
+  return typeof uid === 'string' ? { uid } : {};
 }
 
-/**
- * The live state is incomplete while a type has not been listed or an API group cannot be discovered.
- * Absence proves nothing then, so nothing may be pruned.
- */
-export function incompleteLiveState(cache: OperationCache): string | undefined {
-  const unsynced = cache.unsyncedTypes();
-  const failedGroups = cache.failedDiscoveryGroups();
-  if (unsynced.length === 0 && failedGroups.length === 0) return undefined;
-  const parts = [
-    ...(unsynced.length === 0 ? [] : [`types not listed yet: ${unsynced.slice(0, 5).join(', ')}${unsynced.length > 5 ? ', …' : ''}`]),
-    ...(failedGroups.length === 0 ? [] : [`API groups not reachable: ${failedGroups.join(', ')}`]),
-  ];
-  return `the live state is incomplete (${parts.join('; ')})`;
+/** Writes the object as the task's sync options say: `Replace=true` replaces, else a forced server-side apply. */
+function write(task: SyncTask, ctx: TaskContext, resource: ApiResource, obj: KubeObject, dryRun: boolean): Promise<KubeObject> {
+  const options = { fieldManager: ctx.manager, ...(dryRun ? { dryRun: true } : {}), ...(task.syncOptions.validate ? {} : { fieldValidation: 'Ignore' as const }) };
+  return task.syncOptions.replace
+    ? retry(ctx, () => replace(ctx.rest, resource, obj, options))
+    : retry(ctx, () => serverSideApply(ctx.rest, resource, obj, { ...options, force: true }));
 }
 
 async function prune(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome> {
@@ -154,14 +118,11 @@ async function prune(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome> {
   const resource = await ctx.cache.resolveResource(task.ref);
   // A kind no longer served has no objects left to delete.
   if (resource === undefined) return recorded({ progress: 'done', message: 'already gone (kind no longer served)', startedAt: at, finishedAt: at });
-  const live = ctx.cache.getByRef(refOf(task));
+  const live = ctx.cache.getByRef(resourceRefOf(task.ref));
   const owner = live === undefined ? ctx.appName : trackedAppInstance(live, ctx.tracking);
   if (owner !== ctx.appName) return failed(`not pruned: now tracked by ${owner === undefined ? 'no application' : `application ${owner}`}`, at);
-  const uid = typeof task.object.metadata['uid'] === 'string' ? task.object.metadata['uid'] : undefined;
   try {
-    const result = await retry(ctx, () =>
-      deleteObject(ctx.rest, resource, refOf(task), { propagationPolicy: task.syncOptions.prunePropagationPolicy, ...(uid === undefined ? {} : { uid }) }),
-    );
+    const result = await retry(ctx, () => deleteObject(ctx.rest, resource, resourceRefOf(task.ref), { propagationPolicy: task.syncOptions.prunePropagationPolicy, ...pruneUid(task) }));
     return recorded({ progress: 'done', message: result === 'gone' ? 'pruned (already gone)' : 'pruned', startedAt: at, finishedAt: at });
   } catch (err) {
     return failedOrRetry(task, err, at);
@@ -174,11 +135,11 @@ async function deleteBeforeCreation(task: SyncTask, ctx: TaskContext): Promise<T
   const found = await resourceFor(task, ctx);
   if (!found.ok) return found.outcome;
   const resource = found.resource;
-  const live = ctx.cache.getByRef(refOf(task));
+  const live = ctx.cache.getByRef(resourceRefOf(task.ref));
   const uid = live?.metadata?.uid;
   if (live === undefined || uid === undefined) return recorded({ progress: 'done', message: 'no previous copy', startedAt: at, finishedAt: at });
   try {
-    const result = await retry(ctx, () => deleteObject(ctx.rest, resource, refOf(task), { propagationPolicy: 'background', uid }));
+    const result = await retry(ctx, () => deleteObject(ctx.rest, resource, resourceRefOf(task.ref), { propagationPolicy: 'background', uid }));
     if (result === 'gone') return recorded({ progress: 'done', message: 'previous copy deleted', startedAt: at, finishedAt: at });
     return recorded({ progress: 'running', message: 'deleting the previous copy', deletedUid: uid, startedAt: at });
   } catch (err) {
@@ -194,7 +155,7 @@ export function objectToApply(task: SyncTask, ctx: Pick<TaskContext, 'cache' | '
   const obj = task.object as KubeObject;
   const rules = ctx.ignoreDifferences ?? [];
   if (!task.syncOptions.respectIgnoreDifferences || rules.length === 0) return obj;
-  const live = ctx.cache.getByRef(refOf(task));
+  const live = ctx.cache.getByRef(resourceRefOf(task.ref));
   return respectIgnoreDifferences(obj, live, rules, { managedFields: readManagedFields(live), ...(ctx.jq === undefined ? {} : { jq: ctx.jq }) }).object;
 }
 
@@ -215,8 +176,7 @@ const FORCE_MAX_POLLS = 600;
  * copy (uid precondition) keeps a restarted operation from deleting the new one.
  */
 async function forceRecreate(task: SyncTask, ctx: TaskContext, resource: ApiResource, obj: KubeObject, at: string): Promise<TaskOutcome> {
-  const ref = refOf(task);
-  const options = { fieldManager: ctx.manager, ...(task.syncOptions.validate ? {} : { fieldValidation: 'Ignore' as const }) };
+  const ref = resourceRefOf(task.ref);
   try {
     const live = await retry(ctx, () => getObject(ctx.rest, resource, ref));
     const uid = live?.metadata?.uid;
@@ -234,10 +194,7 @@ async function forceRecreate(task: SyncTask, ctx: TaskContext, resource: ApiReso
         await ctx.clock.sleep(FORCE_POLL_MS);
       }
     }
-    const created = task.syncOptions.replace
-      ? await retry(ctx, () => replace(ctx.rest, resource, obj, options))
-      : await retry(ctx, () => serverSideApply(ctx.rest, resource, obj, { ...options, force: true }));
-    return recorded(appliedRecord(created, 'replaced (deleted and re-created: Force=true)', at));
+    return recorded(appliedRecord(await write(task, ctx, resource, obj, false), 'replaced (deleted and re-created: Force=true)', at));
   } catch (err) {
     return failedOrRetry(task, err, at);
   }
@@ -249,10 +206,8 @@ async function apply(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome> {
   if (!found.ok) return found.outcome;
   const resource = found.resource;
   const obj = objectToApply(task, ctx);
-  const options = { fieldManager: ctx.manager, ...(task.syncOptions.validate ? {} : { fieldValidation: 'Ignore' as const }) };
   try {
-    if (task.syncOptions.replace) return recorded(appliedRecord(await retry(ctx, () => replace(ctx.rest, resource, obj, options)), 'replaced', at));
-    return recorded(appliedRecord(await retry(ctx, () => serverSideApply(ctx.rest, resource, obj, { ...options, force: true })), 'applied (server-side)', at));
+    return recorded(appliedRecord(await write(task, ctx, resource, obj, false), task.syncOptions.replace ? 'replaced' : 'applied (server-side)', at));
   } catch (err) {
     if (task.syncOptions.force && needsRecreate(err)) return forceRecreate(task, ctx, resource, obj, at);
     return failedOrRetry(task, err, at);
@@ -263,21 +218,20 @@ async function createHook(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome
   const at = isoNow(ctx);
   const found = await resourceFor(task, ctx);
   if (!found.ok) return found.outcome;
-  const resource = found.resource;
-  try {
-    const created = await retry(ctx, () => create(ctx.rest, resource, hookObject(task, ctx), { fieldManager: ctx.manager }));
-    return recorded(appliedRecord(created, 'hook created', at));
-  } catch (err) {
-    if (!(err instanceof ApplyError && err.statusCode === 409)) return failedOrRetry(task, err, at);
-    // Already there: ours when this operation created it before a restart; anything else is in the way.
-    try {
-      const existing = await getObject(ctx.rest, resource, refOf(task));
-      if (existing?.metadata?.annotations?.[OPERATION_ID_ANNOTATION] === ctx.operationId) return recorded(appliedRecord(existing, 'hook created', at));
-    } catch (getErr) {
-      return failedOrRetry(task, getErr, at);
-    }
-    return failed(`${detailOf(err)} (an older copy is in the way; the hook-delete-policy BeforeHookCreation replaces it on each sync)`, at);
+  const creation = await createOrAdoptHook(ctx, found.resource, hookObject(task, ctx), resourceRefOf(task.ref), ctx.operationId, ctx.manager);
+  switch (creation.kind) {
+    case 'created':
+      return recorded(appliedRecord(creation.object, 'hook created', at));
+    case 'failed':
+      return failedOrRetry(task, creation.error, at);
+    case 'in-the-way':
+      return failed(inTheWay(creation.detail), at);
   }
+}
+
+/** A sync's hook whose namesake (not created by this operation) exists. */
+function inTheWay(detail: string): string {
+  return `${detail} (an older copy is in the way; the hook-delete-policy BeforeHookCreation replaces it on each sync)`;
 }
 
 /** Runs one task for real. */
@@ -304,29 +258,22 @@ export async function dryRunTask(task: SyncTask, ctx: TaskContext, mode: 'server
   const resource = await ctx.cache.resolveResource(task.ref);
   if (resource === undefined) {
     if (task.syncOptions.skipDryRunOnMissingResource || task.action === 'prune') return undefined;
-    const kind = `${task.ref.group === '' ? '' : `${task.ref.group}/`}${task.ref.kind}`;
+    const kind = formatKind(task.ref);
     return `the server does not serve ${kind} ${task.ref.version} (is its CRD installed?)`;
   }
   if (mode === 'client') return undefined;
-  const validation = task.syncOptions.validate ? {} : { fieldValidation: 'Ignore' as const };
   try {
     switch (task.action) {
-      case 'prune': {
-        const uid = typeof task.object.metadata['uid'] === 'string' ? task.object.metadata['uid'] : undefined;
+      case 'prune':
         await retry(ctx, () =>
-          deleteObject(ctx.rest, resource, refOf(task), { propagationPolicy: task.syncOptions.prunePropagationPolicy, dryRun: true, ...(uid === undefined ? {} : { uid }) }),
+          deleteObject(ctx.rest, resource, resourceRefOf(task.ref), { propagationPolicy: task.syncOptions.prunePropagationPolicy, dryRun: true, ...pruneUid(task) }),
         );
         return undefined;
-      }
       case 'delete-hook-before-creation':
         return undefined;
-      case 'apply': {
-        const obj = objectToApply(task, ctx);
-        const options = { fieldManager: ctx.manager, dryRun: true, ...validation };
-        if (task.syncOptions.replace) await retry(ctx, () => replace(ctx.rest, resource, obj, options));
-        else await retry(ctx, () => serverSideApply(ctx.rest, resource, obj, { ...options, force: true }));
+      case 'apply':
+        await write(task, ctx, resource, objectToApply(task, ctx), true);
         return undefined;
-      }
       case 'create-hook': {
         // An older copy that this sync deletes first would make a dry-run create fail for nothing.
         const replaced = ctx.plan.steps.some((s) => s.tasks.some((t) => t.createTaskId === task.id));
@@ -338,25 +285,9 @@ export async function dryRunTask(task: SyncTask, ctx: TaskContext, mode: 'server
   } catch (err) {
     // Force=true re-creates what cannot be changed in place: the dry-run of the change proves nothing.
     if (task.action === 'apply' && task.syncOptions.force && needsRecreate(err)) return undefined;
-    if (task.action === 'create-hook' && err instanceof ApplyError && err.statusCode === 409) {
-      return `${detailOf(err)} (an older copy is in the way; the hook-delete-policy BeforeHookCreation replaces it on each sync)`;
-    }
+    if (task.action === 'create-hook' && err instanceof ApplyError && err.statusCode === 409) return inTheWay(detailOf(err));
     return detailOf(err);
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }
 
 export type { TaskState };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeRest } from '../kube/rest.js';
 import type { Clock } from './clock.js';
-import { requestTermination, startOperation, stepOperation, type OperationCache, type OperationDeps, type OperationRecord } from './operation.js';
-import { wasTerminated } from './operation-state.js';
+import { requestTermination, startOperation, stepOperation, type OperationDeps } from './operation.js';
+import { wasTerminated, type OperationCache, type OperationRecord } from './operation-state.js';
 
 // An empty cluster and an app that renders nothing (allowed): the plan has no tasks, so the operation
 // runs without a single API call and each test decides only how it ends.

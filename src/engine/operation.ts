@@ -6,27 +6,22 @@
 // killed at any point continues from the last persisted record: the calls it may repeat are
 // idempotent (see operation-tasks.ts), so no hook is created twice and no wave is skipped.
 import { createHash, randomUUID } from 'node:crypto';
-import { UserError, errorCodes } from '../errors.js';
 import type { KubeObject, ResourceRef } from '../kube/objects.js';
 import { resourceKey } from '../kube/objects.js';
 import type { KubeRest } from '../kube/rest.js';
-import { deleteObject, describeRef, getObject, isRetryable, withRetry } from '../kube/apply.js';
-import { trackedAppInstance, type TrackingOptions } from '../kube/tracking.js';
-import { formatDuration, type Operation, type OperationPhase, type ResourceResult } from '../model/index.js';
+import { describeRef } from '../kube/apply.js';
+import { trackedAppInstance } from '../kube/tracking.js';
+import { formatDuration, type Operation, type ResourceResult } from '../model/index.js';
+import { mapLimit } from './api-calls.js';
 import { isoTime, type Clock } from './clock.js';
 import { compareApp, prepareDesired } from './compare.js';
-import type { IgnoreDifferencesRule, JqPathEvaluator } from './diff/index.js';
-import { assessHealth, toKubeObject, type HealthCheck } from './health/index.js';
-import {
-  detailOf,
-  dryRunTask,
-  incompleteLiveState,
-  mapLimit,
-  runTask,
-  type TaskContext,
-  type TaskOutcome,
-} from './operation-tasks.js';
-import { isTerminal, type KawaOperationState, type OperationCache, type OperationRecord, type PruneStub, type TaskRecord } from './operation-state.js';
+import type { IgnoreDifferencesRule } from './diff/index.js';
+import type { HealthCheck } from './health/index.js';
+import { HOOK_VANISHED, deleteHooks, hookDisappeared, hooksLeftBehind, lookUpHook, sightHook, type HookCalls } from './hooks.js';
+import { dryRunTask, runTask, type TaskContext, type TaskOutcome } from './operation-tasks.js';
+import { incompleteLiveState, isTerminal, type KawaOperationState, type OperationCache, type OperationRecord, type PruneStub, type TaskRecord } from './operation-state.js';
+import { asSyncObject, finish, resourceRefOf, summarize, taskHealth, validateAppName, validateRecord } from './record.js';
+import { settingsOf, type OperationSettings, type ResolvedSettings } from './settings.js';
 import {
   OPERATION_TERMINATED,
   buildSyncPlan,
@@ -37,7 +32,6 @@ import {
   type DesiredResource,
   type NextAction,
   type ResourceSyncStatus,
-  type SyncObject,
   type SyncOperationOptions,
   type SyncPlan,
   type SyncPlanResult,
@@ -45,49 +39,6 @@ import {
   type SyncTask,
   taskId,
 } from './sync/index.js';
-
-export const DEFAULT_WAVE_DELAY_MS = 2000;
-export const DEFAULT_CONCURRENCY = 16;
-export const DEFAULT_KIND_WAIT_MS = 60_000;
-export const DEFAULT_DELETION_STUCK_MS = 120_000;
-
-/** How operations run; every field has a default. */
-export interface OperationSettings {
-  /** Field manager for every write (default `kawa`). */
-  manager?: string;
-  tracking?: TrackingOptions;
-  /** Pause between waves so other controllers see the previous one (default 2 s, like Argo CD). */
-  waveDelayMs?: number;
-  /** Writes in flight at once within a step (default 16). */
-  concurrency?: number;
-  /**
-   * The operation is terminated (running hooks deleted, Failed with the reason) once it has run this
-   * long. 0, the default, means never, as Argo CD's `controller.sync.timeout.seconds`; the controller
-   * should set one, or a hook that never completes waits forever.
-   */
-  timeoutMs?: number;
-  /**
-   * `server`: every task is dry-run by the API server before anything changes. `client`: only the
-   * checks kawa can do itself (served kinds). `auto` (default): server whenever there is an order to
-   * protect (several waves, hooks, prunes) or the sync is a dry run; a single hook-less wave goes out
-   * at once anyway, so its objects are checked by their real apply, as in Argo CD (whose dry-run is
-   * client-side).
-   */
-  dryRunMode?: 'auto' | 'server' | 'client';
-  /**
-   * Grace for things the cache or discovery may not show yet (default 60 s): a CR waits this long for
-   * the kind its CRD (in the same sync) defines; a created hook the cache never showed is looked up
-   * directly after this long, and fails if it is gone.
-   */
-  kindWaitMs?: number;
-  customHealth?: HealthCheck;
-  jq?: JqPathEvaluator;
-  /**
-   * An app deletion reports an object still present this long after its wave started (a finalizer
-   * nobody removes) as stuck, naming it (default 2 min). It keeps waiting: the object may still go.
-   */
-  deletionStuckMs?: number;
-}
 
 export interface OperationDeps {
   rest: KubeRest;
@@ -130,22 +81,6 @@ export interface StepResult {
   idle: boolean;
 }
 
-export function settingsOf(deps: Pick<OperationDeps, 'settings'>): Required<Omit<OperationSettings, 'customHealth' | 'jq'>> & Pick<OperationSettings, 'customHealth' | 'jq'> {
-  const s = deps.settings ?? {};
-  return {
-    manager: s.manager ?? 'kawa',
-    tracking: s.tracking ?? {},
-    waveDelayMs: s.waveDelayMs ?? DEFAULT_WAVE_DELAY_MS,
-    concurrency: s.concurrency ?? DEFAULT_CONCURRENCY,
-    timeoutMs: s.timeoutMs ?? 0,
-    dryRunMode: s.dryRunMode ?? 'auto',
-    kindWaitMs: s.kindWaitMs ?? DEFAULT_KIND_WAIT_MS,
-    deletionStuckMs: s.deletionStuckMs ?? DEFAULT_DELETION_STUCK_MS,
-    ...(s.customHealth === undefined ? {} : { customHealth: s.customHealth }),
-    ...(s.jq === undefined ? {} : { jq: s.jq }),
-  };
-}
-
 /** sha256 of the desired objects, in order: a resumed operation must apply what it started with. */
 export function desiredDigest(desired: readonly KubeObject[]): string {
   return createHash('sha256').update(JSON.stringify(desired)).digest('hex');
@@ -165,10 +100,6 @@ function syncOperationOptions(operation: Operation): SyncOperationOptions {
     ...(force === true ? { force: true } : {}),
     ...(sync.syncOptions === undefined ? {} : { syncOptions: sync.syncOptions }),
   };
-}
-
-function asSyncObject(obj: KubeObject): SyncObject {
-  return { ...obj, apiVersion: obj.apiVersion ?? '', kind: obj.kind ?? '', metadata: obj.metadata ?? {} };
 }
 
 const KEPT_ANNOTATION_PREFIXES = ['argocd.argoproj.io/', 'helm.sh/'];
@@ -201,12 +132,6 @@ function syncState(kawa: KawaOperationState): SyncState {
     ...(kawa.pruneConfirmed === true ? { pruneConfirmed: true } : {}),
     ...(kawa.terminating === true ? { terminating: true } : {}),
   };
-}
-
-function finish(record: OperationRecord, phase: OperationPhase, message: string, now: number): void {
-  record.phase = phase;
-  record.message = message;
-  record.finishedAt = isoTime(now);
 }
 
 /** The plan of this operation, rebuilt from its record; the same on every step. */
@@ -267,9 +192,7 @@ function failedRecord(base: OperationRecord, message: string, now: number): Oper
 }
 
 function planErrors(result: Extract<SyncPlanResult, { ok: false }>): string {
-  const shown = result.errors.slice(0, 5).map((e) => e.message);
-  const more = result.errors.length > 5 ? ` (and ${result.errors.length - 5} more)` : '';
-  return `the sync plan is invalid: ${shown.join('; ')}${more}`;
+  return `the sync plan is invalid: ${summarize(result.errors.map((e) => e.message), 5)}`;
 }
 
 export interface StartOptions {
@@ -386,20 +309,6 @@ export function confirmPrune(record: OperationRecord): OperationRecord {
   return copy;
 }
 
-function validateRecord(record: OperationRecord): void {
-  const kawa = (record as { kawa?: unknown }).kawa;
-  if (typeof kawa !== 'object' || kawa === null || (kawa as { version?: unknown }).version !== 1) {
-    throw new UserError(errorCodes.OPERATION_STATE_INVALID, 'the operation state has no kawa section (version 1): it was not started by this kawa and cannot be resumed');
-  }
-}
-
-/** The health of a live object as a task records it: `None` when nothing judges its kind. */
-export function taskHealth(live: KubeObject, custom: HealthCheck | undefined): { health: TaskRecord['health']; message?: string } {
-  const obj = toKubeObject(live);
-  const result = obj === undefined ? undefined : assessHealth(obj, custom === undefined ? {} : { custom });
-  return { health: result?.status ?? 'None', ...(result?.message === undefined ? {} : { message: result.message }) };
-}
-
 function withObservedHealth(task: SyncTask, state: TaskRecord, live: KubeObject, custom: HealthCheck | undefined): TaskRecord {
   const { health, message: healthMessage } = taskHealth(live, custom);
   const message = task.action === 'create-hook' && healthMessage !== undefined ? healthMessage : state.message;
@@ -425,21 +334,13 @@ function observe(plan: SyncPlan, kawa: KawaOperationState, deps: OperationDeps, 
       continue;
     }
     if (state.progress !== 'done' || state.hookDeleted === true || plan.dryRun) continue;
-    // The cache may still hold the copy from before this apply (or a namesake): it says nothing yet.
-    if (live === undefined || (state.uid !== undefined && live.metadata?.uid !== state.uid)) {
-      if (task.action !== 'create-hook') continue;
-      // Seen running, then gone: deleted behind kawa's back. A finished hook may go (a Job's
-      // ttlSecondsAfterFinished); its result stands.
-      if (state.health !== undefined && hookPhase(state) === 'Running') {
-        kawa.tasks[task.id] = { ...state, progress: 'failed', message: 'the hook was deleted before it completed' };
-      }
-      const created = Date.parse(state.finishedAt ?? '');
-      if (state.health === undefined && Number.isFinite(created) && now - created > graceMs) unseen.push(task);
-      continue;
-    }
-    const generation = live.metadata?.['generation'];
-    if (state.generation !== undefined && typeof generation === 'number' && generation < state.generation) continue;
-    const observed = withObservedHealth(task, state, live, custom);
+    // A hook is created when its task finishes; an applied object that vanishes is the next compare's business.
+    const sighting = sightHook({ ...state, phase: hookPhase(state), createdAt: Date.parse(state.finishedAt ?? '') }, live, now, graceMs);
+    const hook = task.action === 'create-hook';
+    if (sighting.kind === 'vanished' && hook) kawa.tasks[task.id] = { ...state, progress: 'failed', message: HOOK_VANISHED };
+    if (sighting.kind === 'unseen' && hook) unseen.push(task);
+    if (sighting.kind !== 'current') continue;
+    const observed = withObservedHealth(task, state, sighting.live, custom);
     if (observed.health !== state.health || observed.message !== state.message) kawa.tasks[task.id] = observed;
   }
   return unseen;
@@ -450,18 +351,10 @@ async function lookUpUnseen(hooks: readonly SyncTask[], ctx: TaskContext, kawa: 
   const { customHealth: custom, kindWaitMs: graceMs } = settingsOf(deps);
   await mapLimit(hooks, 8, async (task) => {
     const state = kawa.tasks[task.id];
-    const resource = await ctx.cache.resolveResource(task.ref);
-    if (state === undefined || resource === undefined) return;
-    try {
-      const live = await getObject(ctx.rest, resource, task.ref);
-      if (live !== undefined && (state.uid === undefined || live.metadata?.uid === state.uid)) {
-        kawa.tasks[task.id] = withObservedHealth(task, state, live, custom);
-      } else {
-        kawa.tasks[task.id] = { ...state, progress: 'failed', message: `the hook disappeared within ${Math.round(graceMs / 1000)}s of its creation, before kawa saw it run` };
-      }
-    } catch {
-      // Cannot tell now; the next step asks again.
-    }
+    if (state === undefined) return;
+    const found = await lookUpHook(ctx, { ref: resourceRefOf(task.ref), uid: state.uid });
+    if (found.kind === 'found') kawa.tasks[task.id] = withObservedHealth(task, state, found.live, custom);
+    if (found.kind === 'gone') kawa.tasks[task.id] = { ...state, progress: 'failed', message: hookDisappeared(graceMs) };
   });
 }
 
@@ -543,7 +436,7 @@ function describeAction(action: NextAction): string {
  * until `done`; when `idle`, wait for a change in the cluster (or a short while) first.
  */
 export async function stepOperation(input: OperationRecord, app: Pick<SyncApp, 'name' | 'desired' | 'refused'>, deps: OperationDeps): Promise<StepResult> {
-  validateRecord(input);
+  validateRecord(input, 'operation');
   if (isTerminal(input.phase)) return { record: input, done: true, idle: false };
   const record = structuredClone(input);
   const kawa = record.kawa;
@@ -554,9 +447,7 @@ export async function stepOperation(input: OperationRecord, app: Pick<SyncApp, '
     return { record, done: isTerminal(record.phase), idle };
   };
 
-  if (app.name !== kawa.appName) {
-    throw new UserError(errorCodes.OPERATION_STATE_INVALID, `the operation belongs to app ${kawa.appName}, not ${app.name}`);
-  }
+  validateAppName('operation', kawa.appName, app.name);
   if (app.refused !== undefined) {
     finish(record, 'Failed', `stopped: ${app.refused}`, now);
     return save(false);
@@ -605,13 +496,13 @@ export async function stepOperation(input: OperationRecord, app: Pick<SyncApp, '
   // unless the operation ends now: a hook kawa cannot delete must not keep it running forever.
   const action = next.action;
   const ending = action.kind === 'succeed' || action.kind === 'fail' || action.kind === 'terminate';
-  const hookProblems = await deleteHooks(next.deleteHooks, ctx, kawa);
+  const hookProblems = await deleteTaskHooks(next.deleteHooks, ctx, kawa);
   if (hookProblems.length > 0 && !ending) {
     record.message = `deleting finished hooks failed: ${hookProblems.join('; ')}`;
     record.syncResult = { ...record.syncResult, resources: toResourceResults(plan, kawa) };
     return save(true);
   }
-  const leftBehind = (transient: readonly string[]): string => hooksLeftBehind(plan, kawa, transient);
+  const leftBehind = (transient: readonly string[]): string => leftBehindOf(plan, kawa, transient);
 
   let deferred: string[] = [];
   switch (action.kind) {
@@ -636,7 +527,7 @@ export async function stepOperation(input: OperationRecord, app: Pick<SyncApp, '
       finish(record, 'Failed', `${action.message}${leftBehind(hookProblems)}`, now);
       break;
     case 'terminate': {
-      const problems = [...hookProblems, ...(await deleteHooks(action.hooks, ctx, kawa))];
+      const problems = [...hookProblems, ...(await deleteTaskHooks(action.hooks, ctx, kawa))];
       finish(record, 'Failed', `${kawa.terminationReason ?? OPERATION_TERMINATED}${leftBehind(problems)}`, now);
       kawa.terminated = true;
       break;
@@ -676,39 +567,22 @@ function recordTakenPrunes(record: OperationRecord, deps: OperationDeps): void {
   }
 }
 
-/**
- * Deletes hooks. A refusal (403, …) is final: recorded on the task (`deleteFailed`) and not tried again,
- * since retrying cannot help and must not hold the operation. Transient failures come back to be
- * retried on the next step.
- */
-async function deleteHooks(hooks: readonly SyncTask[], ctx: TaskContext, kawa: KawaOperationState): Promise<string[]> {
-  const transient: string[] = [];
-  await mapLimit(hooks, 8, async (task) => {
+/** Deletes hooks and records it on their tasks; transient failures come back to be retried on the next step. */
+function deleteTaskHooks(hooks: readonly SyncTask[], calls: HookCalls, kawa: KawaOperationState): Promise<string[]> {
+  const target = (task: SyncTask): { ref: ResourceRef; uid: string | undefined } => ({ ref: resourceRefOf(task.ref), uid: kawa.tasks[task.id]?.uid });
+  return deleteHooks(calls, hooks, target, (task, refused) => {
     const state = kawa.tasks[task.id];
-    const resource = await ctx.cache.resolveResource(task.ref);
-    try {
-      if (resource !== undefined) {
-        const uid = state?.uid === undefined ? {} : { uid: state.uid };
-        await withRetry(() => deleteObject(ctx.rest, resource, task.ref, { propagationPolicy: 'background', ...uid }), { sleep: (ms) => ctx.clock.sleep(ms) });
-      }
-      if (state !== undefined) kawa.tasks[task.id] = { ...state, hookDeleted: true };
-    } catch (err) {
-      const problem = `${describeRef(task.ref)}: ${detailOf(err)}`;
-      if (isRetryable(err)) transient.push(problem);
-      else if (state !== undefined) kawa.tasks[task.id] = { ...state, hookDeleted: true, deleteFailed: detailOf(err) };
-    }
+    if (state !== undefined) kawa.tasks[task.id] = { ...state, hookDeleted: true, ...(refused === undefined ? {} : { deleteFailed: refused }) };
   });
-  return transient;
 }
 
 /** ` (hooks not deleted: …)` for hooks whose deletion was refused or is still failing, else nothing. */
-function hooksLeftBehind(plan: SyncPlan, kawa: KawaOperationState, transient: readonly string[]): string {
+function leftBehindOf(plan: SyncPlan, kawa: KawaOperationState, transient: readonly string[]): string {
   const refused = planTasks(plan).flatMap((t) => {
     const failed = kawa.tasks[t.id]?.deleteFailed;
     return failed === undefined ? [] : [`${describeRef(t.ref)}: ${failed}`];
   });
-  const all = [...refused, ...transient];
-  return all.length === 0 ? '' : ` (hooks not deleted: ${all.join('; ')})`;
+  return hooksLeftBehind([...refused, ...transient]);
 }
 
 async function dryRun(
@@ -716,7 +590,7 @@ async function dryRun(
   plan: SyncPlan,
   ctx: TaskContext,
   kawa: KawaOperationState,
-  settings: ReturnType<typeof settingsOf>,
+  settings: ResolvedSettings,
   now: number,
 ): Promise<void> {
   const mode = dryRunMode(plan, settings.dryRunMode);
@@ -733,7 +607,6 @@ async function dryRun(
       kawa.tasks[task.id] = { progress: 'done', message: `${task.action === 'prune' ? 'pruned' : 'applied'} (dry run)`, health: 'None', startedAt: at, finishedAt: at };
     }
   });
-  kawa.dryRun = failed.length === 0 ? { ok: true } : { ok: false, message: `${failed.slice(0, 3).join('; ')}${failed.length > 3 ? ` (and ${failed.length - 3} more)` : ''}` };
+  kawa.dryRun = failed.length === 0 ? { ok: true } : { ok: false, message: summarize(failed, 3) };
 }
 
-export type { OperationRecord, KawaOperationState, TaskRecord, PruneStub, OperationCache } from './operation-state.js';

@@ -9,7 +9,7 @@ import type { AppComparison } from './compare.js';
 import { desiredHash, serverSideVerdict, type ServerSideDiffCache } from './diff/server-side.js';
 import type { IgnoreDifferencesRule, JqPathEvaluator } from './diff/index.js';
 import type { OperationCache } from './operation-state.js';
-import { detailOf, mapLimit } from './operation-tasks.js';
+import { detailOf, mapLimit } from './api-calls.js';
 import { parseSyncOptions, readSyncAnnotations, resolveSyncOptions } from './sync/index.js';
 
 export interface ServerSideDiffRefresh {

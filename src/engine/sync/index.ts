@@ -26,6 +26,7 @@ export { generateHookName, type HookNameSeed } from './hook-name.js';
 export { KIND_ORDER, UNKNOWN_KIND_ORDER, kindOrder } from './kinds.js';
 export {
   OPERATION_TERMINATED,
+  deletionDue,
   hookPhase,
   nextStep,
   syncResults,
@@ -36,7 +37,7 @@ export {
   type TaskResult,
   type TaskState,
 } from './next-step.js';
-export { formatRef, groupOf, refOf, type ObjectRef, type SyncObject, type SyncObjectMetadata } from './objects.js';
+export { formatKind, formatRef, groupOf, refOf, type ObjectRef, type SyncObject, type SyncObjectMetadata } from './objects.js';
 export {
   DEFAULT_SYNC_OPTIONS,
   parseCompareOptions,

@@ -194,17 +194,20 @@ function firstFailure(steps: readonly SyncStep[], state: SyncState): string | un
   return failures.length === 1 ? first : `${first} (and ${failures.length - 1} more failed tasks)`;
 }
 
+/** Whether a finished hook's delete policy asks for its deletion now (HookSucceeded, HookFailed). */
+export function deletionDue(policies: readonly HookDeletePolicy[], phase: HookPhase): boolean {
+  return (phase === 'Succeeded' && policies.includes('HookSucceeded')) || (phase === 'Failed' && policies.includes('HookFailed'));
+}
+
 /** Finished hooks whose delete policy matches how they finished, not deleted yet. */
 function hooksToDelete(plan: SyncPlan, state: SyncState): SyncTask[] {
-  const due = (policies: readonly HookDeletePolicy[], phase: HookPhase) =>
-    (phase === 'Succeeded' && policies.includes('HookSucceeded')) || (phase === 'Failed' && policies.includes('HookFailed'));
   return [...plan.steps, ...plan.syncFailSteps]
     .flatMap((s) => s.tasks)
     .filter((t) => {
       const s = state.tasks[t.id];
       // A hook whose create call failed left nothing behind to delete.
       if (t.action !== 'create-hook' || t.hook === undefined || s?.progress !== 'done' || s.hookDeleted === true) return false;
-      return due(t.hook.deletePolicies, hookPhase(s));
+      return deletionDue(t.hook.deletePolicies, hookPhase(s));
     });
 }
 

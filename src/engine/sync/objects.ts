@@ -51,8 +51,12 @@ export function refOf(obj: SyncObject, name?: string): ObjectRef {
 
 /** `apps/Deployment shop/web`, `Namespace shop`: how messages name an object. */
 export function formatRef(ref: ObjectRef): string {
-  const groupKind = ref.group === '' ? ref.kind : `${ref.group}/${ref.kind}`;
-  return `${groupKind} ${ref.namespace === '' ? '' : `${ref.namespace}/`}${ref.name}`;
+  return `${formatKind(ref)} ${ref.namespace === '' ? '' : `${ref.namespace}/`}${ref.name}`;
+}
+
+/** How messages name a kind: `Kind` in the core group, else `group/Kind`. */
+export function formatKind(gk: { readonly group: string; readonly kind: string }): string {
+  return gk.group === '' ? gk.kind : `${gk.group}/${gk.kind}`;
 }
 
 /** How messages name an object that may not have a name yet (hooks with only `generateName`). */
