@@ -2,8 +2,7 @@
 // the shared queue, clusters, writer and per-app memory the ApplicationController class owns.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, KubeRest } from '../kube/index.js';
-import type { AppProject, Application, ArgoCdSettings } from '../model/index.js';
-import { DEFAULT_PROJECT_NAME, parseAppProject } from '../model/index.js';
+import { DEFAULT_PROJECT_NAME, parseAppProject, type AppProject, type Application, type ArgoCdSettings } from '../model/index.js';
 import type { RepoService } from '../reposerver/index.js';
 import type { AppWriter } from './app-writer.js';
 import type { ClusterRegistry } from './clusters.js';
