@@ -77,6 +77,11 @@ export const errorBodySchema = named(
 /** Response schemas for failures, added to every route. */
 export const errorResponses = { '4xx': errorBodySchema, '5xx': errorBodySchema } as const;
 
+/** A route's responses: `ok` when it succeeds, the error body for every failure. */
+export function answers<T extends z.ZodType>(ok: T): { 200: T } & typeof errorResponses {
+  return { 200: ok, ...errorResponses };
+}
+
 export const emptySchema = named('emptyResponse', z.object({}));
 
 // ---- object metadata --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { apiReasons, errorCodes } from '../../errors.js';
 import { ARGOCD_CM, changePassword, createApiKey, DEFAULT_PASSWORD_PATTERN, revokeApiKey, verifyPassword, type AccountStore } from '../auth/index.js';
 import { actorOf, sessionCookie, type Actor } from '../guard.js';
 import { invalidArgument, notFound, permissionDenied, unavailable } from '../http-errors.js';
-import { emptySchema, errorResponses } from '../schemas.js';
+import { answers, emptySchema } from '../schemas.js';
 import {
   accountListSchema,
   accountParamsSchema,
@@ -22,6 +22,7 @@ import {
   tokenParamsSchema,
   updatePasswordRequestSchema,
 } from '../schemas-settings.js';
+import { tokenOptions } from './token-options.js';
 import type { RouteDeps, ZodApp } from './types.js';
 
 const tags = ['AccountService'];
@@ -55,7 +56,7 @@ export function accountRoutes(app: ZodApp, deps: RouteDeps): void {
   app.route({
     method: 'GET',
     url: '/api/v1/account',
-    schema: { tags, operationId: 'AccountService_ListAccounts', summary: 'ListAccounts returns the list of accounts', response: { 200: accountListSchema, ...errorResponses } },
+    schema: { tags, operationId: 'AccountService_ListAccounts', summary: 'ListAccounts returns the list of accounts', response: answers(accountListSchema) },
     config: { auth: { kind: 'filtered', resource: RESOURCE, action: 'get' } },
     handler: async (request) => {
       const actor = actorOf(request, deps.rbac);
@@ -67,7 +68,7 @@ export function accountRoutes(app: ZodApp, deps: RouteDeps): void {
   app.route({
     method: 'GET',
     url: '/api/v1/account/can-i/:resource/:action/*',
-    schema: { tags, operationId: 'AccountService_CanI', summary: 'CanI checks if the current account has permission to perform an action', params: canIParamsSchema, response: { 200: canIResponseSchema, ...errorResponses } },
+    schema: { tags, operationId: 'AccountService_CanI', summary: 'CanI checks if the current account has permission to perform an action', params: canIParamsSchema, response: answers(canIResponseSchema) },
     // Anyone may ask about themselves; the answer is about the caller only.
     config: { auth: { kind: 'authenticated' } },
     handler: (request) => {
@@ -80,7 +81,7 @@ export function accountRoutes(app: ZodApp, deps: RouteDeps): void {
   app.route({
     method: 'PUT',
     url: '/api/v1/account/password',
-    schema: { tags, operationId: 'AccountService_UpdatePassword', summary: "UpdatePassword updates an account's password to a new value", body: updatePasswordRequestSchema, response: { 200: emptySchema, ...errorResponses } },
+    schema: { tags, operationId: 'AccountService_UpdatePassword', summary: "UpdatePassword updates an account's password to a new value", body: updatePasswordRequestSchema, response: answers(emptySchema) },
     config: { auth: { kind: 'authenticated' } },
     handler: async (request, reply) => {
       const caller = request.caller;
@@ -114,7 +115,7 @@ export function accountRoutes(app: ZodApp, deps: RouteDeps): void {
   app.route({
     method: 'GET',
     url: '/api/v1/account/:name',
-    schema: { tags, operationId: 'AccountService_GetAccount', summary: 'GetAccount returns an account', params: accountParamsSchema, response: { 200: accountSchema, ...errorResponses } },
+    schema: { tags, operationId: 'AccountService_GetAccount', summary: 'GetAccount returns an account', params: accountParamsSchema, response: answers(accountSchema) },
     config: { auth: { kind: 'rbac', resource: RESOURCE, action: 'get' } },
     handler: async (request) => {
       actorOf(request, deps.rbac).authorize(RESOURCE, 'get', request.params.name);
@@ -127,14 +128,14 @@ export function accountRoutes(app: ZodApp, deps: RouteDeps): void {
   app.route({
     method: 'POST',
     url: '/api/v1/account/:name/token',
-    schema: { tags, operationId: 'AccountService_CreateToken', summary: 'CreateToken creates a token (API key) for an account', params: accountParamsSchema, body: createTokenRequestSchema, response: { 200: createTokenResponseSchema, ...errorResponses } },
+    schema: { tags, operationId: 'AccountService_CreateToken', summary: 'CreateToken creates a token (API key) for an account', params: accountParamsSchema, body: createTokenRequestSchema, response: answers(createTokenResponseSchema) },
     config: { auth: { kind: 'rbac', resource: RESOURCE, action: 'update' } },
     handler: async (request) => {
       const name = request.params.name;
       authorizeTokenChange(request, actorOf(request, deps.rbac), name);
-      const { expiresIn, id } = request.body;
+      const expiresIn = request.body.expiresIn;
       if (expiresIn !== undefined && expiresIn < 0) throw invalidArgument('expiresIn must be zero (never) or positive');
-      const { token } = await createApiKey(store(), deps.sessions, name, { ...(expiresIn === undefined ? {} : { expiresInSec: expiresIn }), ...(id === undefined || id === '' ? {} : { id }) });
+      const { token } = await createApiKey(store(), deps.sessions, name, tokenOptions(request.body));
       return { token };
     },
   });
@@ -142,7 +143,7 @@ export function accountRoutes(app: ZodApp, deps: RouteDeps): void {
   app.route({
     method: 'DELETE',
     url: '/api/v1/account/:name/token/:id',
-    schema: { tags, operationId: 'AccountService_DeleteToken', summary: 'DeleteToken deletes an API key of an account', params: tokenParamsSchema, response: { 200: emptySchema, ...errorResponses } },
+    schema: { tags, operationId: 'AccountService_DeleteToken', summary: 'DeleteToken deletes an API key of an account', params: tokenParamsSchema, response: answers(emptySchema) },
     config: { auth: { kind: 'rbac', resource: RESOURCE, action: 'update' } },
     handler: async (request) => {
       const { name, id } = request.params;

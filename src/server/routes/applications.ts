@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { actorOf } from '../guard.js';
 import { invalidArgument } from '../http-errors.js';
 import {
+  answers,
   appScopeQuerySchema,
   applicationListSchema,
   applicationPatchRequestSchema,
@@ -16,35 +17,34 @@ import {
   createQuerySchema,
   deleteQuerySchema,
   emptySchema,
-  errorResponses,
   nameParamsSchema,
   updateQuerySchema,
 } from '../schemas.js';
 import { PreSerialized, jsonOf } from '../services/app-cache.js';
-import { passThrough, type RouteDeps, type ZodApp } from './types.js';
+import { listMetadata, passThrough, type RouteDeps, type ZodApp } from './types.js';
 
 const tags = ['ApplicationService'];
 type AppResponse = z.output<typeof applicationResponseSchema>;
 
 export function applicationRoutes(app: ZodApp, deps: RouteDeps): void {
   const apps = deps.applications;
-  const appResponse = { 200: applicationResponseSchema, ...errorResponses };
+  const appResponse = answers(applicationResponseSchema);
 
   app.route({
     method: 'GET',
     url: '/api/v1/applications',
-    schema: { tags, operationId: 'ApplicationService_List', summary: 'List returns list of applications', querystring: applicationQuerySchema, response: { 200: applicationListSchema, ...errorResponses } },
+    schema: { tags, operationId: 'ApplicationService_List', summary: 'List returns list of applications', querystring: applicationQuerySchema, response: answers(applicationListSchema) },
     config: { auth: { kind: 'filtered', resource: 'applications', action: 'get' } },
     handler: async (request) => {
       const q = request.query;
       const list = await apps.list(actorOf(request, deps.rbac), {
         name: q.name,
-        projects: [...(q.projects ?? []), ...(q.project ?? [])],
+        projects: projectsOf(q),
         selector: q.selector,
         repo: q.repo,
         appNamespace: q.appNamespace,
       });
-      const metadata = list.resourceVersion === undefined ? {} : { resourceVersion: list.resourceVersion };
+      const metadata = listMetadata(list);
       const answer = { metadata, items: passThrough<AppResponse[]>(list.items) };
       // Each app's JSON is made once per version of it (see PreSerialized).
       return passThrough<typeof answer>(new PreSerialized(answer, () => `{"metadata":${JSON.stringify(metadata)},"items":[${list.items.map(jsonOf).join(',')}]}`));
@@ -65,7 +65,7 @@ export function applicationRoutes(app: ZodApp, deps: RouteDeps): void {
     config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
     handler: async (request) => {
       const q = request.query;
-      const projects = [...(q.projects ?? []), ...(q.project ?? [])];
+      const projects = projectsOf(q);
       if (projects.length > 1) throw invalidArgument('multiple projects specified - the get endpoint accepts either zero or one project');
       return passThrough<AppResponse>(await apps.get(actorOf(request, deps.rbac), request.params.name, { appNamespace: q.appNamespace, project: projects[0], refresh: q.refresh }));
     },
@@ -107,7 +107,7 @@ export function applicationRoutes(app: ZodApp, deps: RouteDeps): void {
       params: nameParamsSchema,
       querystring: updateQuerySchema,
       body: applicationSpecWriteSchema,
-      response: { 200: applicationSpecResponseSchema, ...errorResponses },
+      response: answers(applicationSpecResponseSchema),
     },
     config: { auth: { kind: 'rbac', resource: 'applications', action: 'update' } },
     handler: async (request) => {
@@ -137,7 +137,7 @@ export function applicationRoutes(app: ZodApp, deps: RouteDeps): void {
       summary: 'Delete deletes an application',
       params: nameParamsSchema,
       querystring: deleteQuerySchema,
-      response: { 200: emptySchema, ...errorResponses },
+      response: answers(emptySchema),
     },
     config: { auth: { kind: 'rbac', resource: 'applications', action: 'delete' } },
     handler: async (request) => {
@@ -179,7 +179,7 @@ export function applicationRoutes(app: ZodApp, deps: RouteDeps): void {
       summary: 'TerminateOperation terminates the currently running operation',
       params: nameParamsSchema,
       querystring: appScopeQuerySchema,
-      response: { 200: emptySchema, ...errorResponses },
+      response: answers(emptySchema),
     },
     config: { auth: { kind: 'rbac', resource: 'applications', action: 'sync' } },
     handler: async (request) => {
@@ -187,4 +187,9 @@ export function applicationRoutes(app: ZodApp, deps: RouteDeps): void {
       return {};
     },
   });
+}
+
+/** The projects a query names: `projects` and its alias `project`, both repeatable. */
+function projectsOf(q: { projects?: string[] | undefined; project?: string[] | undefined }): string[] {
+  return [...(q.projects ?? []), ...(q.project ?? [])];
 }

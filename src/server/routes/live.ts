@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { actorOf } from '../guard.js';
 import { messageOf } from '../../errors.js';
 import { invalidArgument } from '../http-errors.js';
-import { emptySchema, errorResponses, int64, named, nameParamsSchema, queryBool } from '../schemas.js';
+import { answers, emptySchema, int64, named, nameParamsSchema, queryBool } from '../schemas.js';
 import { resourceAction, type ResourceCoordinates, type ResourceVerb } from '../rbac/index.js';
 import { asApplication } from '../services/permissions.js';
 import { buildTree, type LiveService } from '../services/live.js';
@@ -85,6 +85,8 @@ const resourceCoordinates = {
   group: z.string().optional(),
   kind: z.string().min(1),
 };
+/** The query coordinates of one live resource, as a handler reads them. */
+type ResourceQuery = { group?: string | undefined; kind: string; namespace?: string | undefined; resourceName: string; appNamespace?: string | undefined; project?: string | undefined };
 const resourceQuerySchema = z.strictObject({ ...resourceCoordinates, patchType: z.string().optional() });
 const resourceResponseSchema = named('applicationApplicationResourceResponse', z.object({ manifest: z.string() }));
 const deleteResourceQuerySchema = z.strictObject({
@@ -120,11 +122,22 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
     const application = asApplication(raw);
     return { actor, app: application, rbacObject: deps.applications.rbacName(application.spec.project || 'default', application.metadata.namespace ?? '', name) };
   };
+  /**
+   * The app a patch or delete of one of its live resources is about, and the check of that verb on the
+   * resource the route finds (the request's own coordinates are checked first, before the app is read).
+   */
+  const readForResourceVerb = async (request: Parameters<typeof actorOf>[0], name: string, q: ResourceQuery, verb: ResourceVerb) => {
+    const { actor, app: application, rbacObject } = await read(request, name, q, requestedAction(verb, q));
+    const authorize = (resource: ResourceCoordinates): void => {
+      actor.authorize('applications', resourceAction(verb, resource), rbacObject);
+    };
+    return { app: application, authorize };
+  };
 
   app.route({
     method: 'GET',
     url: '/api/v1/applications/:name/resource-tree',
-    schema: { tags, operationId: 'ApplicationService_ResourceTree', summary: 'ResourceTree returns resource tree', params: nameParamsSchema, querystring: z.strictObject(scope), response: { 200: resourceTreeSchema, ...errorResponses } },
+    schema: { tags, operationId: 'ApplicationService_ResourceTree', summary: 'ResourceTree returns resource tree', params: nameParamsSchema, querystring: z.strictObject(scope), response: answers(resourceTreeSchema) },
     config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
     handler: async (request) => live.tree((await read(request, request.params.name, request.query)).app),
   });
@@ -132,7 +145,7 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
   app.route({
     method: 'GET',
     url: '/api/v1/applications/:name/managed-resources',
-    schema: { tags, operationId: 'ApplicationService_ManagedResources', summary: 'ManagedResources returns list of managed resources', params: nameParamsSchema, querystring: managedResourcesQuerySchema, response: { 200: managedResourcesSchema, ...errorResponses } },
+    schema: { tags, operationId: 'ApplicationService_ManagedResources', summary: 'ManagedResources returns list of managed resources', params: nameParamsSchema, querystring: managedResourcesQuerySchema, response: answers(managedResourcesSchema) },
     config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
     handler: async (request) => {
       const q = request.query;
@@ -144,7 +157,7 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
   app.route({
     method: 'GET',
     url: '/api/v1/applications/:name/manifests',
-    schema: { tags, operationId: 'ApplicationService_GetManifests', summary: 'GetManifests returns application manifests', params: nameParamsSchema, querystring: manifestsQuerySchema, response: { 200: manifestsSchema, ...errorResponses } },
+    schema: { tags, operationId: 'ApplicationService_GetManifests', summary: 'GetManifests returns application manifests', params: nameParamsSchema, querystring: manifestsQuerySchema, response: answers(manifestsSchema) },
     config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
     handler: async (request) => live.manifests((await read(request, request.params.name, request.query)).app, request.query.revision),
   });
@@ -152,7 +165,7 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
   app.route({
     method: 'GET',
     url: '/api/v1/applications/:name/events',
-    schema: { tags, operationId: 'ApplicationService_ListResourceEvents', summary: 'ListResourceEvents returns a list of event resources', params: nameParamsSchema, querystring: eventsQuerySchema, response: { 200: eventListSchema, ...errorResponses } },
+    schema: { tags, operationId: 'ApplicationService_ListResourceEvents', summary: 'ListResourceEvents returns a list of event resources', params: nameParamsSchema, querystring: eventsQuerySchema, response: answers(eventListSchema) },
     config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
     handler: async (request) => {
       const items = await live.events((await read(request, request.params.name, request.query)).app, request.query);
@@ -163,7 +176,7 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
   app.route({
     method: 'GET',
     url: '/api/v1/applications/:name/resource',
-    schema: { tags, operationId: 'ApplicationService_GetResource', summary: 'GetResource returns single application resource', params: nameParamsSchema, querystring: resourceQuerySchema, response: { 200: resourceResponseSchema, ...errorResponses } },
+    schema: { tags, operationId: 'ApplicationService_GetResource', summary: 'GetResource returns single application resource', params: nameParamsSchema, querystring: resourceQuerySchema, response: answers(resourceResponseSchema) },
     config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
     handler: async (request) => ({ manifest: await live.resource((await read(request, request.params.name, request.query)).app, request.query) }),
   });
@@ -178,15 +191,12 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
       params: nameParamsSchema,
       querystring: resourceQuerySchema,
       body: z.string().max(1024 * 1024).describe('the patch document (JSON patch by default; patchType merge or strategic)'),
-      response: { 200: resourceResponseSchema, ...errorResponses },
+      response: answers(resourceResponseSchema),
     },
     config: { auth: { kind: 'rbac', resource: 'applications', action: 'update/<group>/<kind>/<namespace>/<name>' } },
     handler: async (request) => {
       const q = request.query;
-      const { actor, app: application, rbacObject } = await read(request, request.params.name, q, requestedAction('update', q));
-      const authorize = (resource: ResourceCoordinates): void => {
-        actor.authorize('applications', resourceAction('update', resource), rbacObject);
-      };
+      const { app: application, authorize } = await readForResourceVerb(request, request.params.name, q, 'update');
       return { manifest: await live.patchResource(application, q, request.body, q.patchType ?? 'json', authorize) };
     },
   });
@@ -200,15 +210,12 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
       summary: 'DeleteResource deletes a single application resource',
       params: nameParamsSchema,
       querystring: deleteResourceQuerySchema,
-      response: { 200: emptySchema, ...errorResponses },
+      response: answers(emptySchema),
     },
     config: { auth: { kind: 'rbac', resource: 'applications', action: 'delete/<group>/<kind>/<namespace>/<name>' } },
     handler: async (request) => {
       const q = request.query;
-      const { actor, app: application, rbacObject } = await read(request, request.params.name, q, requestedAction('delete', q));
-      const authorize = (resource: ResourceCoordinates): void => {
-        actor.authorize('applications', resourceAction('delete', resource), rbacObject);
-      };
+      const { app: application, authorize } = await readForResourceVerb(request, request.params.name, q, 'delete');
       await live.deleteResource(application, q, authorize);
       return {};
     },
@@ -217,7 +224,7 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
   app.route({
     method: 'GET',
     url: '/api/v1/applications/:name/revisions/:revision/metadata',
-    schema: { tags, operationId: 'ApplicationService_RevisionMetadata', summary: 'Get the meta-data (author, date, tags, message) for a specific revision of the application', params: revisionParamsSchema, querystring: revisionQuerySchema, response: { 200: revisionMetadataSchema, ...errorResponses } },
+    schema: { tags, operationId: 'ApplicationService_RevisionMetadata', summary: 'Get the meta-data (author, date, tags, message) for a specific revision of the application', params: revisionParamsSchema, querystring: revisionQuerySchema, response: answers(revisionMetadataSchema) },
     config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
     handler: async (request) => live.revisionMetadata((await read(request, request.params.name, request.query)).app, request.params.revision, request.query.sourceIndex),
   });
@@ -232,7 +239,7 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
       summary: 'PodLogs returns stream of log entries for the specified pod(s), one JSON object per line ({"result":{content,timeStamp,podName,last}})',
       params: nameParamsSchema,
       querystring: logsQuerySchema,
-      response: { 200: z.string(), ...errorResponses },
+      response: answers(z.string()),
     },
     config: { auth: { kind: 'rbac', resource: 'logs', action: 'get' } },
     handler: async (request, reply) => {
@@ -288,7 +295,7 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
       summary: 'Watch the resource tree of an application (Server-Sent Events; each data line is {"result":<tree>})',
       params: nameParamsSchema,
       querystring: z.strictObject(scope),
-      response: { 200: z.string(), ...errorResponses },
+      response: answers(z.string()),
     },
     config: { auth: { kind: 'rbac', resource: 'applications', action: 'get' } },
     handler: async (request, reply) => {
@@ -324,7 +331,7 @@ export function liveRoutes(app: ZodApp, deps: RouteDeps): void {
  * The fine-grained action the request names, checked on the app before it is read (a refusal does not tell
  * whether the app exists); the route checks again on the object it finds. A part holding `/` is refused.
  */
-function requestedAction(verb: ResourceVerb, q: { group?: string | undefined; kind: string; namespace?: string | undefined; resourceName: string }): string {
+function requestedAction(verb: ResourceVerb, q: ResourceQuery): string {
   try {
     return resourceAction(verb, { group: q.group ?? '', kind: q.kind, namespace: q.namespace ?? '', name: q.resourceName });
   } catch (err) {

@@ -2,33 +2,34 @@
 import type { z } from 'zod';
 import { actorOf } from '../guard.js';
 import {
+  answers,
   appProjectListSchema,
   appProjectResponseSchema,
   emptySchema,
-  errorResponses,
   nameParamsSchema,
   projectCreateRequestSchema,
   projectQuerySchema,
   projectUpdateRequestSchema,
 } from '../schemas.js';
 import { projectTokenCreateRequestSchema, projectTokenDeleteParamsSchema, projectTokenDeleteQuerySchema, projectTokenParamsSchema, projectTokenResponseSchema } from '../schemas-settings.js';
-import { passThrough, type RouteDeps, type ZodApp } from './types.js';
+import { tokenOptions } from './token-options.js';
+import { listMetadata, passThrough, type RouteDeps, type ZodApp } from './types.js';
 
 const tags = ['ProjectService'];
 type ProjectResponse = z.output<typeof appProjectResponseSchema>;
 
 export function projectRoutes(app: ZodApp, deps: RouteDeps): void {
   const projects = deps.projects;
-  const projectResponse = { 200: appProjectResponseSchema, ...errorResponses };
+  const projectResponse = answers(appProjectResponseSchema);
 
   app.route({
     method: 'GET',
     url: '/api/v1/projects',
-    schema: { tags, operationId: 'ProjectService_List', summary: 'List returns list of projects', querystring: projectQuerySchema, response: { 200: appProjectListSchema, ...errorResponses } },
+    schema: { tags, operationId: 'ProjectService_List', summary: 'List returns list of projects', querystring: projectQuerySchema, response: answers(appProjectListSchema) },
     config: { auth: { kind: 'filtered', resource: 'projects', action: 'get' } },
     handler: async (request) => {
       const list = await projects.list(actorOf(request, deps.rbac), request.query.name);
-      return { metadata: list.resourceVersion === undefined ? {} : { resourceVersion: list.resourceVersion }, items: passThrough<ProjectResponse[]>(list.items) };
+      return { metadata: listMetadata(list), items: passThrough<ProjectResponse[]>(list.items) };
     },
   });
 
@@ -59,7 +60,7 @@ export function projectRoutes(app: ZodApp, deps: RouteDeps): void {
   app.route({
     method: 'DELETE',
     url: '/api/v1/projects/:name',
-    schema: { tags, operationId: 'ProjectService_Delete', summary: 'Delete deletes a project', params: nameParamsSchema, response: { 200: emptySchema, ...errorResponses } },
+    schema: { tags, operationId: 'ProjectService_Delete', summary: 'Delete deletes a project', params: nameParamsSchema, response: answers(emptySchema) },
     config: { auth: { kind: 'rbac', resource: 'projects', action: 'delete' } },
     handler: async (request) => {
       await projects.delete(actorOf(request, deps.rbac), request.params.name);
@@ -76,15 +77,12 @@ export function projectRoutes(app: ZodApp, deps: RouteDeps): void {
       summary: 'Create a new project token',
       params: projectTokenParamsSchema,
       body: projectTokenCreateRequestSchema,
-      response: { 200: projectTokenResponseSchema, ...errorResponses },
+      response: answers(projectTokenResponseSchema),
     },
     config: { auth: { kind: 'rbac', resource: 'projects', action: 'update' } },
     handler: async (request) => {
       const { project, role } = request.params;
-      const { expiresIn, id } = request.body;
-      const token = await projects.createRoleToken(actorOf(request, deps.rbac), project, role, () =>
-        deps.sessions.issueProjectToken(project, role, { ...(expiresIn === undefined || expiresIn <= 0 ? {} : { expiresInSec: expiresIn }), ...(id === undefined || id === '' ? {} : { id }) }),
-      );
+      const token = await projects.createRoleToken(actorOf(request, deps.rbac), project, role, () => deps.sessions.issueProjectToken(project, role, tokenOptions(request.body)));
       return { token };
     },
   });

@@ -3,7 +3,7 @@ import { errorCodes } from '../../errors.js';
 import { LoginThrottledError, TOKEN_ISSUER } from '../auth/index.js';
 import { sessionCookie } from '../guard.js';
 import { ApiError, grpcCodes, invalidArgument } from '../http-errors.js';
-import { errorResponses, sessionCreateRequestSchema, sessionResponseSchema, userInfoSchema } from '../schemas.js';
+import { answers, sessionCreateRequestSchema, sessionResponseSchema, userInfoSchema } from '../schemas.js';
 import type { RouteDeps, ZodApp } from './types.js';
 
 const tags = ['SessionService'];
@@ -24,7 +24,7 @@ export function sessionRoutes(app: ZodApp, deps: RouteDeps): void {
       summary: 'Create a new JWT for authentication and set a cookie if using HTTP',
       security: [],
       body: sessionCreateRequestSchema,
-      response: { 200: sessionResponseSchema, ...errorResponses },
+      response: answers(sessionResponseSchema),
     },
     config: { auth: { kind: 'public' } },
     handler: async (request, reply) => {
@@ -56,7 +56,7 @@ export function sessionRoutes(app: ZodApp, deps: RouteDeps): void {
   app.route({
     method: 'DELETE',
     url: '/api/v1/session',
-    schema: { tags, operationId: 'SessionService_Delete', summary: 'Delete an existing JWT cookie if using HTTP', response: { 200: sessionResponseSchema, ...errorResponses } },
+    schema: { tags, operationId: 'SessionService_Delete', summary: 'Delete an existing JWT cookie if using HTTP', response: answers(sessionResponseSchema) },
     config: { auth: { kind: 'authenticated' } },
     handler: async (request, reply) => {
       const caller = request.caller;
@@ -70,7 +70,7 @@ export function sessionRoutes(app: ZodApp, deps: RouteDeps): void {
   app.route({
     method: 'GET',
     url: '/api/v1/session/userinfo',
-    schema: { tags, operationId: 'SessionService_GetUserInfo', summary: 'Get the current user\'s info', response: { 200: userInfoSchema, ...errorResponses } },
+    schema: { tags, operationId: 'SessionService_GetUserInfo', summary: 'Get the current user\'s info', response: answers(userInfoSchema) },
     config: { auth: { kind: 'authenticated' } },
     handler: (request) => {
       const caller = request.caller;

@@ -12,7 +12,7 @@ import { errorCodes, isKawaError } from '../../errors.js';
 import { CLI_REDIRECT_URL, STATE_COOKIE, identityOf, stateCookie } from '../auth/index.js';
 import { cookieValue, sessionCookie } from '../guard.js';
 import { ApiError, grpcCodes, unavailable } from '../http-errors.js';
-import { errorResponses, named } from '../schemas.js';
+import { answers, errorResponses, named } from '../schemas.js';
 import type { RouteDeps, ZodApp } from './types.js';
 
 const tags = ['SSO'];
@@ -62,6 +62,9 @@ export const settingsSchema = named(
   }),
 );
 
+/** The responses of the browser login flow: a redirect, or the error body. */
+const redirectResponses = { 303: redirectSchema, ...errorResponses };
+
 function loginError(err: unknown): unknown {
   if (!isKawaError(err)) return err;
   if (err.code === errorCodes.AUTH_SSO_NOT_CONFIGURED) return unavailable(err.message, err.code);
@@ -77,7 +80,7 @@ export function ssoRoutes(app: ZodApp, deps: RouteDeps, namespace: string): void
   app.route({
     method: 'GET',
     url: '/auth/login',
-    schema: { tags, summary: 'Start an SSO login: redirects to the identity provider', security: [], querystring: loginQuerySchema, response: { 303: redirectSchema, ...errorResponses } },
+    schema: { tags, summary: 'Start an SSO login: redirects to the identity provider', security: [], querystring: loginQuerySchema, response: redirectResponses },
     config: { auth: { kind: 'public' } },
     handler: async (request, reply) => {
       let started: { location: string; state: string };
@@ -96,7 +99,7 @@ export function ssoRoutes(app: ZodApp, deps: RouteDeps, namespace: string): void
   app.route({
     method: 'GET',
     url: '/auth/callback',
-    schema: { tags, summary: 'The identity provider redirects here; sets the session cookie and redirects to return_url', security: [], querystring: callbackQuerySchema, response: { 303: redirectSchema, ...errorResponses } },
+    schema: { tags, summary: 'The identity provider redirects here; sets the session cookie and redirects to return_url', security: [], querystring: callbackQuerySchema, response: redirectResponses },
     config: { auth: { kind: 'public' } },
     handler: async (request, reply) => {
       const clearState = stateCookie('', deps.secureCookies);
@@ -123,7 +126,7 @@ export function ssoRoutes(app: ZodApp, deps: RouteDeps, namespace: string): void
   app.route({
     method: 'GET',
     url: '/auth/logout',
-    schema: { tags, summary: "End the browser's session and go to the provider's logout page when one is configured", security: [], response: { 303: redirectSchema, ...errorResponses } },
+    schema: { tags, summary: "End the browser's session and go to the provider's logout page when one is configured", security: [], response: redirectResponses },
     config: { auth: { kind: 'public' } },
     handler: async (request, reply) => {
       const caller = request.caller;
@@ -145,7 +148,7 @@ export function ssoRoutes(app: ZodApp, deps: RouteDeps, namespace: string): void
       operationId: 'SettingsService_Get',
       summary: 'Get returns the settings the UI and CLI need before login (SSO provider, URL)',
       security: [],
-      response: { 200: settingsSchema, ...errorResponses },
+      response: answers(settingsSchema),
     },
     config: { auth: { kind: 'public' } },
     handler: async () => {

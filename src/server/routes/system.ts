@@ -2,7 +2,7 @@
 // are registered in app.ts.
 import { z } from 'zod';
 import { KAWA_VERSION } from '../../version.js';
-import { errorResponses, healthQuerySchema, versionMessageSchema } from '../schemas.js';
+import { answers, healthQuerySchema, versionMessageSchema } from '../schemas.js';
 import type { RouteDeps, ZodApp } from './types.js';
 
 export function systemRoutes(app: ZodApp, deps: RouteDeps): void {
@@ -14,7 +14,7 @@ export function systemRoutes(app: ZodApp, deps: RouteDeps): void {
       operationId: 'VersionService_Version',
       summary: 'Version returns version information of the API server',
       security: [],
-      response: { 200: versionMessageSchema, ...errorResponses },
+      response: answers(versionMessageSchema),
     },
     config: { auth: { kind: 'public' } },
     // Anonymous callers learn the version only; build details are for signed-in users (as Argo CD does).

@@ -44,6 +44,11 @@ export interface RouteDeps {
   readonly probeKube: () => Promise<void>;
 }
 
+/** A list's metadata: the resourceVersion it was read at, when known (a client may watch from there). */
+export function listMetadata(list: { readonly resourceVersion?: string | undefined }): { resourceVersion?: string } {
+  return list.resourceVersion === undefined ? {} : { resourceVersion: list.resourceVersion };
+}
+
 /**
  * Objects read from the API server go out as they are, fields kawa does not model included; the route's
  * response schema documents them (and checks them when response validation is on, as in tests).

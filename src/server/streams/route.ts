@@ -21,7 +21,7 @@ import type { ServerDeps } from '../app.js';
 import { actorOf } from '../guard.js';
 import { permissionDenied, unavailable } from '../http-errors.js';
 import { labelsOf, metaString, projectOf } from '../objects.js';
-import { applicationFilterFields, errorResponses } from '../schemas.js';
+import { answers, applicationFilterFields } from '../schemas.js';
 import type { KubeJson } from '../store.js';
 import type { RouteDeps, ZodApp } from '../routes/types.js';
 import { jsonOf } from '../services/app-cache.js';
@@ -81,7 +81,7 @@ export function streamRoutes(app: ZodApp, deps: RouteDeps, server: Pick<ServerDe
       operationId: 'ApplicationService_Watch',
       summary: 'Watch returns stream of application change events (Server-Sent Events)',
       querystring: streamQuerySchema,
-      response: { 200: z.string().describe('text/event-stream; each data line is {"result":{"type":"ADDED|MODIFIED|DELETED","application":{…}}}'), ...errorResponses },
+      response: answers(z.string().describe('text/event-stream; each data line is {"result":{"type":"ADDED|MODIFIED|DELETED","application":{…}}}')),
     },
     config: { auth: { kind: 'filtered', resource: 'applications', action: 'get' } },
     handler: async (request, reply) => {
