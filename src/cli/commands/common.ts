@@ -1,7 +1,7 @@
 // Helpers every command file uses: parent commands, examples in --help, global flags, the API session.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Application } from '../../model/index.js';
-import { applicationsApi } from '../services/api/applications.js';
+import { applicationsApi, type AppId } from '../services/api/applications.js';
 import { splitAppName } from '../services/app-spec.js';
 import { io } from '../services/io.js';
 import { withKawaPrefix } from '../services/kawa-command.js';
@@ -54,6 +54,12 @@ export function printList<T>(output: string | undefined, items: readonly T[], na
 /** Prints one object as `-o` asks: JSON or YAML of `value`, or else the text view. */
 export function printOne(output: string | undefined, value: unknown, text: () => string, allowed = SHOW_FORMATS): void {
   out(structured(outputFormat(output, allowed), value) ?? text());
+}
+
+/** Opens the session once, then runs `each` for every `NAME` or `APP-NAMESPACE/NAME` in turn. */
+export async function forEachApp(cmd: Command, names: readonly string[], each: (s: Session, id: AppId, qualified: string) => Promise<void>): Promise<void> {
+  const s = await sessionOf(cmd);
+  for (const qualified of names) await each(s, splitAppName(qualified), qualified);
 }
 
 /** GET one application (`NAME` or `NAMESPACE/NAME`). */

@@ -1,9 +1,8 @@
 // `kawa app sync NAME…`: starts a sync and follows it (phases, waves, per-resource results on stderr).
 import { Option, type Command } from 'commander';
 import { applicationsApi } from '../../services/api/applications.js';
-import { splitAppName } from '../../services/app-spec.js';
 import { syncRequest, type SyncFlags } from '../../services/sync-request.js';
-import { collect, examples, note, seconds, sessionOf } from '../common.js';
+import { collect, examples, forEachApp, note, seconds } from '../common.js';
 import { waitForOperation } from './wait-common.js';
 
 interface Flags extends SyncFlags {
@@ -28,16 +27,13 @@ export function registerAppSync(app: Command): void {
     .option('--sync-option <opt>', 'extra sync option NAME=VALUE (repeatable)', collect)
     .option('--async', 'start the sync and return without waiting')
     .option('--timeout <seconds>', 'give up waiting after this long (0: wait until done)', seconds, 0)
-    .action(async (names: string[], flags: Flags, cmd: Command) => {
-      const s = await sessionOf(cmd);
-      for (const qualified of names) {
-        const { name, appNamespace } = splitAppName(qualified);
-        await applicationsApi(s.client).sync({ name, appNamespace }, syncRequest(name, { ...flags, ...(appNamespace === undefined ? {} : { appNamespace }) }));
+    .action((names: string[], flags: Flags, cmd: Command) =>
+      forEachApp(cmd, names, async (s, id, qualified) => {
+        await applicationsApi(s.client).sync(id, syncRequest(id.name, { ...flags, ...(id.appNamespace === undefined ? {} : { appNamespace: id.appNamespace }) }));
         note(`sync of '${qualified}' started${flags.dryRun === true ? ' (dry run)' : ''}\n`);
-        if (flags.async === true) continue;
-        await waitForOperation(s, name, appNamespace, flags.timeout);
-      }
-    });
+        if (flags.async !== true) await waitForOperation(s, id.name, id.appNamespace, flags.timeout);
+      }),
+    );
   examples(
     command,
     'kawa app sync guestbook',

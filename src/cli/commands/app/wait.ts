@@ -1,7 +1,6 @@
 // `kawa app wait NAME…`: until synced, healthy and no operation runs (or the goals given).
 import type { Command } from 'commander';
-import { splitAppName } from '../../services/app-spec.js';
-import { examples, seconds, sessionOf } from '../common.js';
+import { examples, forEachApp, seconds } from '../common.js';
 import { printApp, waitForGoals } from './wait-common.js';
 
 interface Flags {
@@ -24,13 +23,10 @@ export function registerAppWait(app: Command): void {
     .option('--suspended', 'wait until Suspended')
     .option('--degraded', 'wait until Degraded')
     .option('--timeout <seconds>', 'give up after this long (0: no limit)', seconds, 0)
-    .action(async (names: string[], flags: Flags, cmd: Command) => {
-      const s = await sessionOf(cmd);
-      for (const qualified of names) {
-        const { name, appNamespace } = splitAppName(qualified);
-        const final = await waitForGoals(s, name, appNamespace, flags, flags.timeout);
-        printApp(s, final);
-      }
-    });
+    .action((names: string[], flags: Flags, cmd: Command) =>
+      forEachApp(cmd, names, async (s, { name, appNamespace }) => {
+        printApp(s, await waitForGoals(s, name, appNamespace, flags, flags.timeout));
+      }),
+    );
   examples(command, 'kawa app wait guestbook', 'kawa app wait guestbook --health --timeout 120', 'kawa app wait guestbook --operation');
 }
