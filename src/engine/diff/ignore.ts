@@ -3,7 +3,7 @@
 
 import { apiGroup } from './normalize.js';
 import { ownedFields, resolveElement, type FieldSet } from './managed-fields.js';
-import { decodePointer, type PathSegment } from './pointer.js';
+import { decodePointer, listIndex, type PathSegment } from './pointer.js';
 import type { KubeObject, ManagedFieldsEntry } from './types.js';
 import { cloneJson, isRecord } from './values.js';
 
@@ -75,7 +75,7 @@ export function removePath(root: unknown, segments: readonly PathSegment[]): voi
     const segment = segments[i];
     const last = i === segments.length - 1;
     if (Array.isArray(node)) {
-      const index = typeof segment === 'number' ? segment : /^(0|[1-9]\d*)$/.test(segment ?? '') ? Number(segment) : -1;
+      const index = listIndex(segment ?? '');
       if (index < 0 || index >= node.length) return;
       if (last) node.splice(index, 1);
       else node = node[index];
@@ -127,6 +127,14 @@ function removeJqPaths(obj: KubeObject, expression: string, jq: JqPathEvaluator)
   }
 }
 
+/** The fields the rule's `managedFieldsManagers` own in the live object; undefined when it names none. */
+export function fieldsOfRuleManagers(rule: IgnoreDifferencesRule, options: IgnoreOptions): FieldSet | undefined {
+  const managers = rule.managedFieldsManagers ?? [];
+  if (managers.length === 0) return undefined;
+  // Every operation and subresource: an HPA writes spec.replicas through the scale subresource.
+  return ownedFields(options.managedFields ?? [], (entry) => entry.manager !== undefined && managers.includes(entry.manager));
+}
+
 /** Applies the rules that match the object to copies of desired and live. */
 export function applyIgnoreDifferences(
   desired: KubeObject,
@@ -164,10 +172,8 @@ export function applyIgnoreDifferences(
         warnings.push(`ignoreDifferences: jq "${expression}" failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    const managers = rule.managedFieldsManagers ?? [];
-    if (managers.length > 0) {
-      // Every operation and subresource: an HPA writes spec.replicas through the scale subresource.
-      const fields = ownedFields(options.managedFields ?? [], (entry) => entry.manager !== undefined && managers.includes(entry.manager));
+    const fields = fieldsOfRuleManagers(rule, options);
+    if (fields !== undefined) {
       removeFieldSet(d, fields);
       removeFieldSet(l, fields);
     }

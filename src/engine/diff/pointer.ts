@@ -20,3 +20,8 @@ export function decodePointer(pointer: string): string[] | undefined {
     .split('/')
     .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
 }
+
+/** The list index a segment addresses (`3` or `"3"`), or -1 when it is not one (`"03"`, `"-"`, a key). */
+export function listIndex(segment: PathSegment): number {
+  return typeof segment === 'number' ? segment : /^(0|[1-9]\d*)$/.test(segment) ? Number(segment) : -1;
+}

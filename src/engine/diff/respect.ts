@@ -3,9 +3,8 @@
 // Taking live's value — rather than leaving the field out — matters with server-side apply: a field
 // kawa owned and no longer sends would be removed from the object. Fields other managers own
 // (`managedFieldsManagers`) are left out instead: their owner keeps them, and kawa stops claiming them.
-import { ownedFields } from './managed-fields.js';
-import { ruleMatches, removeFieldSet, removePath, type IgnoreDifferencesRule, type IgnoreOptions } from './ignore.js';
-import { decodePointer, type PathSegment } from './pointer.js';
+import { fieldsOfRuleManagers, ruleMatches, removeFieldSet, removePath, type IgnoreDifferencesRule, type IgnoreOptions } from './ignore.js';
+import { decodePointer, listIndex, type PathSegment } from './pointer.js';
 import type { KubeObject } from './types.js';
 import { cloneJson, isRecord } from './values.js';
 
@@ -14,7 +13,7 @@ function valueAt(root: unknown, segments: readonly PathSegment[]): { found: true
   let node = root;
   for (const segment of segments) {
     if (Array.isArray(node)) {
-      const index = typeof segment === 'number' ? segment : /^(0|[1-9]\d*)$/.test(segment) ? Number(segment) : -1;
+      const index = listIndex(segment);
       if (index < 0 || index >= node.length) return { found: false };
       node = node[index];
     } else if (isRecord(node) && Object.hasOwn(node, String(segment))) {
@@ -33,7 +32,7 @@ function setPath(root: unknown, segments: readonly PathSegment[], value: unknown
     const segment = segments[i] as PathSegment;
     const last = i === segments.length - 1;
     if (Array.isArray(node)) {
-      const index = typeof segment === 'number' ? segment : /^(0|[1-9]\d*)$/.test(segment) ? Number(segment) : -1;
+      const index = listIndex(segment);
       if (index < 0 || index >= node.length) return false;
       if (last) node[index] = cloneJson(value);
       else node = node[index];
@@ -105,11 +104,8 @@ export function respectIgnoreDifferences(
         warnings.push(`RespectIgnoreDifferences: jq "${expression}" failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    const managers = rule.managedFieldsManagers ?? [];
-    if (managers.length > 0) {
-      const fields = ownedFields(options.managedFields ?? [], (entry) => entry.manager !== undefined && managers.includes(entry.manager));
-      removeFieldSet(object, fields);
-    }
+    const fields = fieldsOfRuleManagers(rule, options);
+    if (fields !== undefined) removeFieldSet(object, fields);
   }
   return { object, warnings };
 }
