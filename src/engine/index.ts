@@ -4,7 +4,7 @@
 import type { CacheListener } from '../kube/cache.js';
 import type { KubeObject } from '../kube/objects.js';
 import type { KubeRest } from '../kube/rest.js';
-import type { Operation } from '../model/index.js';
+import type { Operation, OperationPhase } from '../model/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { compareApp, type AppComparison } from './compare.js';
 import { requestTermination, startOperation, stepOperation, type OperationDeps, type StartOptions, type StepResult, type SyncApp } from './operation.js';
@@ -103,6 +103,22 @@ export function createEngine(options: EngineOptions): Engine {
     }
   };
 
+  /** Steps a record (an operation's, a deletion's) until it ends or `signal` aborts, waiting for the cluster while idle. */
+  const runToEnd = async <R extends { phase: OperationPhase }>(
+    record: R,
+    app: string,
+    signal: AbortSignal | undefined,
+    step: (current: R) => Promise<{ record: R; done: boolean; idle: boolean }>,
+  ): Promise<R> => {
+    let current = record;
+    while (!isTerminal(current.phase) && signal?.aborted !== true) {
+      const result = await step(current);
+      current = result.record;
+      if (result.idle && !result.done) await waitForChange(app, signal);
+    }
+    return current;
+  };
+
   const engine: Engine = {
     compare: (app) =>
       compareApp({
@@ -121,15 +137,7 @@ export function createEngine(options: EngineOptions): Engine {
       }),
     startSync: ({ app, operation, persist, ...start }) => startOperation(app, operation, deps(persist), start),
     step: ({ record, app, persist }) => stepOperation(record, app, deps(persist)),
-    runToCompletion: async ({ record, app, persist, signal }) => {
-      let current = record;
-      while (!isTerminal(current.phase) && signal?.aborted !== true) {
-        const result = await stepOperation(current, app, deps(persist));
-        current = result.record;
-        if (result.idle && !result.done) await waitForChange(app.name, signal);
-      }
-      return current;
-    },
+    runToCompletion: ({ record, app, persist, signal }) => runToEnd(record, app.name, signal, (current) => stepOperation(current, app, deps(persist))),
     terminate: requestTermination,
     startDeletion: ({ app, persist, ...start }) => startDeletion(app, deletionDeps(persist), start),
     stepDeletion: ({ record, app, persist }) => stepDeletion(record, app, deletionDeps(persist)),
@@ -145,15 +153,7 @@ export function createEngine(options: EngineOptions): Engine {
         ...(options.jq === undefined ? {} : { jq: options.jq }),
         ...(app.syncOptions === undefined ? {} : { syncOptions: app.syncOptions }),
       }),
-    runDeletionToCompletion: async ({ record, app, persist, signal }) => {
-      let current = record;
-      while (!isTerminal(current.phase) && signal?.aborted !== true) {
-        const result = await stepDeletion(current, app, deletionDeps(persist));
-        current = result.record;
-        if (result.idle && !result.done) await waitForChange(app.name, signal);
-      }
-      return current;
-    },
+    runDeletionToCompletion: ({ record, app, persist, signal }) => runToEnd(record, app.name, signal, (current) => stepDeletion(current, app, deletionDeps(persist))),
   };
   return engine;
 }

@@ -130,11 +130,7 @@ async function prune(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome> {
 }
 
 /** Deletes the previous copy of a hook; `running` until the cache no longer shows that copy. */
-async function deleteBeforeCreation(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome> {
-  const at = isoNow(ctx);
-  const found = await resourceFor(task, ctx);
-  if (!found.ok) return found.outcome;
-  const resource = found.resource;
+async function deleteBeforeCreation(task: SyncTask, ctx: TaskContext, resource: ApiResource, at: string): Promise<TaskOutcome> {
   const live = ctx.cache.getByRef(resourceRefOf(task.ref));
   const uid = live?.metadata?.uid;
   if (live === undefined || uid === undefined) return recorded({ progress: 'done', message: 'no previous copy', startedAt: at, finishedAt: at });
@@ -200,11 +196,7 @@ async function forceRecreate(task: SyncTask, ctx: TaskContext, resource: ApiReso
   }
 }
 
-async function apply(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome> {
-  const at = isoNow(ctx);
-  const found = await resourceFor(task, ctx);
-  if (!found.ok) return found.outcome;
-  const resource = found.resource;
+async function apply(task: SyncTask, ctx: TaskContext, resource: ApiResource, at: string): Promise<TaskOutcome> {
   const obj = objectToApply(task, ctx);
   try {
     return recorded(appliedRecord(await write(task, ctx, resource, obj, false), task.syncOptions.replace ? 'replaced' : 'applied (server-side)', at));
@@ -214,11 +206,8 @@ async function apply(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome> {
   }
 }
 
-async function createHook(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome> {
-  const at = isoNow(ctx);
-  const found = await resourceFor(task, ctx);
-  if (!found.ok) return found.outcome;
-  const creation = await createOrAdoptHook(ctx, found.resource, hookObject(task, ctx), resourceRefOf(task.ref), ctx.operationId, ctx.manager);
+async function createHook(task: SyncTask, ctx: TaskContext, resource: ApiResource, at: string): Promise<TaskOutcome> {
+  const creation = await createOrAdoptHook(ctx, resource, hookObject(task, ctx), resourceRefOf(task.ref), ctx.operationId, ctx.manager);
   switch (creation.kind) {
     case 'created':
       return recorded(appliedRecord(creation.object, 'hook created', at));
@@ -235,16 +224,19 @@ function inTheWay(detail: string): string {
 }
 
 /** Runs one task for real. */
-export function runTask(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome> {
+export async function runTask(task: SyncTask, ctx: TaskContext): Promise<TaskOutcome> {
+  // A prune of a kind no longer served has nothing to delete; every other task needs its kind served.
+  if (task.action === 'prune') return prune(task, ctx);
+  const at = isoNow(ctx);
+  const found = await resourceFor(task, ctx);
+  if (!found.ok) return found.outcome;
   switch (task.action) {
-    case 'prune':
-      return prune(task, ctx);
     case 'delete-hook-before-creation':
-      return deleteBeforeCreation(task, ctx);
+      return deleteBeforeCreation(task, ctx, found.resource, at);
     case 'apply':
-      return apply(task, ctx);
+      return apply(task, ctx, found.resource, at);
     case 'create-hook':
-      return createHook(task, ctx);
+      return createHook(task, ctx, found.resource, at);
   }
 }
 
