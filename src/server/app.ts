@@ -12,6 +12,8 @@ import { KAWA_VERSION } from '../version.js';
 import { Auditor } from './audit.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GitMirrorCache } from '../git/mirror.js';
+import { KubeRest } from '../kube/rest.js';
+import { SettingsReader, emptySettingsSources } from '../settings/index.js';
 import { OidcService, type AccountStore, type LoginService, type SessionManager } from './auth/index.js';
 import { authenticationHook, rbacSafetyNet, trackRoutes, type RouteInfo } from './guard.js';
 import { answerFor, grpcCodes, problemsOf, RequestValidationError } from './http-errors.js';
@@ -45,6 +47,8 @@ import { webhookRoutes } from './webhooks/route.js';
 
 export const DEFAULT_NAMESPACE = 'argocd';
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
+/** How long building the server waits for the settings reader's first lists. */
+const SETTINGS_LIST_WAIT_MS = 10_000;
 
 export interface ServerDeps {
   /** Applications and AppProjects (raw JSON in and out). */
@@ -54,8 +58,13 @@ export interface ServerDeps {
   readonly sessions: SessionManager;
   readonly login: LoginService;
   readonly rbac: RbacService;
-  /** SSO (default: one reading argocd-cm/argocd-secret through `core`; give SessionManager the same one as `federated`). */
+  /** SSO (default: one over `settings`; give SessionManager the same one as `federated`). */
   readonly oidc?: OidcService;
+  /**
+   * The watch-backed reader of argocd-cm, argocd-secret and the Secrets they reference; it stops with the
+   * server. Default: one of its own over `kubeConfig` (or the streams' kubeconfig), or none to read.
+   */
+  readonly settings?: SettingsReader;
   /** Logged-out sessions; give the same one to the SessionManager's `isRevoked`. */
   readonly revocations?: SessionRevocations;
   /** The control-plane namespace (default `argocd`). */
@@ -117,6 +126,13 @@ function serializerFor(validate: boolean) {
       return data instanceof PreSerialized ? data.json() : JSON.stringify(data);
     };
   };
+}
+
+/** A settings reader of the server's own, over whichever kubeconfig it was given (none: nothing to read). */
+function settingsReaderFor(deps: ServerDeps, namespace: string, log: FastifyBaseLogger): SettingsReader {
+  const kubeConfig = deps.kubeConfig ?? deps.streams?.kubeConfig;
+  if (kubeConfig === undefined) return new SettingsReader({ namespace, sources: emptySettingsSources() });
+  return SettingsReader.forCluster(new KubeRest(kubeConfig), namespace, log);
 }
 
 const PART_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'path parameter', headers: 'headers' };
@@ -213,6 +229,9 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
     onProjectsChanged: deps.onProjectsChanged ?? (() => Promise.resolve()),
   };
   const secrets = new SecretStore(deps.core, namespace);
+  const settings = deps.settings ?? settingsReaderFor(deps, namespace, app.log);
+  // A reader of its own is waited for here (assembleServer waits for the one it gives before bootstrapping).
+  if (!(await settings.waitForSync(SETTINGS_LIST_WAIT_MS))) app.log.warn(`argocd-cm and argocd-secret in ${namespace} could not be listed yet; SSO and webhooks answer errors until they are`);
   // Open resource-tree streams would keep server.close() waiting for ever: end them first.
   const liveWriters = new Set<SseWriter>();
   app.addHook('preClose', async () => {
@@ -221,6 +240,7 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
     await appCache?.stop();
     // The revocation watch (when assembleServer gave one) would keep a request open after close.
     await deps.revocations?.stop();
+    await settings.close();
   });
   const routeDeps = {
     applications: new ApplicationService(ctx),
@@ -239,7 +259,7 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
     rbac: deps.rbac,
     sessions: deps.sessions,
     login: deps.login,
-    oidc: deps.oidc ?? new OidcService({ core: deps.core, namespace }),
+    oidc: deps.oidc ?? new OidcService({ settings }),
     revocations: deps.revocations ?? new SessionRevocations(),
     metrics,
     secureCookies: deps.secureCookies === true,
@@ -265,7 +285,7 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
   accountRoutes(app, routeDeps);
   liveRoutes(app, routeDeps);
   streamRoutes(app, routeDeps, deps, namespace);
-  webhookRoutes(app, { custom: deps.custom, core: deps.core, namespace, applicationNamespaces: deps.applicationNamespaces, appCache });
+  webhookRoutes(app, { custom: deps.custom, core: deps.core, settings, namespace, applicationNamespaces: deps.applicationNamespaces, appCache });
   // The web UI at `/` (last: every API route above wins over its SPA fallback).
   await app.register(uiPlugin);
 

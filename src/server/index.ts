@@ -15,12 +15,14 @@ import { AccountStore, LoginService, OidcService, SessionManager, bootstrapAuth,
 import { buildServer, DEFAULT_NAMESPACE, type KawaServer } from './app.js';
 import { ensureCrds, ensureDefaultProject } from './bootstrap.js';
 import { RbacService, loadProjectRoles } from './rbac/index.js';
-import { reloadProjectRoles, reloadRbac, type RbacSources } from './rbac-sync.js';
+import { reloadPolicy, reloadProjectRoles, reloadRbac, type RbacSources } from './rbac-sync.js';
 import { KubeRevocationStore, SessionRevocations, revocationListWatch } from './auth/revocations.js';
 import { ArgoStore } from './store.js';
 import { RepositoryService, type GitProbe } from './services/repositories.js';
 import { defaultLiveStateSource, type LiveStateSource } from '../livestate/source.js';
 import { SecretStore } from './services/secret-store.js';
+import { KubeRest } from '../kube/rest.js';
+import { SettingsReader } from '../settings/index.js';
 
 export { buildServer, DEFAULT_BODY_LIMIT, DEFAULT_NAMESPACE, type KawaServer, type ServerDeps } from './app.js';
 export { ensureCrds, ensureDefaultProject } from './bootstrap.js';
@@ -32,6 +34,8 @@ export { ArgoStore } from './store.js';
 
 /** How long start-up waits for the first list of logged-out sessions. */
 const REVOCATIONS_LIST_WAIT_MS = 10_000;
+/** How long start-up waits for the settings reader's first lists (argocd-cm, argocd-secret, …). */
+const SETTINGS_LIST_WAIT_MS = 10_000;
 
 export interface StartOptions {
   /** Default: the usual kubeconfig lookup (KUBECONFIG, ~/.kube/config, in-cluster). */
@@ -95,6 +99,18 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
   const kc = options.kubeConfig ?? defaultKubeConfig();
   const namespace = options.namespace ?? DEFAULT_NAMESPACE;
   const logger: FastifyBaseLogger = options.logger ?? pino({ level: process.env['KAWA_LOG_LEVEL'] ?? 'info' });
+  // argocd-cm, argocd-secret and the Secrets they reference, followed by one watch shared by accounts, SSO,
+  // webhooks and RBAC: checking a token costs no API call. The server closes it; until then, a failure closes it here.
+  const settings = SettingsReader.forCluster(new KubeRest(kc), namespace, logger);
+  try {
+    return await wireServer(options, kc, namespace, logger, settings);
+  } catch (err) {
+    await settings.close();
+    throw err;
+  }
+}
+
+async function wireServer(options: AssembleOptions, kc: KubeConfig, namespace: string, logger: FastifyBaseLogger, settings: SettingsReader): Promise<AssembledServer> {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const store = new ArgoStore(custom, core);
@@ -102,7 +118,8 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
   if (options.installCrds === true) await ensureCrds(kc.makeApiClient(ApiextensionsV1Api));
   if (await ensureDefaultProject(store, namespace)) logger.info(`created the default project in ${namespace}`);
 
-  const accounts = new AccountStore({ core, namespace });
+  if (!(await settings.waitForSync(SETTINGS_LIST_WAIT_MS))) logger.warn(`argocd-cm and argocd-secret in ${namespace} could not be listed yet; logins and token checks fail until they are`);
+  const accounts = new AccountStore({ core, namespace, settings });
   const boot = await bootstrapAuth(accounts);
   if (boot.initialSecretCreated) logger.info(`the initial admin password is in Secret ${namespace}/argocd-initial-admin-secret`);
   for (const problem of (await accounts.load()).problems) logger.warn(problem);
@@ -113,7 +130,7 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
   // The watch starts once the server is built (its close stops it), before the server is handed out.
   const revocations = new SessionRevocations({ store: new KubeRevocationStore(core, namespace, revocationListWatch(kc, namespace)), log: logger });
   const rbac = await RbacService.create();
-  const oidc = new OidcService({ core, namespace });
+  const oidc = new OidcService({ settings });
   const sessions = new SessionManager({
     settings: accounts,
     // Group claims are read with argocd-rbac-cm `scopes` as they are when the token is checked.
@@ -125,8 +142,15 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
     },
   });
   const login = await LoginService.create({ settings: accounts, sessions });
-  const sources: RbacSources = { rbac, core, store, namespace, log: logger };
+  const sources: RbacSources = { rbac, core, store, namespace, log: logger, settings };
   await reloadRbac(sources);
+  // A change to argocd-rbac-cm or argocd-cm applies as soon as the watch delivers it.
+  settings.onChange((change) => {
+    if (change.kind !== 'ConfigMap') return;
+    reloadPolicy(sources).catch((err: unknown) => {
+      logger.warn({ err }, 'could not reload RBAC; the previous policy stays in force');
+    });
+  });
 
   const secretStore = new SecretStore(core, namespace);
   // Only its Secret readers are used here; connection checks go through buildServer's own.
@@ -149,6 +173,7 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
     login,
     rbac,
     oidc,
+    settings,
     revocations,
     namespace,
     logger,

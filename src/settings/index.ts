@@ -5,6 +5,7 @@ export {
   SECRETS,
   SETTINGS_CONFIGMAPS,
   SettingsReader,
+  emptySettingsSources,
   isSettingsSecret,
   kubeSettingsSources,
   type SettingsChange,

@@ -5,14 +5,15 @@ import { SettingsReader, type SettingsChange } from './reader.js';
 
 /** A ListWatch serving a fixed list, then a watch the test feeds events into. */
 class FakeListWatch implements ListWatch {
+  version = '10';
   private emit: ((type: string, object: unknown) => void) | undefined;
   private readonly opened: Promise<void>;
   private markOpened!: () => void;
-  constructor(private readonly items: KubeObject[]) {
+  constructor(public items: KubeObject[]) {
     this.opened = new Promise((resolve) => (this.markOpened = resolve));
   }
   list(): Promise<ListPage> {
-    return Promise.resolve({ items: this.items, resourceVersion: '10' });
+    return Promise.resolve({ items: this.items, resourceVersion: this.version });
   }
   watch(_options: { resourceVersion: string }, onEvent: (type: string, object: unknown) => void): WatchHandle {
     this.emit = onEvent;
@@ -83,6 +84,25 @@ describe('SettingsReader', () => {
     expect(await reader.waitForResourceVersion('Secret', 'argocd-secret', '11', 0)).toBe(true);
     // Never arrives: false after the timeout.
     expect(await reader.waitForResourceVersion('ConfigMap', 'argocd-cm', '99', 10)).toBe(false);
+    await reader.close();
+  });
+
+  it('catches up with writes of others: waits until the watch holds what a fresh list shows', async () => {
+    const { reader, sources } = setup([cm('argocd-cm', '1', { a: '1' }), cm('argocd-rbac-cm', '2', {})], []);
+    await reader.waitForSync(1000);
+    // Someone changed argocd-cm and deleted argocd-rbac-cm; the list shows it, the watch has not yet.
+    sources.configMaps.items = [cm('argocd-cm', '15', { a: '2' })];
+    sources.configMaps.version = '16';
+    let caughtUp = false;
+    const catching = reader.catchUp('ConfigMap', 5000).then((ok) => (caughtUp = ok));
+    await sources.configMaps.send('MODIFIED', cm('argocd-cm', '15', { a: '2' }));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(caughtUp).toBe(false);
+    await sources.configMaps.send('DELETED', cm('argocd-rbac-cm', '16', {}));
+    await catching;
+    expect(caughtUp).toBe(true);
+    expect(reader.configMapData('argocd-cm')).toEqual({ a: '2' });
+    expect(reader.configMapData('argocd-rbac-cm')).toBeUndefined();
     await reader.close();
   });
 

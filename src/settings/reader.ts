@@ -8,7 +8,8 @@
 // - The informers list the namespace's ConfigMaps and Secrets unfiltered and keep only the objects above:
 //   Argo CD's installation does not label argocd-cm or argocd-secret, so a label selector would miss them.
 // - Readers see a write of their own through the watch; `waitForResourceVersion` lets a writer wait until
-//   its write has arrived, so a login right after a password change sees the new password.
+//   its write has arrived, so a login right after a password change sees the new password. `catchUp` does
+//   the same for writes of others, at the cost of one list: for explicit reloads, never per request.
 // - Before the first list completes nothing is known; `synced` says so and each consumer decides (auth
 //   fails closed). `waitForSync` bounds the wait at start-up.
 import { Informer, type InformerEvent, type InformerLogger as KubeLogger, type ListWatch } from '../kube/informer.js';
@@ -50,8 +51,29 @@ export function kubeSettingsSources(rest: KubeRest, namespace: string): Settings
   return { configMaps: kubeListWatch(rest, CONFIGMAPS, { namespace }), secrets: kubeListWatch(rest, SECRETS, { namespace }) };
 }
 
+/**
+ * Sources that list nothing and watch for ever: a server built without any cluster to read (a test of its
+ * routes' shapes) reads every setting as absent.
+ */
+export function emptySettingsSources(): SettingsSources {
+  const nothing: ListWatch = {
+    list: () => Promise.resolve({ items: [], resourceVersion: '0' }),
+    watch: () => {
+      let end!: () => void;
+      const done = new Promise<void>((resolve) => (end = resolve));
+      return {
+        done,
+        abort: () => {
+          end();
+        },
+      };
+    },
+  };
+  return { configMaps: nothing, secrets: nothing };
+}
+
 /** A Secret the reader keeps: argocd-secret, one labelled part-of argocd, or a repository/cluster Secret. */
-export function isSettingsSecret(obj: KubeObject): boolean {
+export function isSettingsSecret(obj: { metadata?: { name?: string | undefined; labels?: Record<string, string> | undefined } | undefined }): boolean {
   return obj.metadata?.name === ARGOCD_SECRET_NAME || isPartOfArgoCd(obj) || obj.metadata?.labels?.[SECRET_TYPE_LABEL] !== undefined;
 }
 
@@ -62,10 +84,9 @@ function reached(stored: string | undefined, wanted: string): boolean {
   return /^\d+$/.test(stored) && /^\d+$/.test(wanted) && BigInt(stored) >= BigInt(wanted);
 }
 
-interface VersionWaiter {
-  readonly kind: SettingsKind;
-  readonly name: string;
-  readonly resourceVersion: string;
+interface Waiter {
+  /** Re-checked after every change. */
+  readonly done: () => boolean;
   readonly resolve: (reached: boolean) => void;
 }
 
@@ -73,7 +94,7 @@ export class SettingsReader {
   private readonly configMaps: Informer;
   private readonly secrets: Informer;
   private readonly listeners = new Set<(change: SettingsChange) => void>();
-  private readonly waiters = new Set<VersionWaiter>();
+  private readonly waiters = new Set<Waiter>();
   private generation = 0;
   private started = false;
 
@@ -202,13 +223,46 @@ export class SettingsReader {
    * own arriving through the watch), false after `timeoutMs` or on close.
    */
   waitForResourceVersion(kind: SettingsKind, name: string, resourceVersion: string, timeoutMs: number): Promise<boolean> {
-    if (reached(this.storedVersion(kind, name), resourceVersion)) return Promise.resolve(true);
+    return this.waitFor(() => reached(this.storedVersion(kind, name), resourceVersion), timeoutMs);
+  }
+
+  /**
+   * Lists `kind` once and resolves true when the watch has caught up with that list: every kept object at
+   * its listed version or newer, and none the list no longer has. False after `timeoutMs` or on close.
+   */
+  async catchUp(kind: SettingsKind, timeoutMs: number): Promise<boolean> {
+    const informer = kind === 'ConfigMap' ? this.configMaps : this.secrets;
+    const source = kind === 'ConfigMap' ? this.options.sources.configMaps : this.options.sources.secrets;
+    const keep = kind === 'ConfigMap' ? (obj: KubeObject) => SETTINGS_CONFIGMAPS.includes(obj.metadata?.name ?? '') : isSettingsSecret;
+    const listed = new Map<string, string>();
+    let listVersion = '';
+    let continueToken: string | undefined;
+    const signal = AbortSignal.timeout(timeoutMs);
+    do {
+      const page = await source.list({ limit: 500, signal, ...(continueToken === undefined ? {} : { continue: continueToken }) });
+      for (const obj of page.items) {
+        const name = obj.metadata?.name;
+        if (name !== undefined && keep(obj)) listed.set(name, obj.metadata?.resourceVersion ?? '');
+      }
+      listVersion = page.resourceVersion;
+      continueToken = page.continue;
+    } while (continueToken !== undefined && continueToken !== '');
+    return this.waitFor(() => {
+      for (const [name, version] of listed) if (!reached(this.storedVersion(kind, name), version)) return false;
+      // Stored but not listed: deleted before the list, unless created after it.
+      for (const [name, obj] of informer.entries()) if (!listed.has(name) && !reached(obj.metadata?.resourceVersion, listVersion)) return false;
+      return true;
+    }, timeoutMs);
+  }
+
+  private waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (done()) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         finish(false);
       }, timeoutMs);
       timer.unref();
-      const waiter: VersionWaiter = { kind, name, resourceVersion, resolve: (ok) => { finish(ok); } };
+      const waiter: Waiter = { done, resolve: (ok) => { finish(ok); } };
       const finish = (ok: boolean): void => {
         clearTimeout(timer);
         this.waiters.delete(waiter);
@@ -226,9 +280,7 @@ export class SettingsReader {
   private changed(kind: SettingsKind, event: InformerEvent): void {
     this.generation++;
     const name = event.obj.metadata?.name ?? event.key;
-    for (const waiter of [...this.waiters]) {
-      if (waiter.kind === kind && waiter.name === name && reached(event.obj.metadata?.resourceVersion, waiter.resourceVersion)) waiter.resolve(true);
-    }
+    for (const waiter of [...this.waiters]) if (waiter.done()) waiter.resolve(true);
     for (const listener of [...this.listeners]) listener({ kind, name, type: event.type });
   }
 }

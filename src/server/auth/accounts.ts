@@ -10,16 +10,23 @@
 //
 // Parsing is pure and fails closed: an account whose settings cannot be read (an unknown capability, a
 // bad `enabled`, tokens that are not JSON, an unparsable mtime) is reported and treated as disabled,
-// rather than guessed at. The store reads and writes the two objects through the Kubernetes API with
-// optimistic concurrency, so two servers adding API keys at once never lose one.
+// rather than guessed at. The store writes argocd-secret through the Kubernetes API with optimistic
+// concurrency, so two servers adding API keys at once never lose one. Given the shared settings reader
+// (src/settings/), it reads through that watch, so checking a token costs no API call, and each write waits
+// until the watch has delivered it, so a login right after a password change sees the new password.
+// Without one (one-off tools, tests of the writes) it reads both objects afresh.
 import type { CoreV1Api, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { UserError, errorCodes, messageOf } from '../../errors.js';
 import { describeKubeError, kubeErrorStatus } from '../../kube/errors.js';
 import { parseDuration } from '../../model/duration.js';
+import { ARGOCD_CM_NAME, ARGOCD_SECRET_NAME, PART_OF_ARGOCD, decodeSecretData } from '../../model/settings.js';
+import { isSettingsSecret, type SettingsReader } from '../../settings/index.js';
 
-export const ARGOCD_CM = 'argocd-cm';
-export const ARGOCD_SECRET = 'argocd-secret';
+// The model's names, under the names this module has always exported.
+export { ARGOCD_CM_NAME as ARGOCD_CM, ARGOCD_SECRET_NAME as ARGOCD_SECRET, decodeSecretData };
+const ARGOCD_CM = ARGOCD_CM_NAME;
+const ARGOCD_SECRET = ARGOCD_SECRET_NAME;
 export const ADMIN = 'admin';
 /** Argo CD's documented limit on local account names. */
 export const MAX_ACCOUNT_NAME_LENGTH = 32;
@@ -231,16 +238,14 @@ export interface AccountStoreOptions {
   readonly namespace: string;
   /** Attempts of a read-modify-write before giving up on conflicts. */
   readonly maxAttempts?: number;
+  /** The shared watch-backed reader: loads read it, and writes wait until it has seen them. */
+  readonly settings?: SettingsReader;
+  /** How long a write waits for the reader to see it (default 10 s); past that the write still stands. */
+  readonly writeVisibleWithinMs?: number;
 }
 
 /** An HTTP status from a client-node error, if it carries one. */
 export const statusOf = kubeErrorStatus;
-
-export function decodeSecretData(secret: V1Secret | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(secret?.data ?? {})) out[key] = Buffer.from(value, 'base64').toString('utf8');
-  return out;
-}
 
 function encodeSecretData(data: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -251,23 +256,37 @@ function encodeSecretData(data: Readonly<Record<string, string>>): Record<string
 /** A change to a Secret's decoded data: return the new data, or undefined to leave it as it is. */
 export type SecretMutation = (data: Readonly<Record<string, string>>) => Record<string, string> | undefined;
 
-const PART_OF_ARGOCD = { 'app.kubernetes.io/part-of': 'argocd' };
-
 export class AccountStore implements AuthSettingsSource {
   private readonly core: SecretsApi;
   readonly namespace: string;
   private readonly maxAttempts: number;
+  private readonly settings: SettingsReader | undefined;
+  private readonly writeVisibleWithinMs: number;
+  // Parsed once per change the reader sees, not once per request.
+  private parsed: { version: number; settings: AuthSettings } | undefined;
 
   constructor(options: AccountStoreOptions) {
     this.core = options.core;
     this.namespace = options.namespace;
     this.maxAttempts = options.maxAttempts ?? 10;
+    this.settings = options.settings;
+    this.writeVisibleWithinMs = options.writeVisibleWithinMs ?? 10_000;
   }
 
-  /** Read both objects afresh; absent objects read as empty. */
+  /** The accounts as the reader holds them (no API call), or without a reader both objects read afresh; absent objects read as empty. */
   async load(): Promise<AuthSettings> {
-    const [cm, secret] = await Promise.all([this.readConfigMap(ARGOCD_CM), this.readSecret(ARGOCD_SECRET)]);
-    return parseAuthSettings(cm?.data, decodeSecretData(secret));
+    const reader = this.settings;
+    if (reader === undefined) {
+      const [cm, secret] = await Promise.all([this.readConfigMap(ARGOCD_CM), this.readSecret(ARGOCD_SECRET)]);
+      return parseAuthSettings(cm?.data, decodeSecretData(secret));
+    }
+    // Fail closed: before the first list nothing is known, and "no accounts" would be a guess.
+    if (!reader.synced) throw new UserError(errorCodes.AUTH_STORE_FAILED, `${ARGOCD_CM} and ${ARGOCD_SECRET} in namespace ${this.namespace} have not been listed yet; retry shortly`);
+    if (this.parsed?.version !== reader.version) {
+      const version = reader.version;
+      this.parsed = { version, settings: parseAuthSettings(reader.configMapData(ARGOCD_CM), reader.secretData(ARGOCD_SECRET)) };
+    }
+    return this.parsed.settings;
   }
 
   async readConfigMap(name: string): Promise<V1ConfigMap | undefined> {
@@ -300,8 +319,9 @@ export class AccountStore implements AuthSettingsSource {
       const next = mutate(data);
       if (next === undefined) return data;
       try {
+        let written: V1Secret;
         if (current === undefined) {
-          await this.core.createNamespacedSecret({
+          written = await this.core.createNamespacedSecret({
             namespace: this.namespace,
             body: { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace: this.namespace, labels: { ...PART_OF_ARGOCD, 'app.kubernetes.io/name': name } }, data: encodeSecretData(next) },
           });
@@ -315,8 +335,9 @@ export class AccountStore implements AuthSettingsSource {
             immutable: current.immutable,
             data: encodeSecretData(next),
           };
-          await this.core.replaceNamespacedSecret({ name, namespace: this.namespace, body });
+          written = await this.core.replaceNamespacedSecret({ name, namespace: this.namespace, body });
         }
+        await this.visible(written);
         return next;
       } catch (err) {
         if (statusOf(err) !== 409) throw this.failure(`writing Secret ${name}`, err);
@@ -333,10 +354,11 @@ export class AccountStore implements AuthSettingsSource {
     const existing = await this.readSecret(name);
     if (existing !== undefined) return { created: false, data: decodeSecretData(existing) };
     try {
-      await this.core.createNamespacedSecret({
+      const written = await this.core.createNamespacedSecret({
         namespace: this.namespace,
         body: { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace: this.namespace, labels: { ...PART_OF_ARGOCD } }, data: encodeSecretData(data) },
       });
+      await this.visible(written);
       return { created: true, data: { ...data } };
     } catch (err) {
       if (statusOf(err) !== 409) throw this.failure(`creating Secret ${name}`, err);
@@ -380,6 +402,15 @@ export class AccountStore implements AuthSettingsSource {
     } catch (err) {
       throw new UserError(errorCodes.AUTH_STORE_FAILED, `argocd-secret ${key} cannot be read (${messageOf(err)}); fix or remove it first`);
     }
+  }
+
+  /** Waits until the reader holds `written` (a Secret it keeps), so the next load sees this write. */
+  private async visible(written: V1Secret): Promise<void> {
+    const name = written.metadata?.name;
+    const resourceVersion = written.metadata?.resourceVersion;
+    if (this.settings === undefined || name === undefined || resourceVersion === undefined) return;
+    if (!isSettingsSecret(written)) return;
+    await this.settings.waitForResourceVersion('Secret', name, resourceVersion, this.writeVisibleWithinMs);
   }
 
   private failure(what: string, err: unknown): UserError {

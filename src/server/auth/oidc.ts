@@ -30,16 +30,14 @@
 // - return_url may be a path (`/applications`) or an absolute URL of kawa's own origin (`url`); anything
 //   else, `//host` and `/\host` included, is refused: no open redirect.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import { EncryptJWT, createRemoteJWKSet, errors as joseErrors, jwtDecrypt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import * as client from 'openid-client';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UserError, errorCodes, messageOf } from '../../errors.js';
-import { kubeErrorStatus } from '../../kube/errors.js';
-import { parseArgoCdConfigMap, type ArgoCdSettings } from '../../model/settings.js';
+import { ARGOCD_CM_NAME, ARGOCD_SECRET_NAME, PART_OF_LABEL, parseArgoCdConfigMap, type ArgoCdSettings } from '../../model/settings.js';
+import type { SettingsReader } from '../../settings/index.js';
 import { groupsFromClaims } from '../rbac/enforcer.js';
-import { ARGOCD_CM, ARGOCD_SECRET, decodeSecretData } from './accounts.js';
 import type { FederatedTokens, SsoIdentity, VerifiedToken } from './sessions.js';
 
 export const DEFAULT_OIDC_SCOPES: readonly string[] = ['openid', 'profile', 'email', 'groups'];
@@ -49,8 +47,7 @@ export const CALLBACK_PATH = '/auth/callback';
 /** Argo CD's name for the login-state cookie. */
 export const STATE_COOKIE = 'argocd.oauthstate';
 export const STATE_TTL_SEC = 300;
-/** Secrets a `$<secret>:<key>` reference may read must be labelled so (Argo CD's rule). */
-export const PART_OF_LABEL = 'app.kubernetes.io/part-of';
+export { PART_OF_LABEL };
 
 /** Signature algorithms accepted on id_tokens: asymmetric only, so a token can never be "signed" with public data. */
 const ID_TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
@@ -126,7 +123,7 @@ export function resolveSecretRefs(value: unknown, lookup: SecretLookup, problems
     const data = lookup(ref.secret);
     const resolved = data?.[ref.key];
     if (resolved === undefined) {
-      const where = ref.secret === undefined ? `key ${JSON.stringify(ref.key)} of ${ARGOCD_SECRET}` : `key ${JSON.stringify(ref.key)} of Secret ${ref.secret} (labelled ${PART_OF_LABEL}: argocd)`;
+      const where = ref.secret === undefined ? `key ${JSON.stringify(ref.key)} of ${ARGOCD_SECRET_NAME}` : `key ${JSON.stringify(ref.key)} of Secret ${ref.secret} (labelled ${PART_OF_LABEL}: argocd)`;
       problems.push(`${path}: references ${where}, which does not exist`);
       return undefined;
     }
@@ -285,13 +282,9 @@ export interface IdTokenClaims extends JWTPayload {
   readonly iss: string;
 }
 
-export type SecretsReader = Pick<CoreV1Api, 'readNamespacedConfigMap' | 'readNamespacedSecret'>;
-
 export interface OidcServiceOptions {
-  readonly core: SecretsReader;
-  readonly namespace: string;
-  /** How long settings read from the API are reused for bearer-token checks (default 5 s). */
-  readonly settingsTtlMs?: number;
+  /** The shared watch-backed reader of argocd-cm, argocd-secret and the Secrets `$secret:key` may name. */
+  readonly settings: SettingsReader;
   readonly now?: () => number;
 }
 
@@ -302,7 +295,8 @@ interface Provider {
 
 /** Reads SSO settings, talks to the provider, verifies its id_tokens. One per server. */
 export class OidcService {
-  private cached: { at: number; settings: Promise<SsoSettings> } | undefined;
+  // Parsed once per change the reader sees, not once per request.
+  private parsed: { version: number; settings: SsoSettings } | undefined;
   // Discovery and JWKS per (issuer, client, secret): a changed oidc.config gets a fresh client.
   private readonly providers = new Map<string, Promise<Provider>>();
   private readonly now: () => number;
@@ -311,17 +305,17 @@ export class OidcService {
     this.now = options.now ?? Date.now;
   }
 
-  /** Current settings; `maxAgeMs` 0 reads afresh (logins), otherwise a recent read is reused (every API call). */
-  settings(maxAgeMs = this.options.settingsTtlMs ?? 5000): Promise<SsoSettings> {
-    const at = this.now();
-    if (this.cached !== undefined && at - this.cached.at <= maxAgeMs) return this.cached.settings;
-    const settings = this.read();
-    this.cached = { at, settings };
-    // A failed read must not be served from the cache.
-    settings.catch(() => {
-      if (this.cached?.settings === settings) this.cached = undefined;
-    });
-    return settings;
+  /** The current settings, as the reader's watch holds them (no API call). */
+  settings(): Promise<SsoSettings> {
+    const reader = this.options.settings;
+    if (!reader.synced) {
+      return Promise.reject(new UserError(errorCodes.AUTH_STORE_FAILED, `reading SSO settings: ${ARGOCD_CM_NAME} and ${ARGOCD_SECRET_NAME} in namespace ${reader.namespace} have not been listed yet; retry shortly`));
+    }
+    if (this.parsed?.version !== reader.version) {
+      const version = reader.version;
+      this.parsed = { version, settings: ssoSettingsOf(reader) };
+    }
+    return Promise.resolve(this.parsed.settings);
   }
 
   /** Whether `issuer` is the configured provider (tokens it signed are then checked by verifyIdToken). */
@@ -431,7 +425,7 @@ export class OidcService {
   }
 
   private async requireConfigured(): Promise<{ url: string; oidc: OidcConfig; secretKey: string }> {
-    const settings = await this.settings(0);
+    const settings = await this.settings();
     if (settings.oidc === undefined) {
       throw ssoNotConfigured(settings.problems.length > 0 ? `SSO is not configured: ${settings.problems.join('; ')}` : 'SSO is not configured: argocd-cm has no oidc.config');
     }
@@ -455,45 +449,17 @@ export class OidcService {
     return found;
   }
 
-  private async read(): Promise<SsoSettings> {
-    const { core, namespace } = this.options;
-    const cmData = (await readOrUndefined(() => core.readNamespacedConfigMap({ name: ARGOCD_CM, namespace })))?.data ?? {};
-    const argocdSecret = decodeSecretData(await readOrUndefined(() => core.readNamespacedSecret({ name: ARGOCD_SECRET, namespace })));
-    const problems: string[] = [];
-    const argocd = parseArgoCdConfigMap({ data: cmData });
-    problems.push(...argocd.errors.filter((e) => e.startsWith('url:')));
-
-    const raw = cmData['oidc.config'];
-    let doc: unknown;
-    try {
-      doc = raw === undefined ? undefined : (parseYaml(raw) as unknown);
-    } catch {
-      doc = undefined;
-    }
-    const others = new Map<string, Record<string, string> | undefined>();
-    for (const name of referencedSecrets(doc)) {
-      const secret = await readOrUndefined(() => core.readNamespacedSecret({ name, namespace }));
-      others.set(name, secret !== undefined && labelledArgoCd(secret) ? decodeSecretData(secret) : undefined);
-    }
-    const lookup: SecretLookup = (name) => (name === undefined || name === ARGOCD_SECRET ? argocdSecret : others.get(name));
-    const parsed = parseOidcConfig(raw, lookup);
-    problems.push(...parsed.problems);
-    const secretKey = argocdSecret['server.secretkey'];
-    return { url: argocd.settings.url, oidc: parsed.config, secretKey: secretKey === undefined || secretKey === '' ? undefined : secretKey, problems, argocd: argocd.settings };
-  }
 }
 
-function labelledArgoCd(secret: V1Secret): boolean {
-  return secret.metadata?.labels?.[PART_OF_LABEL] === 'argocd';
-}
-
-async function readOrUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (err) {
-    if (kubeErrorStatus(err) === 404) return undefined;
-    throw new UserError(errorCodes.AUTH_STORE_FAILED, `reading SSO settings: ${messageOf(err)}`, { cause: err });
-  }
+/** SSO settings from what the reader holds; `$secret:key` references resolve against argocd-secret and the Secrets labelled part-of argocd. */
+export function ssoSettingsOf(reader: SettingsReader): SsoSettings {
+  const cmData = reader.configMapData(ARGOCD_CM_NAME) ?? {};
+  const argocd = parseArgoCdConfigMap({ data: cmData });
+  const problems = argocd.errors.filter((e) => e.startsWith('url:'));
+  const parsed = parseOidcConfig(cmData['oidc.config'], (name) => reader.referableSecretData(name));
+  problems.push(...parsed.problems);
+  const secretKey = reader.secretData(ARGOCD_SECRET_NAME)?.['server.secretkey'];
+  return { url: argocd.settings.url, oidc: parsed.config, secretKey: secretKey === undefined || secretKey === '' ? undefined : secretKey, problems, argocd: argocd.settings };
 }
 
 async function discover(oidc: OidcConfig): Promise<Provider> {

@@ -21,6 +21,7 @@ import { Informer, type InformerEvent, type InformerLogger, type InformerOptions
 import { kubeListWatch } from '../../kube/listwatch.js';
 import { isRecord, type KubeObject } from '../../kube/objects.js';
 import { KubeRest } from '../../kube/rest.js';
+import { SECRETS } from '../../settings/index.js';
 
 /** A session without `exp` (none kawa issues) is remembered this long. */
 const NO_EXPIRY_TTL_MS = 86_400_000;
@@ -249,8 +250,6 @@ function compactRecord(obj: KubeObject): KubeObject {
     data: { [ID_KEY]: data[ID_KEY], [UNTIL_KEY]: data[UNTIL_KEY] },
   };
 }
-
-const SECRETS = { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true, verbs: ['list', 'watch'] } as const;
 
 /** List+watch of the revocation Secrets in `namespace` (only those: selected by label). */
 export function revocationListWatch(kubeConfig: KubeConfig, namespace: string): ListWatch {

@@ -18,8 +18,8 @@
 // never by listing every Application per request. Without a watch cache (cacheApplications: false) the
 // route lists, bounded by the rate limit.
 //
-// Settings (secrets, size limit, rate) are read from the cluster per request, cached for a second so a
-// flood costs the API server little; edits to argocd-cm/argocd-secret apply without a restart.
+// Settings (secrets, size limit, rate) come from the shared watch-backed settings reader, so a flood costs
+// the API server nothing; edits to argocd-cm/argocd-secret apply as soon as the watch delivers them.
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
 import type { FastifyRequest } from 'fastify';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -27,7 +27,8 @@ import { z } from 'zod';
 import { UserError, errorCodes } from '../../errors.js';
 import { ARGOPROJ_GROUP, ARGOPROJ_VERSION } from '../../model/index.js';
 import { isRecord } from '../../model/validation.js';
-import { ARGOCD_CM, ARGOCD_SECRET } from '../auth/accounts.js';
+import { ARGOCD_CM_NAME, ARGOCD_SECRET_NAME } from '../../model/settings.js';
+import type { SettingsReader } from '../../settings/index.js';
 import { ApiError, aborted, grpcCodes, invalidArgument, unauthenticated } from '../http-errors.js';
 import type { ZodApp } from '../routes/types.js';
 import { errorResponses } from '../schemas.js';
@@ -43,11 +44,12 @@ export const DEFAULT_MAX_PAYLOAD_MB = 50;
 export const DEFAULT_MAX_REQUESTS_PER_MINUTE = 300;
 /** fastify's own limit for this route: a backstop above any sane `webhook.maxPayloadSizeMB`. */
 const BODY_LIMIT_CEILING = 1024 * 1024 * 1024;
-const SETTINGS_TTL_MS = 1000;
 
 export interface WebhookDeps {
   readonly custom: CustomObjectsClient;
   readonly core: CoreClient;
+  /** The shared reader of argocd-cm and argocd-secret. */
+  readonly settings: SettingsReader;
   /** The control-plane namespace (argocd-cm, argocd-secret, Applications). */
   readonly namespace: string;
   /** Further namespaces Applications may live in. */
@@ -72,6 +74,9 @@ const tooManyRequests = (retryAfterSec: number): ApiError =>
 
 const notReady = (): ApiError => new ApiError(errorCodes.KUBE_API_FAILED, 503, grpcCodes.Unavailable, 'the Application cache is not ready yet; retry shortly');
 
+const settingsNotReady = (): ApiError =>
+  new ApiError(errorCodes.KUBE_API_FAILED, 503, grpcCodes.Unavailable, `${ARGOCD_CM_NAME} and ${ARGOCD_SECRET_NAME} have not been listed yet; retry shortly`);
+
 const tooLarge = (limit: number): ApiError =>
   new ApiError(errorCodes.API_INVALID_ARGUMENT, 413, grpcCodes.ResourceExhausted, `webhook payload too large: the limit is ${limit} bytes (argocd-cm webhook.maxPayloadSizeMB)`);
 
@@ -87,10 +92,6 @@ class LimitStream extends Transform {
     if (this.receivedEncodedLength > this.limit) callback(tooLarge(this.limit));
     else callback(null, chunk);
   }
-}
-
-function decodeSecretData(data: Record<string, string> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 }
 
 function maxPayloadBytes(value: string | undefined): number {
@@ -127,7 +128,8 @@ export function webhookRoutes(app: ZodApp, deps: WebhookDeps): void {
   const deliveries = deps.deliveries ?? new DeliveryLog();
   const namespaces = [deps.namespace, ...(deps.applicationNamespaces ?? []).filter((ns) => ns !== deps.namespace)];
   const settingsOf = new WeakMap<FastifyRequest, WebhookSettings>();
-  let cached: { at: number; settings: Promise<WebhookSettings> } | undefined;
+  // Parsed once per change the reader sees, not once per request.
+  let parsed: { version: number; settings: WebhookSettings } | undefined;
   const limiter = new RateLimiter({ limit: DEFAULT_MAX_REQUESTS_PER_MINUTE, ...deps.rateLimit });
   const repoIndex = deps.appCache === undefined ? undefined : new WatchedRepoIndex(deps.appCache);
   app.addHook('onClose', async () => {
@@ -146,33 +148,20 @@ export function webhookRoutes(app: ZodApp, deps: WebhookDeps): void {
     return repoIndex.index.candidates(pushes);
   };
 
-  const loadSettings = async (): Promise<WebhookSettings> => {
-    let cm: Record<string, string> = {};
-    try {
-      cm = (await deps.core.readNamespacedConfigMap({ name: ARGOCD_CM, namespace: deps.namespace })).data ?? {};
-    } catch (err) {
-      if (kubeStatusOf(err) !== 404) throw kubeFailure(err, `reading ${ARGOCD_CM}`);
-    }
-    let secret: Record<string, string> = {};
-    try {
-      const list = await deps.core.listNamespacedSecret({ namespace: deps.namespace, fieldSelector: `metadata.name=${ARGOCD_SECRET}` });
-      secret = decodeSecretData(list.items[0]?.data);
-    } catch (err) {
-      throw kubeFailure(err, `reading ${ARGOCD_SECRET}`);
-    }
-    return { secrets: secretsFromData(secret), maxPayloadBytes: maxPayloadBytes(cm['webhook.maxPayloadSizeMB']), maxRequestsPerWindow: maxRequests(cm['webhook.maxRequestsPerMinute']) };
-  };
   const settings = (): Promise<WebhookSettings> => {
-    const now = Date.now();
-    if (cached === undefined || now - cached.at > SETTINGS_TTL_MS) {
-      const pending = loadSettings();
-      cached = { at: now, settings: pending };
-      // A failed read is not cached: the next request tries again.
-      pending.catch(() => {
-        if (cached?.settings === pending) cached = undefined;
-      });
+    const reader = deps.settings;
+    if (!reader.synced) return Promise.reject(settingsNotReady());
+    if (parsed?.version !== reader.version) {
+      const version = reader.version;
+      const cm = reader.configMapData(ARGOCD_CM_NAME) ?? {};
+      const current = {
+        secrets: secretsFromData(reader.secretData(ARGOCD_SECRET_NAME) ?? {}),
+        maxPayloadBytes: maxPayloadBytes(cm['webhook.maxPayloadSizeMB']),
+        maxRequestsPerWindow: maxRequests(cm['webhook.maxRequestsPerMinute']),
+      };
+      parsed = { version, settings: current };
     }
-    return cached.settings;
+    return Promise.resolve(parsed.settings);
   };
 
   /** Ask for a refresh with a JSON merge patch (no read-modify-write race); conditional replace for clients without patch. */

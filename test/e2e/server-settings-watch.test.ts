@@ -1,0 +1,128 @@
+// Issue 14: accounts, SSO and webhooks read argocd-cm and argocd-secret through one watch-backed settings
+// reader. Against the real API server, through a proxy that logs every request a second replica makes:
+// - checking session tokens and API keys, and logging in, costs no request for argocd-cm or argocd-secret
+//   (before the reader, every authenticated request read both);
+// - a write of the replica's own is seen at once: a login right after a password change, and an API key
+//   used right after it was created, work without waiting.
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assembleServer, type KawaServer } from '../../src/server/index.js';
+import { waitUntil } from '../harness/kube.js';
+import { PASSWORD, useApiServer, type Json } from '../harness/server-api.js';
+
+const api = useApiServer('settings-watch');
+
+interface LoggingProxy {
+  readonly kc: KubeConfig;
+  /** `METHOD path?query` of every request, in arrival order. */
+  readonly requests: string[];
+  close(): Promise<void>;
+}
+
+/** A plain-HTTP proxy to the test cluster (it adds the admin's client certificate) that logs every request. */
+async function loggingProxy(): Promise<LoggingProxy> {
+  const cluster = api.kc.getCurrentCluster();
+  if (cluster === null) throw new Error('no cluster');
+  const upstream = new URL(cluster.server);
+  const tls: https.RequestOptions = {};
+  await api.kc.applyToHTTPSOptions(tls);
+  const requests: string[] = [];
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '';
+    requests.push(`${req.method ?? ''} ${decodeURIComponent(url)}`);
+    const { host: _host, ...headers } = req.headers;
+    const forward = https.request({ host: upstream.hostname, port: upstream.port, path: url, method: req.method, headers, ca: tls.ca, cert: tls.cert, key: tls.key }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'proxy', server: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`, skipTLSVerify: true }],
+    users: [{ name: 'proxy' }],
+    contexts: [{ name: 'proxy', cluster: 'proxy', user: 'proxy' }],
+    currentContext: 'proxy',
+  });
+  return {
+    kc,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
+/** Requests that read argocd-cm or argocd-secret, or the ConfigMaps/Secrets of the namespace, other than the reader's watches. */
+function settingsReads(requests: readonly string[]): string[] {
+  return requests.filter((r) => /\/(configmaps|secrets)(\/argocd-(cm|secret))?(\?|$)/.test(r) && !r.includes('watch=true'));
+}
+
+let proxy: LoggingProxy;
+let replica: KawaServer;
+
+beforeAll(async () => {
+  proxy = await loggingProxy();
+  replica = (await assembleServer({ kubeConfig: proxy.kc, namespace: api.ns, logger: pino({ level: 'silent' }) })).app;
+  // Start-up lists both kinds once and then watches them: that is all the reader asks for.
+  await waitUntil('the settings reader to watch', () => Promise.resolve([...proxy.requests]), (seen) => seen.filter((r) => /\/(configmaps|secrets)\?.*watch=true/.test(r)).length >= 2);
+});
+
+afterAll(async () => {
+  await replica.close();
+  await proxy.close();
+});
+
+async function call(method: 'GET' | 'POST' | 'PUT', url: string, token: string | undefined, payload?: Json) {
+  const res = await replica.inject({ method, url, ...(token === undefined ? {} : { headers: api.auth(token) }), ...(payload === undefined ? {} : { payload }) });
+  return { status: res.statusCode, body: res.body === '' ? {} : res.json<Json>() };
+}
+
+async function login(username: string, password: string): Promise<{ status: number; token: string }> {
+  const res = await call('POST', '/api/v1/session', undefined, { username, password });
+  return { status: res.status, token: String(res.body['token']) };
+}
+
+describe('the settings reader', () => {
+  it('checks session tokens and API keys, and logs in, without reading argocd-cm or argocd-secret', async () => {
+    const session = await login('alice', PASSWORD);
+    expect(session.status).toBe(200);
+    const key = await call('POST', '/api/v1/account/bob/token', api.adminToken, { id: 'settings-watch' });
+    expect(key.status).toBe(200);
+    const apiKey = String(key.body['token']);
+
+    const before = proxy.requests.length;
+    for (let i = 0; i < 50; i++) {
+      expect((await call('GET', '/api/v1/session/userinfo', session.token)).status).toBe(200);
+      expect((await call('GET', '/api/v1/session/userinfo', apiKey)).status).toBe(200);
+    }
+    expect((await login('alice', PASSWORD)).status).toBe(200);
+    expect((await login('alice', 'not the password')).status).toBe(401);
+    expect(settingsReads(proxy.requests.slice(before))).toEqual([]);
+  });
+
+  it('sees its own writes at once: a login right after a password change, an API key right after its creation', async () => {
+    const session = await login('bob', PASSWORD);
+    expect(session.status).toBe(200);
+    const changed = await call('PUT', '/api/v1/account/password', session.token, { currentPassword: PASSWORD, newPassword: 'a brand new password 1' });
+    expect(changed.status).toBe(200);
+    expect((await login('bob', 'a brand new password 1')).status).toBe(200);
+    expect((await login('bob', PASSWORD)).status).toBe(401);
+    // The session issued before the change is void at once.
+    expect((await call('GET', '/api/v1/session/userinfo', session.token)).status).toBe(401);
+
+    const key = await call('POST', '/api/v1/account/bob/token', api.adminToken, { id: 'right-away' });
+    expect(key.status).toBe(200);
+    expect((await call('GET', '/api/v1/session/userinfo', String(key.body['token']))).status).toBe(200);
+  });
+});
