@@ -11,6 +11,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitMirrorCache } from '../git/mirror.js';
 import { KubeRest, type ApiResource, type KubeObject, type ListPage, type ListWatch, type WatchHandle } from '../kube/index.js';
+import { defaultProject } from '../model/index.js';
 import { RESOURCES_FINALIZER, REFRESH_ANNOTATION, SKIP_RECONCILE_ANNOTATION } from '../model/names.js';
 import { RepoService } from '../reposerver/index.js';
 import { ApplicationController } from './controller.js';
@@ -149,9 +150,9 @@ describe('ApplicationController', () => {
     expect(errors).toEqual([]);
   });
 
-  /** A started controller watching the given Applications and Secrets (nothing else exists). */
-  async function start(apps: KubeObject[], secrets: KubeObject[] = []): Promise<ApplicationController> {
-    sources = { Application: new FedSource(apps), Secret: new FedSource(secrets), AppProject: new FedSource(), ConfigMap: new FedSource() };
+  /** A started controller watching the given Applications, Secrets and AppProjects (nothing else exists). */
+  async function start(apps: KubeObject[], secrets: KubeObject[] = [], projects: KubeObject[] = []): Promise<ApplicationController> {
+    sources = { Application: new FedSource(apps), Secret: new FedSource(secrets), AppProject: new FedSource(projects), ConfigMap: new FedSource() };
     const kubeConfig = kubeConfigFor(api.url);
     const cache = path.join(tmpdir(), 'kawa-controller-unit');
     controller = new ApplicationController({
@@ -252,5 +253,43 @@ describe('ApplicationController', () => {
 
     expect(started.credentialsFor('https://git.example/r.git', 'team')).toMatchObject({ username: 'u', password: 'p' });
     expect(started.credentialsFor('https://git.example/r.git', 'other')).toBeUndefined();
+  });
+
+  describe('a finished sync whose request is still there', () => {
+    const operation = { sync: { revision: 'HEAD' }, retry: { limit: 3 } };
+    /** The app as the engine left it: the request, and its record Failed just now. */
+    const finished = (kawa: Record<string, unknown>): KubeObject => {
+      const base = app('a', { project: 'default' });
+      // A file:// source is refused at once (no network): the render fails, the operation logic still runs.
+      const spec = { ...(base['spec'] as Record<string, unknown>), source: { repoURL: 'file:///nowhere', path: 'p', targetRevision: 'HEAD' } };
+      const now = new Date().toISOString();
+      const operationState = { operation, phase: 'Failed', message: 'Operation terminated', startedAt: now, finishedAt: now, kawa: { operationId: 'op-1', ...kawa } };
+      return { ...base, spec, operation, status: { operationState } };
+    };
+    const project = defaultProject(NS) as unknown as KubeObject;
+
+    it('is cleared, not retried, when the engine ended it by termination (its persisted marker)', async () => {
+      await start([finished({ terminated: true })], [], [project]);
+
+      const clear = {
+        method: 'PATCH',
+        path: `${APPS_PATH}/a`,
+        contentType: 'application/json-patch+json',
+        body: [
+          { op: 'test', path: '/operation', value: operation },
+          { op: 'remove', path: '/operation' },
+        ],
+      };
+      // The recorder never removes the request, so each reconcile (the cluster turning reachable queues another) clears it again.
+      const writes = appWrites().filter((r) => r.path === `${APPS_PATH}/a`);
+      expect(writes.length).toBeGreaterThan(0);
+      for (const write of writes) expect(write).toEqual(clear);
+    });
+
+    it('stays for a retry after its backoff when it failed otherwise, whatever its message says', async () => {
+      await start([finished({})], [], [project]);
+
+      expect(appWrites().filter((r) => r.path === `${APPS_PATH}/a`)).toEqual([]);
+    });
   });
 });
