@@ -5,9 +5,11 @@
 // extensions) are kept as they are, so reading an Application and writing it back never loses what a
 // user set. Defaults live in pure helpers, never in the schemas, so that parsing is lossless too.
 import { z } from 'zod';
-import { UserError, errorCodes } from '../errors.js';
 import { parseDuration, type ParseDurationOptions } from './duration.js';
-import { formatPath, isRecord, validateWith, type Validation } from './validation.js';
+import { formatPath, isRecord, validOrThrow, validateWith, type Validation } from './validation.js';
+
+// Offered with the Application model (model/index), as before it moved to validation.ts.
+export { describeObject } from './validation.js';
 
 export const ARGOPROJ_GROUP = 'argoproj.io';
 export const ARGOPROJ_VERSION = 'v1alpha1';
@@ -500,16 +502,7 @@ export function validateApplication(obj: unknown): Validation<Application> {
 
 /** validateApplication, throwing a UserError (INVALID_SPEC) that lists every problem. */
 export function parseApplication(obj: unknown): Application {
-  const result = validateApplication(obj);
-  if (result.ok) return result.value;
-  throw new UserError(errorCodes.INVALID_SPEC, `invalid Application ${describeObject(obj)}: ${result.errors.join('; ')}`);
-}
-
-/** `namespace/name` of an object for messages, or `(unnamed)`. */
-export function describeObject(obj: unknown): string {
-  const meta = isRecord(obj) && isRecord(obj['metadata']) ? obj['metadata'] : {};
-  const name = typeof meta['name'] === 'string' ? meta['name'] : '(unnamed)';
-  return typeof meta['namespace'] === 'string' ? `${meta['namespace']}/${name}` : name;
+  return validOrThrow('Application', obj, validateApplication(obj));
 }
 
 const SOURCE_TYPES = ['helm', 'kustomize', 'directory', 'plugin'] as const;

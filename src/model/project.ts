@@ -3,11 +3,10 @@
 // The matching rules follow Argo CD's, quirks included, so a project that allows or denies something
 // there does the same here.
 import { z } from 'zod';
-import { UserError, errorCodes } from '../errors.js';
-import { ARGOPROJ_API_VERSION, describeObject, objectMetaSchema } from './application.js';
+import { ARGOPROJ_API_VERSION, objectMetaSchema } from './application.js';
 import { parseDuration } from './duration.js';
 import { globMatch } from '../util/glob.js';
-import { isRecord, validateWith, type Validation } from './validation.js';
+import { isRecord, validOrThrow, validateWith, type Validation } from './validation.js';
 
 export const APPPROJECT_KIND = 'AppProject';
 export const DEFAULT_PROJECT_NAME = 'default';
@@ -125,9 +124,7 @@ export function validateAppProject(obj: unknown): Validation<AppProject> {
 
 /** validateAppProject, throwing a UserError (INVALID_SPEC) that lists every problem. */
 export function parseAppProject(obj: unknown): AppProject {
-  const result = validateAppProject(obj);
-  if (result.ok) return result.value;
-  throw new UserError(errorCodes.INVALID_SPEC, `invalid AppProject ${describeObject(obj)}: ${result.errors.join('; ')}`);
+  return validOrThrow('AppProject', obj, validateAppProject(obj));
 }
 
 const roleNamePattern = /^[a-zA-Z0-9]([-_a-zA-Z0-9]*[a-zA-Z0-9])?$/;

@@ -1,11 +1,25 @@
 // Turning schema failures into messages a user can act on: each names the field path the way it is
 // written in YAML (`spec.sources[1].repoURL: required`), never zod's internal wording or codes.
 import type { z } from 'zod';
+import { UserError, errorCodes } from '../errors.js';
 
 /** The outcome of validating user input: the typed value, or every problem found. */
 export type Validation<T> = { ok: true; value: T } | { ok: false; errors: string[] };
 
 type Issue = z.ZodError['issues'][number];
+
+/** `namespace/name` of an object for messages, or `(unnamed)`. */
+export function describeObject(obj: unknown): string {
+  const meta = isRecord(obj) && isRecord(obj['metadata']) ? obj['metadata'] : {};
+  const name = typeof meta['name'] === 'string' ? meta['name'] : '(unnamed)';
+  return typeof meta['namespace'] === 'string' ? `${meta['namespace']}/${name}` : name;
+}
+
+/** The value of a validation of a `kind` object, else a UserError (INVALID_SPEC) naming it and listing every problem. */
+export function validOrThrow<T>(kind: string, obj: unknown, result: Validation<T>): T {
+  if (result.ok) return result.value;
+  throw new UserError(errorCodes.INVALID_SPEC, `invalid ${kind} ${describeObject(obj)}: ${result.errors.join('; ')}`);
+}
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -4,7 +4,7 @@
 // FailedPrecondition (an operation is running, auto-sync is on, the app is being deleted) is 409 here,
 // not 400, because the request itself is fine — the object's state is what refuses it.
 import { UserError, errorCodes, isKawaError, type ApiReason, type ErrorCode } from '../errors.js';
-import { formatPath } from '../model/validation.js';
+import { describeType, formatPath } from '../model/validation.js';
 
 export const grpcCodes = {
   InvalidArgument: 3,
@@ -82,12 +82,6 @@ export interface FieldProblem {
 
 type ZodIssue = { code: string; path: readonly PropertyKey[]; message: string; keys?: readonly string[]; expected?: unknown; input?: unknown };
 
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
 /**
  * zod issues as problems a user can act on: one per bad field, the path written the way it reads in
  * YAML/JSON, unknown keys reported at their own path (`spec.sorce: unknown field`).
@@ -98,7 +92,7 @@ export function problemsOf(issues: readonly ZodIssue[]): FieldProblem[] {
     if (issue.code === 'unrecognized_keys' && issue.keys !== undefined) {
       for (const key of issue.keys) out.push({ path: formatPath([...issue.path, key]), message: 'unknown field' });
     } else if (issue.code === 'invalid_type') {
-      const got = issue.input === undefined ? 'nothing' : typeName(issue.input);
+      const got = issue.input === undefined ? 'nothing' : describeType(issue.input);
       out.push({ path: formatPath(issue.path), message: issue.input === undefined ? 'required' : `expected ${String(issue.expected)}, got ${got}` });
     } else {
       out.push({ path: formatPath(issue.path), message: issue.message });
