@@ -6,11 +6,9 @@ import { UserError, errorCodes, messageOf } from '../../../errors.js';
 import type { KubeDoc } from '../../services/backup.js';
 import { toYamlStream } from '../../services/table.js';
 import { examples, group, note, out } from '../common.js';
+import { kubeAccessOptions, kubeConfigOf, type KubeAccessFlags } from './kube-access.js';
 
-interface Flags {
-  namespace: string;
-  kubeconfig?: string;
-  context?: string;
+interface Flags extends KubeAccessFlags {
   outFile?: string;
   dryRun?: boolean;
 }
@@ -25,18 +23,11 @@ async function readStdin(): Promise<string> {
 export function registerAdminBackup(program: Command): void {
   const admin = group(program, 'admin', 'administer kawa');
   examples(
-    admin
-      .command('export')
-      .description('export Applications, AppProjects, settings and repository/cluster Secrets as YAML (contains secrets: keep it safe)')
-      .option('-n, --namespace <ns>', "kawa's namespace", 'argocd')
-      .option('--kubeconfig <file>', 'kubeconfig')
-      .option('--context <name>', 'kubeconfig context')
+    kubeAccessOptions(admin.command('export').description('export Applications, AppProjects, settings and repository/cluster Secrets as YAML (contains secrets: keep it safe)'), 'kubeconfig')
       .option('--out-file <file>', 'write to this file (mode 0600) instead of stdout')
       .action(async (flags: Flags) => {
         const { exportAll } = await import('../../services/backup.js');
-        const { loadKubeConfig } = await import('../../services/kube.js');
-        const kc = loadKubeConfig(flags.kubeconfig, flags.context);
-        const docs = await exportAll(kc, flags.namespace);
+        const docs = await exportAll(await kubeConfigOf(flags), flags.namespace);
         const text = toYamlStream(docs);
         if (flags.outFile === undefined) out(text);
         else await writeFile(flags.outFile, text, { mode: 0o600 });
@@ -46,13 +37,10 @@ export function registerAdminBackup(program: Command): void {
     'kawa admin export --out-file backup.yaml',
   );
   examples(
-    admin
-      .command('import')
-      .description('restore objects written by `kawa admin export` (creates what is missing, replaces what exists)')
-      .argument('<file>', 'the export, or - for stdin')
-      .option('-n, --namespace <ns>', "kawa's namespace", 'argocd')
-      .option('--kubeconfig <file>', 'kubeconfig')
-      .option('--context <name>', 'kubeconfig context')
+    kubeAccessOptions(
+      admin.command('import').description('restore objects written by `kawa admin export` (creates what is missing, replaces what exists)').argument('<file>', 'the export, or - for stdin'),
+      'kubeconfig',
+    )
       .option('--dry-run', 'check with the API server, change nothing')
       .action(async (file: string, flags: Flags) => {
         let text: string;
@@ -69,9 +57,7 @@ export function registerAdminBackup(program: Command): void {
         }
         // Loaded on use: @kubernetes/client-node is heavy (CLI start-up time).
         const { importAll } = await import('../../services/backup.js');
-        const { loadKubeConfig } = await import('../../services/kube.js');
-        const kc = loadKubeConfig(flags.kubeconfig, flags.context);
-        const result = await importAll(kc, flags.namespace, docs, { dryRun: flags.dryRun === true });
+        const result = await importAll(await kubeConfigOf(flags), flags.namespace, docs, { dryRun: flags.dryRun === true });
         for (const what of result.created) note(`created ${what}\n`);
         for (const what of result.updated) note(`updated ${what}\n`);
         note(`imported ${docs.length} objects into namespace ${flags.namespace}${flags.dryRun === true ? ' (dry run)' : ''}\n`);
