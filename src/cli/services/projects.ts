@@ -50,11 +50,11 @@ export function removeDestination(spec: AppProjectSpec, dest: DestinationArg): b
 type ListName = 'allow' | 'deny';
 const listKey = (list: ListName): 'clusterResourceWhitelist' | 'clusterResourceBlacklist' => (list === 'allow' ? 'clusterResourceWhitelist' : 'clusterResourceBlacklist');
 
-/** Argo CD's semantics: allowing adds to the allow list, or removes from the deny list (`--list deny`). */
-export function allowClusterResource(spec: AppProjectSpec, group: string, kind: string, list: ListName = 'allow'): boolean {
+/** Adds `group/kind` to `list` (`add`), or removes it from it; answers whether the list changed. */
+function changeClusterResourceList(spec: AppProjectSpec, list: ListName, group: string, kind: string, add: boolean): boolean {
   const key = listKey(list);
   const current = spec[key] ?? [];
-  if (list === 'allow') {
+  if (add) {
     if (current.some((r) => r.group === group && r.kind === kind)) return false;
     spec[key] = [...current, { group, kind }];
     return true;
@@ -63,17 +63,14 @@ export function allowClusterResource(spec: AppProjectSpec, group: string, kind: 
   return spec[key].length !== current.length;
 }
 
+/** Argo CD's semantics: allowing adds to the allow list, or removes from the deny list (`--list deny`). */
+export function allowClusterResource(spec: AppProjectSpec, group: string, kind: string, list: ListName = 'allow'): boolean {
+  return changeClusterResourceList(spec, list, group, kind, list === 'allow');
+}
+
 /** Denying removes from the allow list, or adds to the deny list (`--list deny`). */
 export function denyClusterResource(spec: AppProjectSpec, group: string, kind: string, list: ListName = 'allow'): boolean {
-  const key = listKey(list);
-  const current = spec[key] ?? [];
-  if (list === 'deny') {
-    if (current.some((r) => r.group === group && r.kind === kind)) return false;
-    spec[key] = [...current, { group, kind }];
-    return true;
-  }
-  spec[key] = current.filter((r) => !(r.group === group && r.kind === kind));
-  return spec[key].length !== current.length;
+  return changeClusterResourceList(spec, list, group, kind, list === 'deny');
 }
 
 export function addRole(spec: AppProjectSpec, name: string, description: string | undefined): boolean {
