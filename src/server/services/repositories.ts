@@ -19,6 +19,7 @@
 //   hashes project and URL); writes match the scope exactly, reads of a URL without `appProject` pick
 //   the global Secret, else the only one, and ask for `appProject` when several projects have one.
 //   Every action is authorized against the matched Secret's `<project>/<url>`, templates included.
+import type { V1Secret } from '@kubernetes/client-node';
 import type { GitCredentials } from '../../git/credentials.js';
 import { findTemplate, gitCredentialsOf, resolveRepoCredentials, sameRepoUrl } from '../../git/repo-credentials.js';
 import type { RemoteRefs } from '../../git/refs.js';
@@ -203,6 +204,23 @@ export class RepositoryService {
     }
   }
 
+  /**
+   * The write of a create: a new Secret; or, when `existing` (same URL and scope) is there, nothing if the
+   * write changes nothing, else a replace that needs `upsert` and the right to update the existing one.
+   */
+  private async createOrUpsert<T extends { url: string; project?: string }>(
+    actor: Actor,
+    existing: Found<T> | undefined,
+    write: { type: 'repository' | 'repo-creds'; name: string; own: Record<string, string>; body: Parameters<typeof valuesFor>[1]; upsert: boolean; what: string },
+  ): Promise<{ written: V1Secret } | { unchanged: Found<T> }> {
+    if (existing === undefined) return { written: await this.options.secrets.create(write.type, write.name, valuesFor(write.own, write.body, undefined)) };
+    const values = valuesFor(write.own, write.body, existing.stored.values);
+    if (sameValues(values, existing.stored.values)) return { unchanged: existing };
+    if (!write.upsert) throw alreadyExists(`existing ${write.what} spec is different; use upsert flag to force update`, { reason: apiReasons.SPEC_DIFFERS });
+    actor.authorize(RESOURCE, 'update', repoRbacObject(existing.value.project, existing.value.url));
+    return { written: await this.options.secrets.replace(existing.stored.secret, values) };
+  }
+
   /** `project`: the scope a URL without a Secret is probed in (the caller's `appProject`). */
   private async answer(found: Found<Repository> | undefined, url: string, templates: readonly RepoCreds[], force: boolean, project?: string): Promise<RepositoryOut> {
     const repo: Repository = found?.value ?? { secretName: '', url, type: 'git', extra: {} };
@@ -274,16 +292,9 @@ export class RepositoryService {
     // Only a Secret of the same scope is this repository; another project's for the same URL is left alone.
     const existing = this.findScoped(repos, url, body.project);
     const own = { url, type: body.type ?? 'git', ...(body.name ? { name: body.name } : {}), ...(body.project ? { project: body.project } : {}) };
-    let written;
-    if (existing !== undefined) {
-      const values = valuesFor(own, body, existing.stored.values);
-      if (sameValues(values, existing.stored.values)) return this.answer(existing, url, templates.map((t) => t.value), false);
-      if (!upsert) throw alreadyExists('existing repository spec is different; use upsert flag to force update', { reason: apiReasons.SPEC_DIFFERS });
-      actor.authorize(RESOURCE, 'update', repoRbacObject(existing.value.project, existing.value.url));
-      written = await this.options.secrets.replace(existing.stored.secret, values);
-    } else {
-      written = await this.options.secrets.create('repository', newRepositorySecretName(url, body.project), valuesFor(own, body, undefined));
-    }
+    const result = await this.createOrUpsert(actor, existing, { type: 'repository', name: newRepositorySecretName(url, body.project), own, body, upsert, what: 'repository' });
+    if ('unchanged' in result) return this.answer(result.unchanged, url, templates.map((t) => t.value), false);
+    const written = result.written;
     const value = parseRepositorySecret(written);
     return this.answer({ stored: { secret: written, name: value.secretName, values: undefined }, value }, url, templates.map((t) => t.value), true);
   }
@@ -342,17 +353,8 @@ export class RepositoryService {
     // The API writes global templates only; a project's template of the same URL is another Secret.
     const existing = (await this.templates()).find((t) => t.value.url === url && scopeOf(t.value.project) === '');
     const own = { url, ...(body.type === undefined ? {} : { type: body.type }) };
-    let written;
-    if (existing !== undefined) {
-      const values = valuesFor(own, body, existing.stored.values);
-      if (sameValues(values, existing.stored.values)) return this.credsAnswer(existing.value);
-      if (!upsert) throw alreadyExists('existing repository credentials spec is different; use upsert flag to force update', { reason: apiReasons.SPEC_DIFFERS });
-      actor.authorize(RESOURCE, 'update', repoRbacObject(existing.value.project, url));
-      written = await this.options.secrets.replace(existing.stored.secret, values);
-    } else {
-      written = await this.options.secrets.create('repo-creds', secretNameFor('repo-creds', url), valuesFor(own, body, undefined));
-    }
-    return this.credsAnswer(parseRepoCredsSecret(written));
+    const result = await this.createOrUpsert(actor, existing, { type: 'repo-creds', name: secretNameFor('repo-creds', url), own, body, upsert, what: 'repository credentials' });
+    return this.credsAnswer('unchanged' in result ? result.unchanged.value : parseRepoCredsSecret(result.written));
   }
 
   async updateCreds(actor: Actor, url: string, body: RepoCredsWrite): Promise<RepoCredsOut> {
