@@ -62,4 +62,4 @@ export {
   type OidcConfig,
   type OidcServiceOptions,
   type SsoSettings,
-} from './oidc.js';
+} from './oidc/index.js';

@@ -1,8 +1,8 @@
-// The pure parts of SSO: oidc.config parsing with secret references, return-URL checks, the sealed
-// login state, and identities from claims. The provider round trip is in test/e2e/server-sso.test.ts.
+// oidc.config parsing with secret references, and return-URL checks. The provider round trip is in
+// test/e2e/server-sso.test.ts.
 import { describe, expect, it } from 'vitest';
-import { errorCodes } from '../../errors.js';
-import { DEFAULT_OIDC_SCOPES, identityOf, openLoginState, parseOidcConfig, referencedSecrets, safeReturnUrl, sealLoginState, stateCookie, type SecretLookup } from './oidc.js';
+import { errorCodes } from '../../../errors.js';
+import { DEFAULT_OIDC_SCOPES, parseOidcConfig, referencedSecrets, safeReturnUrl, type SecretLookup } from './config.js';
 
 const secrets: Record<string, Record<string, string>> = {
   '': { 'oidc.clientSecret': 'from-argocd-secret\n' },
@@ -84,36 +84,5 @@ describe('safeReturnUrl', () => {
 
   it.each(['https://evil.example/', '//evil.example/x', '/\\evil.example', 'http://kawa.example.com/', 'https://kawa.example.com.evil.example/', 'javascript:alert(1)', '/a\nb'])('refuses %s', (input) => {
     expect(() => safeReturnUrl(input, base)).toThrow(expect.objectContaining({ code: errorCodes.AUTH_SSO_FAILED }));
-  });
-});
-
-describe('the sealed login state', () => {
-  const state = { state: 's', nonce: 'n', verifier: 'v'.repeat(43), returnTo: '/', issuer: 'https://idp', clientID: 'kawa' };
-
-  it('opens with the same key within 5 minutes, and not after', async () => {
-    const sealed = await sealLoginState(state, 'key-1', 1000);
-    expect(await openLoginState(sealed, 'key-1', 1299)).toEqual(state);
-    await expect(openLoginState(sealed, 'key-1', 1301)).rejects.toThrow(/expired/);
-  });
-
-  it('refuses another key and a tampered cookie', async () => {
-    const sealed = await sealLoginState(state, 'key-1', 1000);
-    await expect(openLoginState(sealed, 'key-2', 1000)).rejects.toThrow(/not valid/);
-    const parts = sealed.split('.');
-    parts[3] = (parts[3] ?? '').replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
-    await expect(openLoginState(parts.join('.'), 'key-1', 1000)).rejects.toThrow(/not valid/);
-  });
-
-  it('is an HttpOnly, Lax cookie scoped to the callback', () => {
-    expect(stateCookie('v', true)).toBe('argocd.oauthstate=v; Path=/auth/callback; HttpOnly; SameSite=Lax; Max-Age=300; Secure');
-    expect(stateCookie('', false)).toBe('argocd.oauthstate=; Path=/auth/callback; HttpOnly; SameSite=Lax; Max-Age=0');
-  });
-});
-
-describe('identityOf', () => {
-  it('takes sub, email, and the groups of the claims argocd-rbac-cm scopes names', () => {
-    const claims = { sub: 'u1', iss: 'https://idp', email: 'u1@example.com', groups: ['a', 'b'], roles: 'r' };
-    expect(identityOf(claims, ['groups'])).toEqual({ sub: 'u1', issuer: 'https://idp', groups: ['a', 'b'], email: 'u1@example.com' });
-    expect(identityOf(claims, ['groups', 'email', 'roles']).groups).toEqual(['a', 'b', 'u1@example.com', 'r']);
   });
 });
