@@ -110,14 +110,7 @@ export class ClusterService {
   constructor(private readonly options: ClusterServiceOptions) {}
 
   async all(): Promise<Found[]> {
-    const out: Found[] = [];
-    for (const stored of await this.options.secrets.list('cluster')) {
-      try {
-        out.push({ stored, cluster: parseClusterSecret(stored.secret) });
-      } catch {
-        // A malformed Secret is skipped here; the controller reports it.
-      }
-    }
+    const out: Found[] = (await this.options.secrets.listParsed('cluster', parseClusterSecret)).map(({ stored, value }) => ({ stored, cluster: value }));
     if (!out.some((c) => c.cluster.server === IN_CLUSTER_SERVER)) out.push({ stored: undefined, cluster: inClusterDefault() });
     return out.sort((a, b) => a.cluster.server.localeCompare(b.cluster.server));
   }

@@ -144,17 +144,9 @@ export class RepositoryService {
     return this.parsed('repo-creds', parseRepoCredsSecret);
   }
 
-  /** The Secrets of one type, parsed and sorted by URL. */
+  /** The Secrets of one type that parse, sorted by URL. */
   private async parsed<T extends { url: string }>(type: SecretType, parse: (secret: SecretLike) => T): Promise<Found<T>[]> {
-    const out: Found<T>[] = [];
-    for (const stored of await this.options.secrets.list(type)) {
-      try {
-        out.push({ stored, value: parse(stored.secret) });
-      } catch {
-        // A malformed Secret is skipped here; the controller reports it.
-      }
-    }
-    return out.sort((a, b) => a.value.url.localeCompare(b.value.url));
+    return (await this.options.secrets.listParsed(type, parse)).sort((a, b) => a.value.url.localeCompare(b.value.url));
   }
 
   /** Credentials an app of `project` uses for a repository URL, as the repo server chooses them. */

@@ -73,6 +73,19 @@ export class SecretStore {
     });
   }
 
+  /** The Secrets of one type that parse, each with its parsed value; a malformed one is skipped (the controller reports it). */
+  async listParsed<T>(type: SecretType, parse: (secret: V1Secret) => T): Promise<{ stored: StoredSecret; value: T }[]> {
+    const out: { stored: StoredSecret; value: T }[] = [];
+    for (const stored of await this.list(type)) {
+      try {
+        out.push({ stored, value: parse(stored.secret) });
+      } catch {
+        // Skipped: one bad Secret must not hide the others.
+      }
+    }
+    return out;
+  }
+
   async create(type: SecretType, name: string, values: Readonly<Record<string, string>>, meta: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}): Promise<V1Secret> {
     try {
       return await this.core.createNamespacedSecret({
