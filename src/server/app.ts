@@ -20,6 +20,7 @@ import { answerFor, grpcCodes, problemsOf, RequestValidationError } from './http
 import { ServerMetrics } from './metrics.js';
 import type { RbacService } from './rbac/index.js';
 import { SessionRevocations } from './revocations.js';
+import { isRevocationSecret } from './auth/revocations.js';
 import { accountRoutes } from './routes/accounts.js';
 import { applicationRoutes } from './routes/applications.js';
 import { projectRoutes } from './routes/projects.js';
@@ -132,7 +133,7 @@ function serializerFor(validate: boolean) {
 function settingsReaderFor(deps: ServerDeps, namespace: string, log: FastifyBaseLogger): SettingsReader {
   const kubeConfig = deps.kubeConfig ?? deps.streams?.kubeConfig;
   if (kubeConfig === undefined) return new SettingsReader({ namespace, sources: emptySettingsSources() });
-  return SettingsReader.forCluster(new KubeRest(kubeConfig), namespace, log);
+  return SettingsReader.forCluster(new KubeRest(kubeConfig), namespace, { log, ignoreSecret: isRevocationSecret });
 }
 
 const PART_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'path parameter', headers: 'headers' };

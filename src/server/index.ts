@@ -16,7 +16,7 @@ import { buildServer, DEFAULT_NAMESPACE, type KawaServer } from './app.js';
 import { ensureCrds, ensureDefaultProject } from './bootstrap.js';
 import { RbacService, loadProjectRoles } from './rbac/index.js';
 import { reloadPolicy, reloadProjectRoles, reloadRbac, type RbacSources } from './rbac-sync.js';
-import { KubeRevocationStore, SessionRevocations, revocationListWatch } from './auth/revocations.js';
+import { KubeRevocationStore, SessionRevocations, isRevocationSecret, revocationListWatch } from './auth/revocations.js';
 import { ArgoStore } from './store.js';
 import { RepositoryService, type GitProbe } from './services/repositories.js';
 import { defaultLiveStateSource, type LiveStateSource } from '../livestate/source.js';
@@ -101,7 +101,7 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
   const logger: FastifyBaseLogger = options.logger ?? pino({ level: process.env['KAWA_LOG_LEVEL'] ?? 'info' });
   // argocd-cm, argocd-secret and the Secrets they reference, followed by one watch shared by accounts, SSO,
   // webhooks and RBAC: checking a token costs no API call. The server closes it; until then, a failure closes it here.
-  const settings = SettingsReader.forCluster(new KubeRest(kc), namespace, logger);
+  const settings = SettingsReader.forCluster(new KubeRest(kc), namespace, { log: logger, ignoreSecret: isRevocationSecret });
   try {
     return await wireServer(options, kc, namespace, logger, settings);
   } catch (err) {

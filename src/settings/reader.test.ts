@@ -68,6 +68,17 @@ describe('SettingsReader', () => {
     await reader.close();
   });
 
+  it('leaves out the Secrets a role says are never settings', async () => {
+    const sources = {
+      configMaps: new FakeListWatch([]),
+      secrets: new FakeListWatch([secret('kawa-revoked-1', '3', { id: 'x' }, { 'app.kubernetes.io/part-of': 'argocd', revoked: 'true' }), secret('oidc', '4', {}, { 'app.kubernetes.io/part-of': 'argocd' })]),
+    };
+    const reader = new SettingsReader({ namespace: 'argocd', sources, ignoreSecret: (obj) => obj.metadata?.labels?.['revoked'] !== undefined });
+    await reader.waitForSync(1000);
+    expect(reader.allSecrets().map((s) => s.metadata?.name)).toEqual(['oidc']);
+    await reader.close();
+  });
+
   it('notifies changes and lets a writer wait for its own write', async () => {
     const { reader, sources } = setup([cm('argocd-cm', '1', {})], [secret('argocd-secret', '4', { 'admin.password': 'old' })]);
     await reader.waitForSync(1000);

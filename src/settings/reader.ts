@@ -44,6 +44,11 @@ export interface SettingsReaderOptions {
   readonly namespace: string;
   readonly sources: SettingsSources;
   readonly log?: KubeLogger;
+  /**
+   * Secrets not to keep although labelled part-of argocd: a role's own records that are never settings
+   * (the server's session revocations: many, and changing at every logout).
+   */
+  readonly ignoreSecret?: (obj: KubeObject) => boolean;
 }
 
 /** The list+watch sources of a real cluster: the namespace's ConfigMaps and Secrets. */
@@ -113,7 +118,7 @@ export class SettingsReader {
     this.secrets = new Informer({
       name: 'settings/Secret',
       listWatch: options.sources.secrets,
-      keyOf: (obj) => (isSettingsSecret(obj) ? obj.metadata?.name : undefined),
+      keyOf: (obj) => (isSettingsSecret(obj) && options.ignoreSecret?.(obj) !== true ? obj.metadata?.name : undefined),
       onEvent: (event) => {
         this.changed('Secret', event);
       },
@@ -121,8 +126,8 @@ export class SettingsReader {
     });
   }
 
-  static forCluster(rest: KubeRest, namespace: string, log?: KubeLogger): SettingsReader {
-    return new SettingsReader({ namespace, sources: kubeSettingsSources(rest, namespace), ...(log === undefined ? {} : { log }) });
+  static forCluster(rest: KubeRest, namespace: string, options: Omit<SettingsReaderOptions, 'namespace' | 'sources'> = {}): SettingsReader {
+    return new SettingsReader({ ...options, namespace, sources: kubeSettingsSources(rest, namespace) });
   }
 
   get namespace(): string {
@@ -233,7 +238,7 @@ export class SettingsReader {
   async catchUp(kind: SettingsKind, timeoutMs: number): Promise<boolean> {
     const informer = kind === 'ConfigMap' ? this.configMaps : this.secrets;
     const source = kind === 'ConfigMap' ? this.options.sources.configMaps : this.options.sources.secrets;
-    const keep = kind === 'ConfigMap' ? (obj: KubeObject) => SETTINGS_CONFIGMAPS.includes(obj.metadata?.name ?? '') : isSettingsSecret;
+    const keep = kind === 'ConfigMap' ? (obj: KubeObject) => SETTINGS_CONFIGMAPS.includes(obj.metadata?.name ?? '') : (obj: KubeObject) => isSettingsSecret(obj) && this.options.ignoreSecret?.(obj) !== true;
     const listed = new Map<string, string>();
     let listVersion = '';
     let continueToken: string | undefined;

@@ -251,6 +251,11 @@ function compactRecord(obj: KubeObject): KubeObject {
   };
 }
 
+/** Whether a Secret is a revocation record (the settings reader leaves them out: they are never settings). */
+export function isRevocationSecret(obj: { metadata?: { labels?: Record<string, string> | undefined } | undefined }): boolean {
+  return obj.metadata?.labels?.[REVOCATION_LABEL] !== undefined;
+}
+
 /** List+watch of the revocation Secrets in `namespace` (only those: selected by label). */
 export function revocationListWatch(kubeConfig: KubeConfig, namespace: string): ListWatch {
   return kubeListWatch(new KubeRest(kubeConfig), SECRETS, { namespace, labelSelector: REVOCATION_SELECTOR });
