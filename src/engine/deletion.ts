@@ -21,7 +21,7 @@ import { detailOf, mapLimit, retrying } from './api-calls.js';
 import { isoTime } from './clock.js';
 import { prepareDesired } from './compare.js';
 import type { HealthCheck } from './health/index.js';
-import { HOOK_VANISHED, createOrAdoptHook, createdBy, deleteHooks as deleteHookCopies, hookDisappeared, hookObject, hooksLeftBehind, lookUpHook, sightHook } from './hooks.js';
+import { HOOK_VANISHED, createOrAdoptHook, createdBy, deleteHookCopy, deleteHooks as deleteHookCopies, hookDisappeared, hookObject, hooksLeftBehind, lookUpHook, sightHook } from './hooks.js';
 import type { OperationDeps } from './operation.js';
 import { incompleteLiveState, isTerminal } from './operation-state.js';
 import { asSyncObject, finish, generationOf, resourceRefOf, summarize, taskHealth, validateAppName, validateRecord } from './record.js';
@@ -409,7 +409,7 @@ async function runHook(id: string, manifest: DeletionHook, kawa: KawaDeletionSta
       }
       const uid = live.metadata?.uid;
       try {
-        const result = await retrying(deps.clock, () => deleteObject(deps.rest, resource, ref, { propagationPolicy: 'background', ...(uid === undefined ? {} : { uid }) }));
+        const result = await deleteHookCopy(deps, resource, { ref, uid });
         if (result === 'deleted' && uid !== undefined) {
           kawa.hooks[id] = { ...h, status: 'clearing', deletedUid: uid, message: 'deleting the previous copy' };
           return;

@@ -68,6 +68,12 @@ export interface HookCopy {
   readonly uid?: string | undefined;
 }
 
+/** Deletes one copy of a hook (background propagation): `gone` when it was not there any more. */
+export function deleteHookCopy(calls: HookCalls, resource: ApiResource, hook: HookCopy): Promise<'deleted' | 'gone'> {
+  const { ref, uid } = hook;
+  return retrying(calls.clock, () => deleteObject(calls.rest, resource, ref, { propagationPolicy: 'background', ...(uid === undefined ? {} : { uid }) }));
+}
+
 /**
  * Deletes hooks (background propagation), 8 at once. `deleted` records each outcome: deleted, or
  * refused (403, …: final, recorded and not tried again, since retrying cannot help and must not hold the
@@ -81,14 +87,14 @@ export async function deleteHooks<T>(
 ): Promise<string[]> {
   const transient: string[] = [];
   await mapLimit(hooks, 8, async (hook) => {
-    const { ref, uid } = target(hook);
-    const resource = await calls.cache.resolveResource(ref);
+    const copy = target(hook);
+    const resource = await calls.cache.resolveResource(copy.ref);
     try {
       // A kind no longer served has no hook left to delete.
-      if (resource !== undefined) await retrying(calls.clock, () => deleteObject(calls.rest, resource, ref, { propagationPolicy: 'background', ...(uid === undefined ? {} : { uid }) }));
+      if (resource !== undefined) await deleteHookCopy(calls, resource, copy);
       deleted(hook);
     } catch (err) {
-      if (isRetryable(err)) transient.push(`${describeRef(ref)}: ${detailOf(err)}`);
+      if (isRetryable(err)) transient.push(`${describeRef(copy.ref)}: ${detailOf(err)}`);
       else deleted(hook, detailOf(err));
     }
   });

@@ -12,7 +12,7 @@ import { detailOf, retrying } from './api-calls.js';
 import type { Clock } from './clock.js';
 import { readManagedFields, type IgnoreDifferencesRule, type JqPathEvaluator } from './diff/index.js';
 import { respectIgnoreDifferences } from './diff/respect.js';
-import { createOrAdoptHook, hookObject } from './hooks.js';
+import { createOrAdoptHook, deleteHookCopy, hookObject } from './hooks.js';
 import { definedKinds, incompleteLiveState, type OperationCache, type TaskRecord } from './operation-state.js';
 import { generationOf, resourceRefOf } from './record.js';
 import { formatKind, type SyncPlan, type SyncTask, type TaskState } from './sync/index.js';
@@ -135,7 +135,7 @@ async function deleteBeforeCreation(task: SyncTask, ctx: TaskContext, resource: 
   const uid = live?.metadata?.uid;
   if (live === undefined || uid === undefined) return recorded({ progress: 'done', message: 'no previous copy', startedAt: at, finishedAt: at });
   try {
-    const result = await retry(ctx, () => deleteObject(ctx.rest, resource, resourceRefOf(task.ref), { propagationPolicy: 'background', uid }));
+    const result = await deleteHookCopy(ctx, resource, { ref: resourceRefOf(task.ref), uid });
     if (result === 'gone') return recorded({ progress: 'done', message: 'previous copy deleted', startedAt: at, finishedAt: at });
     return recorded({ progress: 'running', message: 'deleting the previous copy', deletedUid: uid, startedAt: at });
   } catch (err) {
