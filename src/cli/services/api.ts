@@ -206,5 +206,8 @@ export class ApiClient {
   }
 }
 
+/** A boolean query parameter as Argo CD's servers read it: `true`, or left out. */
+export const queryFlag = (value: boolean | undefined): 'true' | undefined => (value === true ? 'true' : undefined);
+
 /** A path segment (repository URLs and cluster servers are path parameters in Argo CD's API). */
 export const seg = (value: string): string => encodeURIComponent(value);

@@ -1,6 +1,7 @@
 // argocd's application tables: `app list`, the `app get` header and resource table, `-o tree`,
 // `app history`, `app resources`.
 import type { Application, ApplicationSource, ResourceResult, ResourceStatus } from '../../model/index.js';
+import type { TreeNode } from './api/applications.js';
 import { statusColor, type Painter } from './io.js';
 import { kawaCommand } from './kawa-command.js';
 import { formatKeyValues, formatTable, orNone } from './table.js';
@@ -154,17 +155,6 @@ export function resourceRows(app: Application, paint: Painter = plain): string[]
 
 export function resourceTable(app: Application, paint: Painter = plain): string {
   return formatTable(['GROUP', 'KIND', 'NAMESPACE', 'NAME', 'STATUS', 'HEALTH', 'HOOK', 'MESSAGE'], resourceRows(app, paint));
-}
-
-/** A node of Argo CD's resource tree (`GET …/resource-tree`). */
-export interface TreeNode {
-  group?: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-  uid?: string;
-  parentRefs?: { group?: string; kind: string; namespace?: string; name: string; uid?: string }[];
-  health?: { status?: string; message?: string };
 }
 
 /** `-o tree`: managed resources, their children (ReplicaSets, Pods …) indented below them. */

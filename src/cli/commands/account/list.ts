@@ -1,11 +1,9 @@
 // `kawa account list`: local accounts, whether enabled, their capabilities.
 import type { Command } from 'commander';
 import { accountsApi } from '../../services/api/accounts.js';
-import type { OutputFormat } from '../../services/table.js';
-import { formatTable } from '../../services/table.js';
+import { formatTable, type OutputFormat } from '../../services/table.js';
 import { examples, outputOption, printList, sessionOf } from '../common.js';
 
-/** No `wide`: the table has every column already. */
 const FORMATS: readonly OutputFormat[] = ['json', 'yaml', 'name'];
 
 export function registerAccountList(account: Command): void {

@@ -1,8 +1,8 @@
 // `kawa app get NAME`: argocd's key/value header and resource table; `-o tree|json|yaml|wide`.
 import type { Command } from 'commander';
 import { UserError, errorCodes } from '../../../errors.js';
-import { applicationsApi } from '../../services/api/applications.js';
-import { appHeader, resourceTable, treeTable, type TreeNode } from '../../services/app-format.js';
+import { applicationsApi, type TreeNode } from '../../services/api/applications.js';
+import { appHeader, resourceTable, treeTable } from '../../services/app-format.js';
 import { splitAppName } from '../../services/app-spec.js';
 import { outPaint } from '../../services/io.js';
 import { structured } from '../../services/table.js';

@@ -1,7 +1,6 @@
 // /api/v1/applications (Argo CD's ApplicationService): every route the CLI uses for applications.
 import type { Application, ApplicationSpec } from '../../../model/index.js';
-import { seg, type ApiClient } from '../api.js';
-import type { TreeNode } from '../app-format.js';
+import { queryFlag, seg, type ApiClient } from '../api.js';
 
 const base = '/api/v1/applications';
 
@@ -22,6 +21,17 @@ export interface ManagedResource {
   normalizedLiveState?: string;
   predictedLiveState?: string;
   hook?: boolean;
+}
+
+/** A node of Argo CD's resource tree (`GET …/resource-tree`). */
+export interface TreeNode {
+  group?: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  uid?: string;
+  parentRefs?: { group?: string; kind: string; namespace?: string; name: string; uid?: string }[];
+  health?: { status?: string; message?: string };
 }
 
 export interface ListFilter {
@@ -61,15 +71,13 @@ const one = (id: AppId): string => `${base}/${seg(id.name)}`;
 const ns = (id: AppId): { appNamespace: string | undefined } => ({ appNamespace: id.appNamespace });
 /** The namespace as request bodies and the stream carry it: only when given. */
 const nsIfGiven = (id: AppId): { appNamespace?: string } => (id.appNamespace === undefined ? {} : { appNamespace: id.appNamespace });
-/** A boolean query flag as the server reads it: `true`, or left out. */
-const flag = (value: boolean | undefined): 'true' | undefined => (value === true ? 'true' : undefined);
 
 export function applicationsApi(client: ApiClient) {
   return {
     list: (filter: ListFilter) =>
       client.call<{ items?: Application[] | null }>('GET', base, { query: { projects: filter.projects, selector: filter.selector, repo: filter.repo, appNamespace: filter.appNamespace } }),
     get: (id: AppId, query: Readonly<Record<string, string | undefined>> = {}) => client.call<Application>('GET', one(id), { query: { ...ns(id), ...query } }),
-    create: (app: Application, upsert: boolean | undefined) => client.call<Application>('POST', base, { query: { upsert: flag(upsert) }, body: app }),
+    create: (app: Application, upsert: boolean | undefined) => client.call<Application>('POST', base, { query: { upsert: queryFlag(upsert) }, body: app }),
     updateSpec: (id: AppId, spec: ApplicationSpec) => client.call<ApplicationSpec>('PUT', `${one(id)}/spec`, { query: ns(id), body: spec }),
     patch: (id: AppId, patch: string, patchType: 'json' | 'merge') => client.call<Application>('PATCH', one(id), { body: { name: id.name, patch, patchType, ...nsIfGiven(id) } }),
     delete: (id: AppId, options: DeleteOptions) =>
@@ -99,10 +107,10 @@ export function applicationsApi(client: ApiClient) {
             resourceName: query.resourceName,
             namespace: query.namespace,
             container: query.container,
-            follow: flag(query.follow),
+            follow: queryFlag(query.follow),
             tailLines: query.tailLines,
             sinceSeconds: query.sinceSeconds,
-            previous: flag(query.previous),
+            previous: queryFlag(query.previous),
             filter: query.filter,
           },
         },

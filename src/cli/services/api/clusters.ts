@@ -1,5 +1,5 @@
 // /api/v1/clusters (Argo CD's ClusterService). A cluster is named by its server URL, or by its name.
-import { seg, type ApiClient, type QueryValue } from '../api.js';
+import { queryFlag, seg, type ApiClient, type QueryValue } from '../api.js';
 
 type ConnectionState = { status?: string; message?: string };
 
@@ -37,7 +37,7 @@ export function clustersApi(client: ApiClient) {
       const { path, query } = one(serverOrName);
       return client.call<Cluster>('GET', path, { query });
     },
-    create: (cluster: ClusterWrite, upsert: boolean | undefined) => client.call<unknown>('POST', base, { query: { upsert: upsert === true ? 'true' : undefined }, body: cluster }),
+    create: (cluster: ClusterWrite, upsert: boolean | undefined) => client.call<unknown>('POST', base, { query: { upsert: queryFlag(upsert) }, body: cluster }),
     delete: (serverOrName: string) => {
       const { path, query } = one(serverOrName);
       return client.call<unknown>('DELETE', path, { query });

@@ -1,5 +1,5 @@
 // /api/v1/repositories (Argo CD's RepositoryService).
-import { seg, type ApiClient } from '../api.js';
+import { queryFlag, seg, type ApiClient } from '../api.js';
 
 /** A repository as the CLI writes and reads it (Argo CD's fields; kawa's answers are a subset). */
 export interface Repository {
@@ -24,9 +24,9 @@ const base = '/api/v1/repositories';
 export function repositoriesApi(client: ApiClient) {
   return {
     /** With `forceRefresh`, the server checks each connection again. */
-    list: (forceRefresh: boolean) => client.call<{ items?: Repository[] | null }>('GET', base, { query: { forceRefresh: forceRefresh ? 'true' : undefined } }),
+    list: (forceRefresh: boolean) => client.call<{ items?: Repository[] | null }>('GET', base, { query: { forceRefresh: queryFlag(forceRefresh) } }),
     get: (url: string) => client.call<Repository>('GET', `${base}/${seg(url)}`),
-    create: (repository: Repository, upsert: boolean | undefined) => client.call<unknown>('POST', base, { query: { upsert: upsert === true ? 'true' : undefined }, body: repository }),
+    create: (repository: Repository, upsert: boolean | undefined) => client.call<unknown>('POST', base, { query: { upsert: queryFlag(upsert) }, body: repository }),
     delete: (url: string) => client.call<unknown>('DELETE', `${base}/${seg(url)}`),
   };
 }
