@@ -289,21 +289,21 @@ export class AccountStore implements AuthSettingsSource {
     return this.parsed.settings;
   }
 
-  async readConfigMap(name: string): Promise<V1ConfigMap | undefined> {
-    try {
-      return await this.core.readNamespacedConfigMap({ name, namespace: this.namespace });
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      throw this.failure(`reading ConfigMap ${name}`, err);
-    }
+  readConfigMap(name: string): Promise<V1ConfigMap | undefined> {
+    return this.readOrAbsent(`ConfigMap ${name}`, () => this.core.readNamespacedConfigMap({ name, namespace: this.namespace }));
   }
 
-  async readSecret(name: string): Promise<V1Secret | undefined> {
+  readSecret(name: string): Promise<V1Secret | undefined> {
+    return this.readOrAbsent(`Secret ${name}`, () => this.core.readNamespacedSecret({ name, namespace: this.namespace }));
+  }
+
+  /** A read where 404 means absent. */
+  private async readOrAbsent<T>(what: string, read: () => Promise<T>): Promise<T | undefined> {
     try {
-      return await this.core.readNamespacedSecret({ name, namespace: this.namespace });
+      return await read();
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
-      throw this.failure(`reading Secret ${name}`, err);
+      throw this.failure(`reading ${what}`, err);
     }
   }
 
