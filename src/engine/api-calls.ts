@@ -3,10 +3,16 @@
 import { messageOf } from '../errors.js';
 import { ApplyError, withRetry } from '../kube/apply.js';
 import type { Clock } from './clock.js';
+import { formatKind, type ObjectRef } from './sync/index.js';
 
 /** The API's own message for an ApplyError (the record already names the object), else the error's. */
 export function detailOf(err: unknown): string {
   return err instanceof ApplyError ? err.detail : messageOf(err);
+}
+
+/** Why an object cannot be written: discovery does not know its kind (`…: why` follows). */
+export function notServed(ref: ObjectRef): string {
+  return `the server does not serve ${formatKind(ref)} ${ref.version}`;
 }
 
 /** `withRetry` waiting on the runner's clock, so tests drive the backoff without sleeping. */

@@ -17,7 +17,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { deleteObject, describeRef } from '../kube/apply.js';
 import type { KubeObject } from '../kube/objects.js';
 import { formatDuration, type OperationPhase, type ResourceResult } from '../model/index.js';
-import { detailOf, mapLimit, retrying } from './api-calls.js';
+import { detailOf, mapLimit, notServed, retrying } from './api-calls.js';
 import { isoTime } from './clock.js';
 import { prepareDesired } from './compare.js';
 import type { HealthCheck } from './health/index.js';
@@ -36,7 +36,7 @@ import {
   type DeletionHook,
 } from './sync/deletion-plan.js';
 import { BACKGROUND_FINALIZER, FOREGROUND_FINALIZER, RESOURCES_FINALIZER } from '../model/names.js';
-import { deletionDue, formatKind, formatRef, hookPhase, refOf, type HookDeletePolicy, type HookPhase, type ObjectRef, type SyncObject, type TaskState } from './sync/index.js';
+import { deletionDue, formatRef, hookPhase, refOf, type HookDeletePolicy, type HookPhase, type ObjectRef, type SyncObject, type TaskState } from './sync/index.js';
 
 
 export type DeletionPropagation = 'foreground' | 'background';
@@ -391,7 +391,7 @@ async function runHook(id: string, manifest: DeletionHook, kawa: KawaDeletionSta
   const ref = resourceRefOf(h.ref);
   const resource = await deps.cache.resolveResource(ref);
   if (resource === undefined) {
-    fail(`the server does not serve ${formatKind(h.ref)} ${h.ref.version} (is its CRD installed?)`);
+    fail(`${notServed(h.ref)} (is its CRD installed?)`);
     return;
   }
   const settings = settingsOf(deps);

@@ -8,7 +8,7 @@ import type { ApiResource } from '../kube/discovery.js';
 import type { KubeObject } from '../kube/objects.js';
 import type { KubeRest } from '../kube/rest.js';
 import { trackedAppInstance, type TrackingOptions } from '../kube/tracking.js';
-import { detailOf, retrying } from './api-calls.js';
+import { detailOf, notServed, retrying } from './api-calls.js';
 import type { Clock } from './clock.js';
 import { readManagedFields, type IgnoreDifferencesRule, type JqPathEvaluator } from './diff/index.js';
 import { respectIgnoreDifferences } from './diff/respect.js';
@@ -86,7 +86,7 @@ async function resourceFor(task: SyncTask, ctx: TaskContext): Promise<{ ok: true
     return { ok: false, outcome: { kind: 'deferred', reason: `waiting for kind ${kind} (its CRD is part of this sync) to be served` } };
   }
   const why = fromCrd ? `its CRD was applied but the kind was not served within ${Math.round(ctx.kindWaitMs / 1000)}s` : 'no such kind (is its CRD installed?)';
-  return { ok: false, outcome: failed(`the server does not serve ${kind} ${task.ref.version}: ${why}`, isoNow(ctx)) };
+  return { ok: false, outcome: failed(`${notServed(task.ref)}: ${why}`, isoNow(ctx)) };
 }
 
 function isoNow(ctx: TaskContext): string {
@@ -250,8 +250,7 @@ export async function dryRunTask(task: SyncTask, ctx: TaskContext, mode: 'server
   const resource = await ctx.cache.resolveResource(task.ref);
   if (resource === undefined) {
     if (task.syncOptions.skipDryRunOnMissingResource || task.action === 'prune') return undefined;
-    const kind = formatKind(task.ref);
-    return `the server does not serve ${kind} ${task.ref.version} (is its CRD installed?)`;
+    return `${notServed(task.ref)} (is its CRD installed?)`;
   }
   if (mode === 'client') return undefined;
   try {
