@@ -1,6 +1,7 @@
 // `kawa cluster add CONTEXT | list | get | rm`: destination clusters (Argo CD's ClusterService).
 import type { Command } from 'commander';
 import { UserError, errorCodes } from '../../../errors.js';
+import { IN_CLUSTER_SERVER } from '../../../model/index.js';
 import { clustersApi } from '../../services/api/clusters.js';
 import { confirm } from '../../services/prompt.js';
 import { clusterTable } from '../../services/repos.js';
@@ -40,7 +41,7 @@ export function registerCluster(program: Command): void {
         const { loadKubeConfig } = await import('../../services/kube.js');
         const { clusterCaData, installManager } = await import('../../services/cluster-add.js');
         const kc = loadKubeConfig(flags.kubeconfig, context);
-        const server = flags.inCluster === true ? 'https://kubernetes.default.svc' : (kc.getCurrentCluster()?.server ?? '');
+        const server = flags.inCluster === true ? IN_CLUSTER_SERVER : (kc.getCurrentCluster()?.server ?? '');
         const scope = (flags.namespace ?? []).length === 0 ? 'full cluster-level privileges' : `access to namespaces ${(flags.namespace ?? []).join(', ')}`;
         if (flags.yes !== true && !(await confirm(`This creates ServiceAccount "argocd-manager" in context "${context}" with ${scope}. Continue?`, '-y'))) {
           note('cancelled\n');
@@ -87,7 +88,7 @@ export function registerCluster(program: Command): void {
       argument: ['<servers...>', 'server URLs or names'],
       options: (command) => command.option('-y, --yes', 'do not ask for confirmation'),
       check: (server, flags: { yes?: boolean }) => {
-        if (server === 'https://kubernetes.default.svc' && flags.yes !== true) {
+        if (server === IN_CLUSTER_SERVER && flags.yes !== true) {
           throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, 'removing the in-cluster destination breaks the apps deployed there: pass -y if you mean it');
         }
       },
