@@ -149,10 +149,16 @@ export class RepositoryService {
     return (await this.options.secrets.listParsed(type, parse)).sort((a, b) => a.value.url.localeCompare(b.value.url));
   }
 
+  /** The repositories (with their Secrets) and the credential templates, read together. */
+  private async repositoriesAndTemplates(): Promise<{ repos: Found<Repository>[]; templates: RepoCreds[] }> {
+    const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
+    return { repos, templates: templates.map((t) => t.value) };
+  }
+
   /** Credentials an app of `project` uses for a repository URL, as the repo server chooses them. */
   async credentialsFor(url: string, project?: string): Promise<GitCredentials | undefined> {
-    const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
-    return resolveRepoCredentials(url, project, { repositories: repos.map((r) => r.value), templates: templates.map((t) => t.value) });
+    const { repos, templates } = await this.repositoriesAndTemplates();
+    return credentialsAmong(repos, templates, url, project);
   }
 
   /**
@@ -233,7 +239,7 @@ export class RepositoryService {
   // ---- repositories -------------------------------------------------------------------------------
 
   async list(actor: Actor, query: { repo?: string | undefined; appProject?: string | undefined; forceRefresh?: boolean | undefined }): Promise<RepositoryOut[]> {
-    const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
+    const { repos, templates } = await this.repositoriesAndTemplates();
     const wanted = query.repo === undefined || query.repo === '' ? undefined : query.repo;
     const visible = repos.filter(
       (r) =>
@@ -241,26 +247,25 @@ export class RepositoryService {
         (query.appProject === undefined || query.appProject === '' || r.value.project === query.appProject) &&
         actor.can(RESOURCE, 'get', repoRbacObject(r.value.project, r.value.url)),
     );
-    const creds = templates.map((t) => t.value);
     const out: RepositoryOut[] = new Array<RepositoryOut>(visible.length);
     // Bounded parallelism: a list of many unreachable repositories must not start hundreds of git processes.
     let next = 0;
     const worker = async (): Promise<void> => {
-      for (let i = next++; i < visible.length; i = next++) out[i] = await this.answer(visible[i], visible[i]?.value.url ?? '', creds, query.forceRefresh === true);
+      for (let i = next++; i < visible.length; i = next++) out[i] = await this.answer(visible[i], visible[i]?.value.url ?? '', templates, query.forceRefresh === true);
     };
     await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, visible.length) }, worker));
     return out;
   }
 
   async get(actor: Actor, url: string, options: { appProject?: string | undefined; forceRefresh?: boolean | undefined }): Promise<RepositoryOut> {
-    const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
+    const { repos, templates } = await this.repositoriesAndTemplates();
     const found = this.find(repos, url, options.appProject);
     actor.authorize(RESOURCE, 'get', repoRbacObject(found?.value.project ?? options.appProject, found?.value.url ?? url));
-    return this.answer(found, url, templates.map((t) => t.value), options.forceRefresh === true, options.appProject);
+    return this.answer(found, url, templates, options.forceRefresh === true, options.appProject);
   }
 
   async refs(actor: Actor, url: string, appProject?: string): Promise<{ branches: string[]; tags: string[] }> {
-    const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
+    const { repos, templates } = await this.repositoriesAndTemplates();
     const found = this.find(repos, url, appProject);
     const project = found?.value.project ?? appProject;
     actor.authorize(RESOURCE, 'get', repoRbacObject(project, found?.value.url ?? url));
@@ -268,7 +273,7 @@ export class RepositoryService {
     let refs: RemoteRefs;
     try {
       // The credentials of the project the caller was authorized in, never another project's.
-      refs = await this.options.git.lsRemote(repoUrl, resolveRepoCredentials(repoUrl, project, { repositories: repos.map((r) => r.value), templates: templates.map((t) => t.value) }));
+      refs = await this.options.git.lsRemote(repoUrl, credentialsAmong(repos, templates, repoUrl, project));
     } catch (err) {
       throw invalidArgument(`unable to list the refs of ${repoUrl}: ${messageOf(err)}`);
     }
@@ -280,20 +285,18 @@ export class RepositoryService {
   async create(actor: Actor, body: RepositoryWrite, upsert: boolean): Promise<RepositoryOut> {
     const url = body.repo.trim();
     actor.authorize(RESOURCE, 'create', repoRbacObject(body.project, url));
-    const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
+    const { repos, templates } = await this.repositoriesAndTemplates();
     // Only a Secret of the same scope is this repository; another project's for the same URL is left alone.
     const existing = this.findScoped(repos, url, body.project);
     const own = { url, type: body.type ?? 'git', ...(body.name ? { name: body.name } : {}), ...(body.project ? { project: body.project } : {}) };
     const result = await this.createOrUpsert(actor, existing, { type: 'repository', name: newRepositorySecretName(url, body.project), own, body, upsert, what: 'repository' });
-    if ('unchanged' in result) return this.answer(result.unchanged, url, templates.map((t) => t.value), false);
-    const written = result.written;
-    const value = parseRepositorySecret(written);
-    return this.answer({ stored: { secret: written, name: value.secretName, values: undefined }, value }, url, templates.map((t) => t.value), true);
+    if ('unchanged' in result) return this.answer(result.unchanged, url, templates, false);
+    return this.answer(writtenRepository(result.written), url, templates, true);
   }
 
   async update(actor: Actor, url: string, body: RepositoryWrite): Promise<RepositoryOut> {
     if (!sameRepoUrl(body.repo, url)) throw invalidArgument(`the path names repository ${url} but the body names ${body.repo}`);
-    const [repos, templates] = await Promise.all([this.repositories(), this.templates()]);
+    const { repos, templates } = await this.repositoriesAndTemplates();
     // The Secret of the body's scope; failing that, the URL's only Secret (the update moves it to that scope).
     const same = repos.filter((r) => sameRepoUrl(r.value.url, url));
     const existing = this.findScoped(repos, url, body.project) ?? (same.length === 1 ? same[0] : undefined);
@@ -305,9 +308,8 @@ export class RepositoryService {
     // Moving a repository into another project needs the right there too.
     if ((body.project ?? '') !== (existing.value.project ?? '')) actor.authorize(RESOURCE, 'update', repoRbacObject(body.project, existing.value.url));
     const own = { url: existing.value.url, type: body.type ?? existing.value.type, ...(body.name ? { name: body.name } : {}), ...(body.project ? { project: body.project } : {}) };
-    const written = await this.options.secrets.replace(existing.stored.secret, valuesFor(own, body, existing.stored.values));
-    const value = parseRepositorySecret(written);
-    return this.answer({ stored: { secret: written, name: value.secretName, values: undefined }, value }, value.url, templates.map((t) => t.value), true);
+    const written = writtenRepository(await this.options.secrets.replace(existing.stored.secret, valuesFor(own, body, existing.stored.values)));
+    return this.answer(written, written.value.url, templates, true);
   }
 
   async delete(actor: Actor, url: string, appProject: string | undefined): Promise<void> {
@@ -371,4 +373,15 @@ function sameValues(a: Record<string, string>, b: Record<string, string> | undef
   if (b === undefined) return false;
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].every((k) => a[k] === b[k]);
+}
+
+/** A repository Secret just written, as a read would find it. */
+function writtenRepository(secret: V1Secret): Found<Repository> {
+  const value = parseRepositorySecret(secret);
+  return { stored: { secret, name: value.secretName, values: undefined }, value };
+}
+
+/** The credentials the shared resolver picks for `url` in `project` among these Secrets. */
+function credentialsAmong(repos: readonly Found<Repository>[], templates: readonly RepoCreds[], url: string, project: string | undefined): GitCredentials | undefined {
+  return resolveRepoCredentials(url, project, { repositories: repos.map((r) => r.value), templates });
 }
