@@ -24,7 +24,7 @@ import type { HealthCheck } from './health/index.js';
 import { HOOK_VANISHED, createOrAdoptHook, createdBy, deleteHookCopy, deleteHooks as deleteHookCopies, hookDisappeared, hookObject, hooksLeftBehind, lookUpHook, sightHook } from './hooks.js';
 import type { OperationDeps } from './operation.js';
 import { incompleteLiveState, isTerminal } from './operation-state.js';
-import { asSyncObject, finish, generationOf, resourceRefOf, summarize, taskHealth, validateAppName, validateRecord } from './record.js';
+import { asSyncObject, finish, generationOf, hasResultFor, resourceRefOf, summarize, taskHealth, validateAppName, validateRecord } from './record.js';
 import { settingsOf } from './settings.js';
 import {
   hookWaves,
@@ -563,8 +563,7 @@ async function deleteStage(record: DeletionRecord, deps: DeletionDeps, now: numb
   const appOptions = parseAppSyncOptions(kawa.app.syncOptions ?? []).values;
   const planned = planObjectDeletion({ live: deps.cache.objectsOf(kawa.appName).map(asSyncObject), appSyncOptions: appOptions });
   for (const k of planned.kept) {
-    const known = kawa.kept.some((r) => r.group === k.ref.group && r.kind === k.ref.kind && r.namespace === k.ref.namespace && r.name === k.ref.name);
-    if (!known) kawa.kept.push({ group: k.ref.group, version: k.ref.version, kind: k.ref.kind, namespace: k.ref.namespace, name: k.ref.name, status: 'PruneSkipped', message: k.reason });
+    if (!hasResultFor(kawa.kept, k.ref)) kawa.kept.push({ group: k.ref.group, version: k.ref.version, kind: k.ref.kind, namespace: k.ref.namespace, name: k.ref.name, status: 'PruneSkipped', message: k.reason });
   }
 
   const group = planned.groups[0];

@@ -20,7 +20,7 @@ import type { HealthCheck } from './health/index.js';
 import { HOOK_VANISHED, deleteHooks, hookDisappeared, hooksLeftBehind, lookUpHook, sightHook, type HookCalls } from './hooks.js';
 import { dryRunTask, runTask, type TaskContext, type TaskOutcome } from './operation-tasks.js';
 import { incompleteLiveState, isTerminal, type KawaOperationState, type OperationCache, type OperationRecord, type PruneStub, type TaskRecord } from './operation-state.js';
-import { asSyncObject, finish, resourceRefOf, summarize, taskHealth, validateAppName, validateRecord } from './record.js';
+import { asSyncObject, finish, hasResultFor, resourceRefOf, summarize, taskHealth, validateAppName, validateRecord } from './record.js';
 import { settingsOf, type OperationSettings, type ResolvedSettings } from './settings.js';
 import {
   OPERATION_TERMINATED,
@@ -554,8 +554,7 @@ function recordTakenPrunes(record: OperationRecord, deps: OperationDeps): void {
     const owner = takenBy(stub, record, deps);
     if (owner === undefined) continue;
     const ref = stubRef(stub);
-    const exists = kawa.extraResults.some((r) => r.group === ref.group && r.kind === ref.kind && (r.namespace ?? '') === ref.namespace && r.name === ref.name);
-    if (exists) continue;
+    if (hasResultFor(kawa.extraResults, ref)) continue;
     const slash = stub.apiVersion.indexOf('/');
     kawa.extraResults.push({
       ...ref,

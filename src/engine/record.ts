@@ -3,7 +3,7 @@
 // same facts about live objects (uid, generation, health).
 import { UserError, errorCodes } from '../errors.js';
 import type { KubeObject, ResourceRef } from '../kube/objects.js';
-import type { OperationPhase } from '../model/index.js';
+import type { OperationPhase, ResourceResult } from '../model/index.js';
 import { isoTime } from './clock.js';
 import { assessHealth, toKubeObject, type HealthCheck } from './health/index.js';
 import type { ObjectRef, SyncObject, TaskState } from './sync/index.js';
@@ -48,6 +48,11 @@ export function asSyncObject(obj: KubeObject): SyncObject {
 /** An object's identity for the API calls (the version is the resource's, found by discovery). */
 export function resourceRefOf(ref: ObjectRef): ResourceRef {
   return { group: ref.group, kind: ref.kind, namespace: ref.namespace, name: ref.name };
+}
+
+/** Whether `results` already has one for the object `ref` names (a result is kept once per object). */
+export function hasResultFor(results: readonly ResourceResult[], ref: ResourceRef): boolean {
+  return results.some((r) => r.group === ref.group && r.kind === ref.kind && (r.namespace ?? '') === ref.namespace && r.name === ref.name);
 }
 
 /** `metadata.generation`, when the object has one: a cached copy older than a write does not tell its result. */
