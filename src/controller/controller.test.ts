@@ -286,6 +286,12 @@ describe('ApplicationController', () => {
       for (const write of writes) expect(write).toEqual(clear);
     });
 
+    it('stays for a retry after its backoff when its timeout ended it (a failure, as before)', async () => {
+      await start([finished({ terminated: true, terminationReason: 'operation timed out after 1m0s' })], [], [project]);
+
+      expect(appWrites().filter((r) => r.path === `${APPS_PATH}/a`)).toEqual([]);
+    });
+
     it('stays for a retry after its backoff when it failed otherwise, whatever its message says', async () => {
       await start([finished({})], [], [project]);
 

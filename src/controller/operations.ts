@@ -2,7 +2,7 @@
 // from `status.operationState`), steps it through the engine's persisted state machine in the
 // background, holds it while a sync window blocks it, and when it ends records history and Events,
 // retries it by the request's policy or clears the request.
-import { isTerminal, isoTime, wasTerminated, type OperationRecord, type SyncApp } from '../engine/index.js';
+import { isTerminal, isoTime, terminatedOnRequest, type OperationRecord, type SyncApp } from '../engine/index.js';
 import { messageOf } from '../errors.js';
 import type { KubeObject } from '../kube/index.js';
 import { canRetry, resolveBackoff, retryDelayMs, revisionHistoryLimitOf, sourcesOf, type Application, type Operation, type RevisionHistory } from '../model/index.js';
@@ -46,7 +46,7 @@ export async function handleOperation(ctx: ControllerContext, key: string, app: 
   if (record !== undefined && isTerminal(record.phase) && sameOperation(record.operation, app.operation) && (requestedAt === undefined || requestedAt === generation)) {
     // This operation already ran. Retry if it failed and the policy allows, else clear the request.
     const retries = record.retryCount ?? 0;
-    if (record.phase !== 'Succeeded' && !wasTerminated(record) && canRetry(app.operation.retry, retries)) {
+    if (record.phase !== 'Succeeded' && !terminatedOnRequest(record) && canRetry(app.operation.retry, retries)) {
       const delay = retryDelayMs(resolveBackoff(app.operation.retry?.backoff), retries);
       const due = Date.parse(record.finishedAt ?? record.startedAt) + delay;
       if (ctx.now() < due) {
@@ -253,7 +253,7 @@ async function finishOperation(ctx: ControllerContext, key: string, app: Applica
     dest_server: ctx.registry.find(latest.spec.destination)?.server ?? '',
   });
   const retries = record.retryCount ?? 0;
-  if (phase !== 'Succeeded' && !wasTerminated(record) && canRetry(operation.retry, retries)) {
+  if (phase !== 'Succeeded' && !terminatedOnRequest(record) && canRetry(operation.retry, retries)) {
     // The request stays; handleOperation starts the next attempt when its backoff is over.
     const delay = retryDelayMs(resolveBackoff(operation.retry?.backoff), retries);
     ctx.queue.add(key, 'compare', delay, ctx.now());

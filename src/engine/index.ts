@@ -165,7 +165,7 @@ export * from './operation.js';
 export * from './deletion.js';
 export { DEFAULT_CONCURRENCY, DEFAULT_DELETION_STUCK_MS, DEFAULT_KIND_WAIT_MS, DEFAULT_WAVE_DELAY_MS, type OperationSettings } from './settings.js';
 export { OPERATION_ID_ANNOTATION } from './hooks.js';
-export { isTerminal, wasTerminated, type KawaOperationState, type OperationCache, type OperationRecord, type PruneStub, type TaskRecord } from './operation-state.js';
+export { isTerminal, terminatedOnRequest, wasTerminated, type KawaOperationState, type OperationCache, type OperationRecord, type PruneStub, type TaskRecord } from './operation-state.js';
 export {
   ORPHANED_RESOURCE_WARNING,
   findOrphanedResources,

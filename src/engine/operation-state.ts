@@ -127,11 +127,20 @@ export function isTerminal(phase: OperationPhase): boolean {
 
 /**
  * Whether the engine ended this operation by terminating it (`argocd app terminate-op`, or the operation
- * timeout; `kawa.terminationReason` tells which). A retry policy does not apply to such an operation.
- * Read from the record alone, so the answer is the same after a restart.
+ * timeout; `kawa.terminationReason` tells which). Read from the record alone, so the answer is the same
+ * after a restart.
  */
 export function wasTerminated(record: OperationRecord): boolean {
   // Records come from the Application's status: one not written by this kawa may have no kawa section.
   const kawa = (record as { kawa?: Partial<KawaOperationState> }).kawa;
   return isTerminal(record.phase) && kawa?.terminated === true;
+}
+
+/**
+ * Whether a terminate request ended the operation, as opposed to its timeout: a retry policy does not
+ * apply to an operation a user stopped, while a timed-out one is a failure like any other and is retried.
+ */
+export function terminatedOnRequest(record: OperationRecord): boolean {
+  const kawa = (record as { kawa?: Partial<KawaOperationState> }).kawa;
+  return wasTerminated(record) && kawa?.terminationReason === undefined;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeRest } from '../kube/rest.js';
 import type { Clock } from './clock.js';
 import { requestTermination, startOperation, stepOperation, type OperationDeps } from './operation.js';
-import { wasTerminated, type OperationCache, type OperationRecord } from './operation-state.js';
+import { terminatedOnRequest, wasTerminated, type OperationCache, type OperationRecord } from './operation-state.js';
 
 // An empty cluster and an app that renders nothing (allowed): the plan has no tasks, so the operation
 // runs without a single API call and each test decides only how it ends.
@@ -39,6 +39,7 @@ describe('wasTerminated', () => {
     expect(record.message).toBe('Operation terminated');
     expect(wasTerminated(record)).toBe(true);
     expect(wasTerminated(persisted(record))).toBe(true);
+    expect(terminatedOnRequest(persisted(record))).toBe(true);
   });
 
   it('is true for an operation its timeout terminated', async () => {
@@ -49,6 +50,8 @@ describe('wasTerminated', () => {
     const { record } = await stepOperation(started, app, deps);
     expect(record.message).toMatch(/^operation timed out after 1m0s/);
     expect(wasTerminated(persisted(record))).toBe(true);
+    // A timeout is a failure the retry policy still applies to; only a user's request stops retries.
+    expect(terminatedOnRequest(persisted(record))).toBe(false);
   });
 
   it('is false for an operation that ended on its own, succeeded or failed', async () => {
