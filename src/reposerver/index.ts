@@ -11,3 +11,4 @@ export {
   type RepoServerHttpOptions,
 } from './http.js';
 export { renderApp, type RenderAppOptions, type RenderedApp } from './render-app.js';
+export { repoCredentialsFrom, watchedRepoCredentials, type RepoCredentials } from './credentials.js';

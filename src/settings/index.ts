@@ -13,3 +13,4 @@ export {
   type SettingsReaderOptions,
   type SettingsSources,
 } from './reader.js';
+export { parseArgoCdSecrets, type ArgoCdSecrets } from './argocd-secrets.js';

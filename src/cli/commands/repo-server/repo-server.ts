@@ -1,6 +1,8 @@
 // `kawa repo-server`: the repo server role alone (Argo CD's `argocd-repo-server`): the RepoService the
 // controller otherwise runs in-process, behind its HTTP API, until SIGINT/SIGTERM; then renders in flight
-// get --shutdown-timeout to finish before the process exits anyway.
+// get --shutdown-timeout to finish before the process exits anyway. With --namespace it reads the repository
+// and repo-creds Secrets of that namespace through the shared settings reader (a watch), and fetches with
+// the credentials each app's project is entitled to; without, it fetches public repositories only.
 import path from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
@@ -9,7 +11,10 @@ import { errorCodes, UserError } from '../../../errors.js';
 import { GitMirrorCache } from '../../../git/mirror.js';
 import { parseDuration } from '../../../model/duration.js';
 import { loadPluginConfigs } from '../../../render/index.js';
-import { RepoService, startRepoServerHttp, type RepoServerHttp } from '../../../reposerver/index.js';
+import { KubeRest } from '../../../kube/rest.js';
+import { RepoService, startRepoServerHttp, watchedRepoCredentials, type RepoServerHttp } from '../../../reposerver/index.js';
+import { SettingsReader } from '../../../settings/index.js';
+import { loadKubeConfig } from '../server/server.js';
 import { httpServerPart, roleShutdown, shutdownTimeoutOption } from '../../shutdown.js';
 
 interface RepoServerFlags {
@@ -21,7 +26,13 @@ interface RepoServerFlags {
   cacheDir?: string;
   pluginConfig: string[];
   shutdownTimeout?: string;
+  namespace?: string;
+  kubeconfig?: string;
+  context?: string;
 }
+
+/** How long start-up waits for the first list of the repository Secrets. */
+const SECRETS_LIST_WAIT_MS = 30_000;
 
 /** Seams for running the role inside another program (tests): where it listens, its log, when to stop. */
 export interface RepoServerHooks {
@@ -50,6 +61,9 @@ export function registerRepoServer(program: Command, hooks: RepoServerHooks = {}
     .option('--render-timeout <duration>', 'time for one render, every tool included (Go duration: 90s, 2m; a bare number is seconds)', '90s')
     .option('--cache-dir <dir>', 'git mirrors and checkouts (default: $XDG_CACHE_HOME/kawa/repo-server or ~/.cache/kawa/repo-server)')
     .option('--plugin-config <file>', 'a config management plugin (plugin.yaml); repeatable', collect, [])
+    .option('-n, --namespace <ns>', 'read repository credentials from the repository and repo-creds Secrets of this namespace (default: none, public repositories only)')
+    .option('--kubeconfig <file>', 'with --namespace: kubeconfig of the cluster holding the Secrets (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'with --namespace: kubeconfig context')
     .option(...shutdownTimeoutOption)
     .addHelpText(
       'after',
@@ -76,11 +90,22 @@ export function registerRepoServer(program: Command, hooks: RepoServerHooks = {}
       if (hooks.stop?.aborted === true) void shutdown.stop('stop requested');
       else hooks.stop?.addEventListener('abort', () => void shutdown.stop('stop requested'), { once: true });
       const cacheDir = flags.cacheDir ?? path.join(defaultCacheDir(), 'repo-server');
+      const secrets = flags.namespace === undefined ? undefined : SettingsReader.forCluster(new KubeRest(loadKubeConfig(flags.kubeconfig, flags.context)), flags.namespace, { log });
+      if (secrets !== undefined && !(await secrets.waitForSync(SECRETS_LIST_WAIT_MS))) {
+        log.warn({ namespace: flags.namespace }, 'the repository Secrets could not be listed yet; fetches go without credentials until they are');
+      }
+      const repoCredentials =
+        secrets === undefined
+          ? undefined
+          : watchedRepoCredentials(secrets, (secret, problem) => {
+              log.warn({ secret, err: problem }, 'secret ignored');
+            });
       const service = new RepoService({
         mirrors: new GitMirrorCache({ cacheRoot: path.join(cacheDir, 'repos') }),
         workRoot: path.join(cacheDir, 'checkouts'),
         renderTimeoutMs,
         plugins: () => plugins,
+        ...(repoCredentials === undefined ? {} : { credentials: repoCredentials.credentials, helmRepositories: repoCredentials.helmRepositories }),
       });
       const server = await startRepoServerHttp({ service, host: flags.address, port, maxConcurrent, ...(maxQueued === undefined ? {} : { maxQueued }), log });
       const renders = (): string[] => {
@@ -93,5 +118,6 @@ export function registerRepoServer(program: Command, hooks: RepoServerHooks = {}
       log.info({ url: server.url, parallelismLimit: maxConcurrent, renderTimeoutMs, cacheDir }, 'repo server listening');
       hooks.onListening?.(server);
       await shutdown.wait();
+      await secrets?.close();
     });
 }
