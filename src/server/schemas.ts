@@ -167,11 +167,17 @@ export const applicationFilterFields = {
   appNamespace: z.string().optional().describe('the application namespace'),
 };
 
+const appFilter = applicationFilterFields;
+// Named one by one so the parameters keep Argo CD's order in the OpenAPI document (generated clients follow it).
 export const applicationQuerySchema = z.strictObject({
-  ...applicationFilterFields,
+  name: appFilter.name,
   refresh: z.enum(['normal', 'hard']).optional().describe('forces application reconciliation if set (normal or hard)'),
+  projects: appFilter.projects,
+  project: appFilter.project,
   resourceVersion: z.string().optional().describe('when specified with a watch call, shows changes that occur after that particular version of a resource'),
+  selector: appFilter.selector,
   repo: z.string().optional().describe('the repoURL to restrict returned list applications'),
+  appNamespace: appFilter.appNamespace,
 });
 
 export const appScopeQuerySchema = z.strictObject({

@@ -47,9 +47,14 @@ declare module '../app.js' {
   }
 }
 
+const appFilter = applicationFilterFields;
 const streamQuerySchema = z.strictObject({
-  ...applicationFilterFields,
+  name: appFilter.name,
+  projects: appFilter.projects,
+  project: appFilter.project,
+  selector: appFilter.selector,
   resourceVersion: z.string().optional().describe('resume: send only events newer than this version (Last-Event-ID wins when both are given)'),
+  appNamespace: appFilter.appNamespace,
   fields: z.string().optional().describe('accepted for compatibility with the Argo CD UI; whole objects are always sent'),
 });
 
