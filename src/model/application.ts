@@ -497,7 +497,7 @@ export type Application = z.infer<typeof applicationSchema>;
  * included.
  */
 export function validateApplication(obj: unknown): Validation<Application> {
-  return validateWith(applicationSchema, obj, (input) => (isRecord(input) ? crossFieldErrors(input) : []));
+  return validateWith(applicationSchema, obj, crossFieldErrors);
 }
 
 /** validateApplication, throwing a UserError (INVALID_SPEC) that lists every problem. */

@@ -119,7 +119,7 @@ export type AppProject = z.infer<typeof appProjectSchema>;
 
 /** Schema and Argo CD's project rules; each error names its field, e.g. `spec.sourceRepos[2]: "!*" …`. */
 export function validateAppProject(obj: unknown): Validation<AppProject> {
-  return validateWith(appProjectSchema, obj, (input) => (isRecord(input) ? projectRuleErrors(input) : []));
+  return validateWith(appProjectSchema, obj, projectRuleErrors);
 }
 
 /** validateAppProject, throwing a UserError (INVALID_SPEC) that lists every problem. */

@@ -103,11 +103,12 @@ export function issuesToErrors(issues: readonly Issue[], input: unknown, prefix 
 }
 
 /** Run a schema and report field-named errors instead of throwing. */
-export function validateWith<T>(schema: z.ZodType<T>, input: unknown, extraChecks?: (input: unknown) => string[]): Validation<T> {
+export function validateWith<T>(schema: z.ZodType<T>, input: unknown, extraChecks?: (input: Record<string, unknown>) => string[]): Validation<T> {
   const parsed = schema.safeParse(input);
   const errors = parsed.success ? [] : issuesToErrors(parsed.error.issues, input);
-  // Cross-field rules run on the raw input so they are reported alongside type errors, not after.
-  if (extraChecks) errors.push(...extraChecks(input).filter((e) => !errors.includes(e)));
+  // Cross-field rules run on the raw input so they are reported alongside type errors, not after; input
+  // that is not even an object has only the schema's error.
+  if (extraChecks && isRecord(input)) errors.push(...extraChecks(input).filter((e) => !errors.includes(e)));
   if (parsed.success && errors.length === 0) return { ok: true, value: parsed.data };
   return { ok: false, errors };
 }
