@@ -5,7 +5,7 @@
 //
 // Values go out base64 in `data` only: never in a log, an error or an answer (the services map Secrets
 // to redacted API objects).
-import type { V1Secret } from '@kubernetes/client-node';
+import type { V1ObjectMeta, V1Secret } from '@kubernetes/client-node';
 import { SECRET_TYPE_LABEL, secretValues, type SecretType } from '../../model/index.js';
 import { aborted } from '../http-errors.js';
 import { kubeFailure, kubeStatusOf, type CoreClient } from '../store.js';
@@ -49,6 +49,14 @@ function encode(values: Readonly<Record<string, string>>): Record<string, string
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
 }
 
+/**
+ * A core/v1 Secret to create or replace, its values base64-encoded in `data` only (`stringData` of an object
+ * read back would be merged over `data` again, so it is never written).
+ */
+export function secretBody(metadata: V1ObjectMeta, values: Readonly<Record<string, string>>, type = 'Opaque'): V1Secret {
+  return { apiVersion: 'v1', kind: 'Secret', type, metadata, data: encode(values) };
+}
+
 export class SecretStore {
   constructor(
     private readonly core: CoreClient,
@@ -90,18 +98,15 @@ export class SecretStore {
     try {
       return await this.core.createNamespacedSecret({
         namespace: this.namespace,
-        body: {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          type: 'Opaque',
-          metadata: {
+        body: secretBody(
+          {
             name,
             namespace: this.namespace,
             labels: { ...meta.labels, [SECRET_TYPE_LABEL]: type },
             annotations: { ...meta.annotations, [MANAGED_BY_ANNOTATION]: MANAGED_BY_ARGOCD },
           },
-          data: encode(values),
-        },
+          values,
+        ),
       });
     } catch (err) {
       throw kubeFailure(err, `creating Secret ${this.namespace}/${name}`);
@@ -120,11 +125,8 @@ export class SecretStore {
       return await this.core.replaceNamespacedSecret({
         name,
         namespace: this.namespace,
-        body: {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          type: current.type ?? 'Opaque',
-          metadata: {
+        body: secretBody(
+          {
             name,
             namespace: this.namespace,
             resourceVersion: current.metadata?.resourceVersion,
@@ -132,9 +134,9 @@ export class SecretStore {
             labels: { ...(meta.labels ?? current.metadata?.labels), [SECRET_TYPE_LABEL]: type },
             annotations: { ...(meta.annotations ?? current.metadata?.annotations) },
           },
-          // `stringData` of the old object would be merged over `data` again: drop it, `data` has everything.
-          data: encode(values),
-        },
+          values,
+          current.type ?? 'Opaque',
+        ),
       });
     } catch (err) {
       if (kubeStatusOf(err) === 409) throw aborted(`Secret ${this.namespace}/${name} changed while it was being updated; retry`);
