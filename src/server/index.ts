@@ -18,11 +18,11 @@ import { RbacService, loadProjectRoles } from './rbac/index.js';
 import { reloadPolicy, reloadProjectRoles, reloadRbac, type RbacSources } from './rbac-sync.js';
 import { KubeRevocationStore, SessionRevocations, isRevocationSecret, revocationListWatch } from './auth/revocations.js';
 import { ArgoStore } from './store.js';
-import { RepositoryService, type GitProbe } from './services/repositories.js';
+import type { GitProbe } from './services/repositories.js';
 import { defaultLiveStateSource, type LiveStateSource } from '../livestate/source.js';
-import { SecretStore } from './services/secret-store.js';
 import { KubeRest } from '../kube/rest.js';
-import { SettingsReader } from '../settings/index.js';
+import { SettingsReader, parseArgoCdSecrets } from '../settings/index.js';
+import type { RepoCreds, Repository } from '../model/index.js';
 
 export { buildServer, DEFAULT_BODY_LIMIT, DEFAULT_NAMESPACE, type KawaServer, type ServerDeps } from './app.js';
 export { ensureCrds, ensureDefaultProject } from './bootstrap.js';
@@ -152,16 +152,13 @@ async function wireServer(options: AssembleOptions, kc: KubeConfig, namespace: s
     });
   });
 
-  const secretStore = new SecretStore(core, namespace);
-  // Only its Secret readers are used here; connection checks go through buildServer's own.
-  const repositories = new RepositoryService({ secrets: secretStore, git: { lsRemote: () => Promise.reject(new Error('not used')) }, now: () => new Date() });
   const liveState =
     options.liveState ??
     defaultLiveStateSource({
       kubeConfig: kc,
       namespace,
       ...(options.repoCacheRoot === undefined ? {} : { cacheRoot: options.repoCacheRoot }),
-      repositories: async () => ({ repos: (await repositories.repositories()).map((r) => r.value), templates: (await repositories.templates()).map((t) => t.value) }),
+      repositories: () => Promise.resolve(repositorySecretsOf(settings)),
     });
 
   const app = await buildServer({
@@ -192,6 +189,16 @@ async function wireServer(options: AssembleOptions, kc: KubeConfig, namespace: s
   });
   if (!(await revocations.ready(REVOCATIONS_LIST_WAIT_MS))) logger.warn(`the logged-out sessions (Secrets in ${namespace}) could not be listed yet; session tokens are refused until they are`);
   return { app, kubeConfig: kc, accounts, sessions, reloadRbac: () => reloadRbac(sources) };
+}
+
+/** Ordered as a list of the Secrets sorted by URL would be (same URL: by name), so the first listed still wins a tie. */
+const byUrlThenName = (a: { url: string; secretName: string }, b: { url: string; secretName: string }): number => a.url.localeCompare(b.url) || a.secretName.localeCompare(b.secretName);
+
+/** The repository and repo-creds Secrets as the settings reader holds them: credentials cost no API call. */
+function repositorySecretsOf(settings: SettingsReader): { repos: Repository[]; templates: RepoCreds[] } {
+  // A malformed Secret is skipped, as before: one bad Secret must not hide the others (the controller reports it).
+  const { repositories, templates } = parseArgoCdSecrets(settings.allSecrets(), () => undefined);
+  return { repos: repositories.sort(byUrlThenName), templates: templates.sort(byUrlThenName) };
 }
 
 export async function startServer(options: StartOptions & Pick<AssembleOptions, 'liveState'> = {}): Promise<RunningServer> {
