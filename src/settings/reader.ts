@@ -5,8 +5,9 @@
 // keep them in memory, so reading a setting costs no API call.
 //
 // Decisions:
-// - The informers list the namespace's ConfigMaps and Secrets unfiltered and keep only the objects above:
-//   Argo CD's installation does not label argocd-cm or argocd-secret, so a label selector would miss them.
+// - The informers list the namespace's ConfigMaps and Secrets unfiltered and keep only the objects above
+//   (minus the Secrets a role says are never settings: `ignoreSecret`). A label selector would miss an
+//   argocd-cm or argocd-secret made by hand without Argo CD's part-of label, which Argo CD itself accepts.
 // - Readers see a write of their own through the watch; `waitForResourceVersion` lets a writer wait until
 //   its write has arrived, so a login right after a password change sees the new password. `catchUp` does
 //   the same for writes of others, at the cost of one list: for explicit reloads, never per request.
