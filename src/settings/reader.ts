@@ -6,8 +6,8 @@
 //
 // Decisions:
 // - The informers list the namespace's ConfigMaps and Secrets unfiltered and keep only the objects above
-//   (minus the Secrets a role says are never settings: `ignoreSecret`). A label selector would miss an
-//   argocd-cm or argocd-secret made by hand without Argo CD's part-of label, which Argo CD itself accepts.
+//   (minus the Secrets a role says are never settings: `ignoreSecret`). kawa has always read argocd-cm and
+//   argocd-secret by name, labelled or not; a part-of label selector would stop seeing unlabelled ones.
 // - Readers see a write of their own through the watch; `waitForResourceVersion` lets a writer wait until
 //   its write has arrived, so a login right after a password change sees the new password. `catchUp` does
 //   the same for writes of others, at the cost of one list: for explicit reloads, never per request.
