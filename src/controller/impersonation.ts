@@ -3,21 +3,20 @@
 // destination (`spec.destinationServiceAccounts`), so the API server's RBAC bounds what a tenant's app
 // may write instead of the controller's cluster-wide rights. Pure: the controller wires it to a client.
 import { globMatch } from '../util/glob.js';
+import { parseGoBool } from '../util/go-bool.js';
 import type { AppProject } from '../model/index.js';
 
 export const IMPERSONATION_ENABLED_KEY = 'application.sync.impersonation.enabled';
 
-/** Go's strconv.ParseBool spellings, which Argo CD reads the key with. */
-const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
-const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 
 /** Whether argocd-cm turns impersonation on; an unreadable value leaves it off (as Argo CD) and says so. */
 export function impersonationEnabled(data: Readonly<Record<string, string>>): { enabled: boolean; problem?: string } {
   const raw = data[IMPERSONATION_ENABLED_KEY];
   if (raw === undefined) return { enabled: false };
   const value = raw.trim();
-  if (TRUE.has(value)) return { enabled: true };
-  if (FALSE.has(value) || value === '') return { enabled: false };
+  // Go's strconv.ParseBool, which Argo CD reads the key with.
+  const parsed = value === '' ? false : parseGoBool(value);
+  if (parsed !== undefined) return { enabled: parsed };
   return { enabled: false, problem: `${IMPERSONATION_ENABLED_KEY}: expected "true" or "false", got "${raw}" (impersonation stays off)` };
 }
 

@@ -9,4 +9,3 @@ export * from './settings.js';
 export * from './crds.js';
 export { parseDuration, isDuration, formatDuration, type ParseDurationOptions } from './duration.js';
 export { type Validation } from './validation.js';
-export { GO_TRUE_WORDS, GO_FALSE_WORDS, parseGoBool } from './go-bool.js';

@@ -6,7 +6,7 @@
 // so the caller can skip that one Secret and keep the others working.
 import { z } from 'zod';
 import { UserError, errorCodes } from '../errors.js';
-import { parseGoBool } from './go-bool.js';
+import { parseGoBool } from '../util/go-bool.js';
 import { issuesToErrors } from './validation.js';
 
 export const SECRET_TYPE_LABEL = 'argocd.argoproj.io/secret-type';

@@ -10,20 +10,18 @@ import {
   APPLICATION_KIND,
   APPPROJECT_KIND,
   ARGOPROJ_API_VERSION,
-  GO_FALSE_WORDS,
-  GO_TRUE_WORDS,
   appProjectSchema,
   appProjectSpecSchema,
   applicationSchema,
   applicationSourceSchema,
   applicationSpecSchema,
-  parseGoBool,
   retryStrategySchema,
   syncOperationResourceSchema,
   syncStrategySchema,
   syncWindowSchema,
 } from '../model/index.js';
 import { strictify, type Extras } from './strict.js';
+import { GO_FALSE_WORDS, GO_TRUE_WORDS, parseGoBool } from '../util/go-bool.js';
 
 /** Names schemas for the OpenAPI document (components.schemas). */
 export const schemaRegistry = z.registry<{ id: string; description?: string }>();

@@ -25,6 +25,7 @@ import { groupOf } from '../meta.js';
 import type { HealthCheck } from '../types.js';
 import type { LuaHealthRuntime, LuaHealthScript } from './runtime.js';
 import { parseYamlValue } from './yaml.js';
+import { parseGoBool } from '../../../util/go-bool.js';
 
 export const CUSTOMIZATIONS_KEY = 'resource.customizations';
 const SPLIT_PREFIX = `${CUSTOMIZATIONS_KEY}.`;
@@ -62,13 +63,6 @@ export function configMapKey(group: string, kind: string): string {
  */
 function normalizePattern(pattern: string): string {
   return pattern.startsWith('/') && !WILDCARD.test(pattern) ? pattern.slice(1) : pattern;
-}
-
-/** Go's strconv.ParseBool, which Argo CD uses for `useOpenLibs`. */
-function parseGoBool(text: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
-  return undefined;
 }
 
 /** `<group>_<kind>` (or `<kind>`, or `all`) as a pattern, like Argo CD's convertToOverrideKey. */
