@@ -54,6 +54,7 @@ describe('SettingsReader', () => {
       ],
     );
     expect(await reader.waitForSync(1000)).toBe(true);
+    await reader.listed;
     expect(reader.configMapData('argocd-cm')).toEqual({ url: 'https://kawa.example.com' });
     expect(reader.configMapData('argocd-rbac-cm')).toEqual({ 'policy.default': 'role:readonly' });
     expect(reader.configMapData('other')).toBeUndefined();

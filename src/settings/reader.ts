@@ -148,6 +148,11 @@ export class SettingsReader {
     return this.configMaps.isSynced && this.secrets.isSynced;
   }
 
+  /** Resolves after both first lists (never rejects): for a role that waits as long as it takes. */
+  get listed(): Promise<void> {
+    return Promise.all([this.configMaps.synced, this.secrets.synced]).then(() => undefined);
+  }
+
   /** Counts changes; derived values (parsed settings) are cached per generation. */
   get version(): number {
     return this.generation;
