@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UserError, errorCodes } from '../errors.js';
 import { formatDuration, parseDuration } from './duration.js';
+import { parseGoBool } from '../util/go-bool.js';
 import { issuesToErrors } from './validation.js';
 
 // The names every role reads settings under; Argo CD's own, so an existing installation keeps working.
@@ -124,12 +125,6 @@ const filteredResourceListSchema = z.array(
   }),
 );
 
-// Go's strconv.ParseBool, which Argo CD uses for flags in argocd-cm.
-const boolValues: Readonly<Record<string, boolean>> = {
-  ...Object.fromEntries(['1', 't', 'T', 'true', 'TRUE', 'True'].map((k) => [k, true])),
-  ...Object.fromEntries(['0', 'f', 'F', 'false', 'FALSE', 'False'].map((k) => [k, false])),
-};
-
 /** Read argocd-cm. `configMap` undefined (no argocd-cm) gives the defaults. */
 export function parseArgoCdConfigMap(configMap: { data?: Record<string, string> | undefined } | undefined): SettingsResult {
   const data = configMap?.data ?? {};
@@ -151,7 +146,8 @@ export function parseArgoCdConfigMap(configMap: { data?: Record<string, string> 
   const bool = (key: string, fallback: boolean): boolean => {
     const raw = value(key);
     if (raw === undefined) return fallback;
-    const parsed = boolValues[raw];
+    // Go's strconv.ParseBool, which Argo CD uses for flags in argocd-cm.
+    const parsed = parseGoBool(raw);
     if (parsed !== undefined) return parsed;
     errors.push(`${key}: expected "true" or "false", got "${raw}" (using ${String(fallback)})`);
     return fallback;

@@ -22,6 +22,7 @@ import { describeKubeError, kubeErrorStatus } from '../../kube/errors.js';
 import { parseDuration } from '../../model/duration.js';
 import { ARGOCD_CM_NAME, ARGOCD_SECRET_NAME, PART_OF_ARGOCD, decodeSecretData } from '../../model/settings.js';
 import { isSettingsSecret, type SettingsReader } from '../../settings/index.js';
+import { parseGoBool as goParseBool } from '../../util/go-bool.js';
 
 // The model's names, under the names this module has always exported.
 export { ARGOCD_CM_NAME as ARGOCD_CM, ARGOCD_SECRET_NAME as ARGOCD_SECRET, decodeSecretData };
@@ -78,12 +79,9 @@ export function secretKeys(name: string): { password: string; passwordMtime: str
   return { password: `${prefix}.password`, passwordMtime: `${prefix}.passwordMtime`, tokens: `${prefix}.tokens` };
 }
 
-/** Go's strconv.ParseBool, which is what Argo CD uses for `enabled` flags. */
+/** An `enabled` flag as Argo CD reads it (Go's strconv.ParseBool), surrounding blanks ignored. */
 export function parseGoBool(raw: string): boolean | undefined {
-  const value = raw.trim();
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
-  return undefined;
+  return goParseBool(raw.trim());
 }
 
 export function parseCapabilities(raw: string): AccountCapability[] {
