@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { UserError, errorCodes, messageOf } from '../../errors.js';
 import { describeKubeError, kubeErrorStatus } from '../../kube/errors.js';
 import { parseDuration } from '../../model/duration.js';
-import { ARGOCD_CM_NAME, ARGOCD_SECRET_NAME, PART_OF_ARGOCD, decodeSecretData } from '../../model/settings.js';
+import { ARGOCD_CM_NAME, ARGOCD_SECRET_NAME, PART_OF_ARGOCD, decodeSecretData, type AccountCapability } from '../../model/settings.js';
 import { isSettingsSecret, type SettingsReader } from '../../settings/index.js';
 import { parseGoBool as goParseBool } from '../../util/go-bool.js';
 
@@ -33,7 +33,7 @@ export const ADMIN = 'admin';
 export const MAX_ACCOUNT_NAME_LENGTH = 32;
 export const DEFAULT_SESSION_DURATION_MS = 24 * 3_600_000;
 
-export type AccountCapability = 'login' | 'apiKey';
+export type { AccountCapability };
 
 /** An API key as listed in `accounts.<name>.tokens`; times are seconds since the epoch. */
 export interface TokenEntry {
