@@ -2,6 +2,7 @@
 // capability, no password set, wrong password) does the same bcrypt work against a hash of the same
 // cost and ends in the same error, so neither the answer nor its timing tells which accounts exist.
 import { randomBytes } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import { UserError, errorCodes } from '../../errors.js';
 import type { AuthSettingsSource } from './accounts.js';
 import { BCRYPT_COST, hashPassword, verifyPassword } from './passwords.js';
@@ -55,6 +56,9 @@ export class LoginService {
     let settled = false;
     try {
       const settings = await this.options.settings.load();
+      // bcryptjs holds the event loop for the whole check (tens of ms): let attempts that have already
+      // arrived be admitted and counted first, so concurrent guesses meet the throttle as one burst.
+      await setImmediate();
       const account = settings.accounts.get(username);
       const usable = account !== undefined && account.enabled && account.capabilities.includes('login') && account.passwordHash !== undefined;
       const saneInput = username.length <= MAX_INPUT_LENGTH && password.length <= MAX_INPUT_LENGTH;
