@@ -22,6 +22,7 @@ import { describeKubeError, kubeErrorStatus } from '../../kube/errors.js';
 import { parseDuration } from '../../model/duration.js';
 import { ARGOCD_CM_NAME, ARGOCD_SECRET_NAME, PART_OF_ARGOCD, decodeSecretData, type AccountCapability } from '../../model/settings.js';
 import { isSettingsSecret, type SettingsReader } from '../../settings/index.js';
+import { secretBody } from '../services/secret-store.js';
 import { parseGoBool as goParseBool } from '../../util/go-bool.js';
 
 // The model's names, under the names this module has always exported.
@@ -245,12 +246,6 @@ export interface AccountStoreOptions {
 /** An HTTP status from a client-node error, if it carries one. */
 export const statusOf = kubeErrorStatus;
 
-function encodeSecretData(data: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(data)) out[key] = Buffer.from(value, 'utf8').toString('base64');
-  return out;
-}
-
 /** A change to a Secret's decoded data: return the new data, or undefined to leave it as it is. */
 export type SecretMutation = (data: Readonly<Record<string, string>>) => Record<string, string> | undefined;
 
@@ -321,18 +316,12 @@ export class AccountStore implements AuthSettingsSource {
         if (current === undefined) {
           written = await this.core.createNamespacedSecret({
             namespace: this.namespace,
-            body: { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace: this.namespace, labels: { ...PART_OF_ARGOCD, 'app.kubernetes.io/name': name } }, data: encodeSecretData(next) },
+            body: secretBody({ name, namespace: this.namespace, labels: { ...PART_OF_ARGOCD, 'app.kubernetes.io/name': name } }, next),
           });
         } else {
           // resourceVersion travels in metadata: the API server refuses the write if it is stale.
-          const body: V1Secret = {
-            apiVersion: 'v1',
-            kind: 'Secret',
-            metadata: current.metadata,
-            type: current.type,
-            immutable: current.immutable,
-            data: encodeSecretData(next),
-          };
+          const body = secretBody(current.metadata ?? {}, next, current.type);
+          body.immutable = current.immutable;
           written = await this.core.replaceNamespacedSecret({ name, namespace: this.namespace, body });
         }
         await this.visible(written);
@@ -354,7 +343,7 @@ export class AccountStore implements AuthSettingsSource {
     try {
       const written = await this.core.createNamespacedSecret({
         namespace: this.namespace,
-        body: { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace: this.namespace, labels: { ...PART_OF_ARGOCD } }, data: encodeSecretData(data) },
+        body: secretBody({ name, namespace: this.namespace, labels: { ...PART_OF_ARGOCD } }, data),
       });
       await this.visible(written);
       return { created: true, data: { ...data } };

@@ -14,14 +14,16 @@
 // revocation out). A deleted Secret does not take its entry out of memory either: only expiry does, so a
 // replica never un-revokes a token. Expired Secrets are deleted by whichever replica prunes next.
 import { createHash } from 'node:crypto';
-import type { CoreV1Api, KubeConfig, V1Secret } from '@kubernetes/client-node';
+import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { UserError, errorCodes } from '../../errors.js';
 import { describeKubeError, kubeErrorStatus } from '../../kube/errors.js';
 import { Informer, type InformerEvent, type InformerLogger, type InformerOptions, type ListWatch } from '../../kube/informer.js';
 import { kubeListWatch } from '../../kube/listwatch.js';
 import { isRecord, type KubeObject } from '../../kube/objects.js';
 import { KubeRest } from '../../kube/rest.js';
+import { PART_OF_ARGOCD } from '../../model/settings.js';
 import { SECRETS } from '../../settings/index.js';
+import { secretBody } from '../services/secret-store.js';
 
 /** A session without `exp` (none kawa issues) is remembered this long. */
 const NO_EXPIRY_TTL_MS = 86_400_000;
@@ -271,18 +273,15 @@ export class KubeRevocationStore implements RevocationStore {
 
   async put(id: string, until: number): Promise<void> {
     const name = revocationSecretName(id);
-    const body: V1Secret = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'Opaque',
-      metadata: {
+    const body = secretBody(
+      {
         name,
         namespace: this.namespace,
-        labels: { 'app.kubernetes.io/part-of': 'argocd', [REVOCATION_LABEL]: 'true' },
+        labels: { ...PART_OF_ARGOCD, [REVOCATION_LABEL]: 'true' },
         annotations: { 'kawa.dev/revoked-until': new Date(until).toISOString() },
       },
-      data: { [ID_KEY]: Buffer.from(id).toString('base64'), [UNTIL_KEY]: Buffer.from(String(until)).toString('base64') },
-    };
+      { [ID_KEY]: id, [UNTIL_KEY]: String(until) },
+    );
     try {
       await this.core.createNamespacedSecret({ namespace: this.namespace, body });
     } catch (err) {
