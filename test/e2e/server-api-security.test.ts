@@ -5,6 +5,7 @@ import { SignJWT } from 'jose';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { SessionManager } from '../../src/server/auth/index.js';
+import { waitUntil } from '../harness/kube.js';
 import { PASSWORD, appBody, teamProject, useApiServer, type Json } from '../harness/server-api.js';
 
 // bob may manage the repositories of project `other`, and nothing of project `team`'s (issue 13 item 2).
@@ -219,7 +220,9 @@ describe('credentials', () => {
     const cm = await api.core.readNamespacedConfigMap({ name: 'argocd-cm', namespace: api.ns });
     const data = Object.fromEntries(Object.entries(cm.data ?? {}).filter(([key]) => !key.startsWith('accounts.gone')));
     await api.core.replaceNamespacedConfigMap({ name: 'argocd-cm', namespace: api.ns, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: cm.metadata, data } });
-    expect(await userinfo(token)).toMatchObject({ status: 401, body: { message: 'invalid token: account "gone" does not exist or is disabled' } });
+    // Accounts are read from the watched argocd-cm (no read per request), so the change lands within the watch's delay.
+    const refused = await waitUntil('the deleted account refused', () => userinfo(token), (r) => r.status !== 200, { timeoutMs: 10_000, intervalMs: 50 });
+    expect(refused).toMatchObject({ status: 401, body: { message: 'invalid token: account "gone" does not exist or is disabled' } });
   });
 
   it('accepts the cookie, but a state change through it needs X-Requested-With (CSRF)', async () => {
