@@ -1,5 +1,5 @@
 // kawa's layers: which folder of src/ may import which. Lint fails on a wrong-way import, so the graph
-// below stays true as the code grows (eslint.layers.test.ts plants one and expects the error).
+// below stays true as the code grows (tools/lint/layers.test.ts plants one and expects the error).
 //
 // From the bottom up:
 // - `errors.ts` and `version.ts` (files at the root of src/) are leaves every layer may use.
