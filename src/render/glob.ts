@@ -5,7 +5,7 @@
 //    matches any number of directories.
 // Both support `[abc]`, `[!abc]`, `[a-z]`, `{a,b}` (nestable) and `\` escapes, also inside `[…]`.
 //
-// Separate from src/model/glob.ts (AppProject and resource-filter patterns) on purpose: doublestar's
+// Separate from src/util/glob.ts (AppProject and resource-filter patterns) on purpose: doublestar's
 // `**` differs from a separator glob's (`a**.yaml` stays in one segment here), a bad pattern here is
 // an error the user sees (GlobSyntaxError) rather than a pattern that matches nothing, and `[…]` reads
 // differently (`\` escapes inside it; a `]` right after `[` or `[!` is a member). Sharing model's

@@ -1,6 +1,6 @@
 // Argo CD's util/glob (gobwas/glob) semantics, the dialect Argo CD uses for AppProject fields
 // (sourceRepos, destinations, resource white/blacklists, sourceNamespaces) and for argocd-cm's
-// `resource.exclusions`/`resource.inclusions` (src/kube/glob.ts uses this matcher):
+// `resource.exclusions`/`resource.inclusions` (kube/resource-filter.ts uses this matcher):
 // `*`, `?`, `[a-z]`, `[!a]`, `{a,b}` and `\` escapes. With a separator (repository URLs use `/`),
 // `*` and `?` stay within one segment and `**` crosses segments; without one, `*` matches anything.
 //
