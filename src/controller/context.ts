@@ -4,6 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, KubeRest } from '../kube/index.js';
 import { DEFAULT_PROJECT_NAME, parseAppProject, type AppProject, type Application, type ArgoCdSettings } from '../model/index.js';
 import type { RepoService } from '../reposerver/index.js';
+import type { SettingsReader } from '../settings/index.js';
 import type { AppWriter } from './app-writer.js';
 import type { ClusterRegistry } from './clusters.js';
 import type { EventRecorder } from './events.js';
@@ -29,6 +30,11 @@ export interface ControllerOptions {
   rest?: KubeRest;
   /** Where the Applications, AppProjects, argocd-cm and Secrets are listed and watched from (default: the API server through `rest`). */
   listWatch?: ListWatchSource;
+  /**
+   * argocd-cm and the repository, repo-creds and cluster Secrets from a settings reader another role of the
+   * process runs and closes (default: a reader of the controller's own over `listWatch`).
+   */
+  settingsReader?: SettingsReader;
   /** Reconciles in flight at once (default 10). */
   concurrency?: number;
   /** Overrides argocd-cm `timeout.reconciliation` (tests, benchmarks). */

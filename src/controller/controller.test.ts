@@ -251,8 +251,8 @@ describe('ApplicationController', () => {
     };
     const started = await start([], [secret]);
 
-    expect(started.credentialsFor('https://git.example/r.git', 'team')).toMatchObject({ username: 'u', password: 'p' });
-    expect(started.credentialsFor('https://git.example/r.git', 'other')).toBeUndefined();
+    expect(started.repoCredentials.credentials('https://git.example/r.git', 'team')).toMatchObject({ username: 'u', password: 'p' });
+    expect(started.repoCredentials.credentials('https://git.example/r.git', 'other')).toBeUndefined();
   });
 
   describe('a finished sync whose request is still there', () => {

@@ -11,12 +11,11 @@
 // every write to an Application.
 import { hostname } from 'node:os';
 import { messageOf } from '../errors.js';
-import type { GitCredentials } from '../git/credentials.js';
 import { KubeRest, type Informer, type KubeObject } from '../kube/index.js';
 import type { LiveStateSource } from '../livestate/source.js';
 import { DEFAULT_PROJECT_NAME, validateApplication, type Application, type Cluster } from '../model/index.js';
 import { REFRESH_ANNOTATION } from '../model/names.js';
-import { renderApp as renderSources } from '../reposerver/index.js';
+import { renderApp as renderSources, type RepoCredentials } from '../reposerver/index.js';
 import { appKeyOf, appKeyOfInstance, instanceNameOf, keyOfMeta, type AppName } from './app-identity.js';
 import { AppWriter } from './app-writer.js';
 import { ClusterRegistry, type ClusterHandle } from './clusters.js';
@@ -72,6 +71,7 @@ export class ApplicationController {
       namespace: ns,
       log: options.log,
       listWatch,
+      ...(options.settingsReader === undefined ? {} : { reader: options.settingsReader }),
       engine: {
         ...(options.waveDelayMs === undefined ? {} : { waveDelayMs: options.waveDelayMs }),
         ...(options.operationTimeoutMs === undefined ? {} : { timeoutMs: options.operationTimeoutMs }),
@@ -175,7 +175,7 @@ export class ApplicationController {
   async start(): Promise<void> {
     this.settings.startWatching();
     this.projectInformer.start();
-    await Promise.all([this.settings.synced, this.projectInformer.synced]);
+    await Promise.all([this.settings.listed, this.projectInformer.synced]);
     await this.settings.load();
     await this.shards?.start();
     this.appInformer.start();
@@ -281,16 +281,11 @@ export class ApplicationController {
   }
 
   /**
-   * Helm repositories declared as repository Secrets of type `helm` that an app of `project` may use
-   * (chart dependencies refer to them by name), each with the credentials that project gets for it.
+   * Git credentials an app of a project uses for a repository URL, and the Helm repositories it may use:
+   * the one resolver (reposerver/credentials.ts) over the repository and repo-creds Secrets as watched.
    */
-  helmRepositories(project?: string): { name?: string; url: string; creds?: GitCredentials }[] {
-    return this.settings.helmRepositories(project);
-  }
-
-  /** Git credentials an app of `project` uses for a repository URL (see ControllerSettings.credentialsFor). */
-  credentialsFor(repoURL: string, project?: string): GitCredentials | undefined {
-    return this.settings.credentialsFor(repoURL, project);
+  get repoCredentials(): RepoCredentials {
+    return this.settings.repoCredentials;
   }
 
   /** Argo CD's instance name: the app's name in the control namespace, `<namespace>_<name>` elsewhere. */

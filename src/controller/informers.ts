@@ -5,10 +5,8 @@ import { keyOfMeta } from './app-identity.js';
 
 export const APPLICATIONS: ApiResource = { group: 'argoproj.io', version: 'v1alpha1', kind: 'Application', resource: 'applications', namespaced: true, verbs: ['list', 'watch'] };
 export const APPPROJECTS: ApiResource = { group: 'argoproj.io', version: 'v1alpha1', kind: 'AppProject', resource: 'appprojects', namespaced: true, verbs: ['list', 'watch'] };
-export const CONFIGMAPS: ApiResource = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true, verbs: ['list', 'watch'] };
-export const SECRETS: ApiResource = { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true, verbs: ['list', 'watch'] };
 
-/** The list+watch of one of the resources above, in the control namespace. */
+/** The list+watch of one of the resources above (or settings/'s CONFIGMAPS and SECRETS), in the control namespace. */
 export type ListWatchSource = (resource: ApiResource) => ListWatch;
 
 /** The default source: the API server, through the controller's own client. */

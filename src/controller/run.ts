@@ -50,8 +50,8 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     }),
     workRoot: path.join(cacheDir, 'checkouts'),
     // Per (URL, app project): a project-scoped repository Secret serves only its own project's apps.
-    credentials: (url, project) => late.controller?.credentialsFor(url, project),
-    helmRepositories: (project) => late.controller?.helmRepositories(project) ?? [],
+    credentials: (url, project) => late.controller?.repoCredentials.credentials(url, project),
+    helmRepositories: (project) => late.controller?.repoCredentials.helmRepositories(project) ?? [],
   });
   const started = new ApplicationController({
     kubeConfig,

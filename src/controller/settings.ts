@@ -1,28 +1,15 @@
 // The controller's configuration as watched: argocd-cm (tracking, resource filters, health
-// customizations, reconciliation timing) and the repository, repo-creds and cluster Secrets. Kept apart
-// from the controller so a shared settings reader can replace it without touching the reconcile code.
+// customizations, reconciliation timing) and the repository, repo-creds and cluster Secrets, read through
+// the shared settings reader (settings/reader.ts) so every role sees them the same way.
 import type { HealthCheck } from '../engine/health/index.js';
 import { LuaHealthRuntime, luaHealthCheck, parseHealthCustomizations } from '../engine/health/lua/index.js';
-import { messageOf } from '../errors.js';
-import type { GitCredentials } from '../git/credentials.js';
-import { resolveRepoCredentials, servesProject } from '../git/repo-credentials.js';
-import { ResourceFilter, type Informer, type TrackingOptions } from '../kube/index.js';
-import {
-  ARGOCD_CM_NAME,
-  defaultSettings,
-  parseArgoCdConfigMap,
-  parseClusterSecret,
-  parseRepoCredsSecret,
-  parseRepositorySecret,
-  secretTypeOf,
-  type ArgoCdSettings,
-  type Cluster,
-  type RepoCreds,
-  type Repository,
-} from '../model/index.js';
+import { ResourceFilter, type TrackingOptions } from '../kube/index.js';
+import { ARGOCD_CM_NAME, defaultSettings, parseArgoCdConfigMap, secretTypeOf, type ArgoCdSettings, type Cluster, type RepoCreds, type Repository } from '../model/index.js';
+import { repoCredentialsFrom, type RepoCredentials } from '../reposerver/index.js';
+import { CONFIGMAPS, SECRETS, SettingsReader, parseArgoCdSecrets, type SettingsChange } from '../settings/index.js';
 import type { ControllerLogger } from './context.js';
 import { impersonationEnabled } from './impersonation.js';
-import { CONFIGMAPS, SECRETS, namespaceInformer, type ListWatchSource } from './informers.js';
+import type { ListWatchSource } from './informers.js';
 
 /** What the live caches and engines of every cluster are built with. */
 export interface CacheSettings {
@@ -34,7 +21,13 @@ export interface CacheSettings {
 export interface ControllerSettingsOptions {
   namespace: string;
   log: ControllerLogger;
+  /** Where the controller's own reader lists and watches ConfigMaps and Secrets (unused with `reader`). */
   listWatch: ListWatchSource;
+  /**
+   * A reader another role of the process already runs (its owner starts and closes it); by default the
+   * controller builds its own, keeping only the repository, repo-creds and cluster Secrets.
+   */
+  reader?: SettingsReader;
   /** Engine options that come from the command line, not from argocd-cm. */
   engine: { waveDelayMs?: number; timeoutMs?: number };
   /** argocd-cm changed what the caches watch or how they track objects: they must be rebuilt from `cacheSettings()`. */
@@ -44,8 +37,10 @@ export interface ControllerSettingsOptions {
 }
 
 export class ControllerSettings {
-  private readonly configInformer: Informer;
-  private readonly secretInformer: Informer;
+  private readonly reader: SettingsReader;
+  /** The reader was built here: start and close are this class's to call. */
+  private readonly ownsReader: boolean;
+  private readonly unsubscribe: () => void;
   private settings: ArgoCdSettings = defaultSettings();
   /** What of argocd-cm the caches depend on, as last applied: a change of anything else rebuilds nothing. */
   private cacheKey = '';
@@ -53,24 +48,24 @@ export class ControllerSettings {
   private luaRuntime: LuaHealthRuntime | undefined;
   private repositories: Repository[] = [];
   private repoCreds: RepoCreds[] = [];
+  /** The repository, repo-creds and cluster Secrets as of the last reload, by name (to notice their deletion). */
+  private declarativeSecrets = new Set<string>();
+  /** The credentials and Helm repositories apps get, from the Secrets as last read. */
+  readonly repoCredentials: RepoCredentials = repoCredentialsFrom(() => ({ repositories: this.repositories, templates: this.repoCreds }));
 
   constructor(private readonly options: ControllerSettingsOptions) {
-    this.configInformer = namespaceInformer(
-      options.listWatch,
-      CONFIGMAPS,
-      () => {
-        this.reloadConfigMap();
-      },
-      (obj) => obj.metadata?.name === ARGOCD_CM_NAME,
-    );
-    this.secretInformer = namespaceInformer(
-      options.listWatch,
-      SECRETS,
-      () => {
-        this.reloadSecrets();
-      },
-      (obj) => secretTypeOf(obj) !== undefined,
-    );
+    this.ownsReader = options.reader === undefined;
+    this.reader =
+      options.reader ??
+      new SettingsReader({
+        namespace: options.namespace,
+        sources: { configMaps: options.listWatch(CONFIGMAPS), secrets: options.listWatch(SECRETS) },
+        // The controller reads no other Secret: argocd-secret and the server's session records stay out of its memory.
+        ignoreSecret: (obj) => secretTypeOf(obj) === undefined,
+      });
+    this.unsubscribe = this.reader.onChange((change) => {
+      this.changed(change);
+    });
   }
 
   /** argocd-cm as last read (the defaults until then). */
@@ -78,14 +73,13 @@ export class ControllerSettings {
     return this.settings;
   }
 
-  /** Starts both watches; `synced` resolves after their first lists. */
+  /** Starts the reader (idempotent, so a shared one may have been started already); `listed` resolves after its first lists. */
   startWatching(): void {
-    this.configInformer.start();
-    this.secretInformer.start();
+    this.reader.start();
   }
 
-  get synced(): Promise<void> {
-    return Promise.all([this.configInformer.synced, this.secretInformer.synced]).then(() => undefined);
+  get listed(): Promise<void> {
+    return this.reader.listed;
   }
 
   /** After the first lists: the Lua runtime for health customizations, then everything read once more. */
@@ -95,8 +89,10 @@ export class ControllerSettings {
     this.reloadSecrets();
   }
 
+  /** Stops following changes; a reader of the controller's own is closed, a shared one is left to its owner. */
   async stopWatching(): Promise<void> {
-    await Promise.all([this.configInformer.stop(), this.secretInformer.stop()]);
+    this.unsubscribe();
+    if (this.ownsReader) await this.reader.close();
   }
 
   /** Frees the Lua runtime (after the caches that use it are stopped). */
@@ -121,29 +117,20 @@ export class ControllerSettings {
   }
 
   /**
-   * Helm repositories declared as repository Secrets of type `helm` that an app of `project` may use
-   * (chart dependencies refer to them by name), each with the credentials that project gets for it.
+   * Reloads what a change concerns. A shared reader also holds argocd-rbac-cm, argocd-secret and other
+   * Secrets labelled part-of argocd: their changes concern other roles, and are not reloads here.
    */
-  helmRepositories(project?: string): { name?: string; url: string; creds?: GitCredentials }[] {
-    return this.repositories
-      .filter((r) => r.type === 'helm' && servesProject(r.project, project))
-      .map((r) => {
-        const creds = this.credentialsFor(r.url, project);
-        return { ...(r.name === undefined ? {} : { name: r.name }), url: r.url, ...(creds === undefined ? {} : { creds }) };
-      });
-  }
-
-  /**
-   * Git credentials an app of `project` uses for a repository URL: the shared resolver's answer (its
-   * project's repository Secret, else a global one, else the best visible repo-creds template).
-   */
-  credentialsFor(repoURL: string, project?: string): GitCredentials | undefined {
-    return resolveRepoCredentials(repoURL, project, { repositories: this.repositories, templates: this.repoCreds });
+  private changed(change: SettingsChange): void {
+    if (change.kind === 'ConfigMap') {
+      if (change.name === ARGOCD_CM_NAME) this.reloadConfigMap();
+      return;
+    }
+    const secret = this.reader.secret(change.name);
+    if (this.declarativeSecrets.has(change.name) || (secret !== undefined && secretTypeOf(secret) !== undefined)) this.reloadSecrets();
   }
 
   private reloadConfigMap(): void {
-    const cm = this.configInformer.get(`${this.options.namespace}/${ARGOCD_CM_NAME}`) as { data?: Record<string, string> } | undefined;
-    const { settings, errors } = parseArgoCdConfigMap(cm);
+    const { settings, errors } = parseArgoCdConfigMap({ data: this.reader.configMapData(ARGOCD_CM_NAME) });
     for (const e of errors) this.options.log.warn({ problem: e }, 'argocd-cm: key ignored');
     const impersonation = impersonationEnabled(settings.raw);
     if (impersonation.problem !== undefined) this.options.log.warn({ problem: impersonation.problem }, 'argocd-cm: key ignored');
@@ -157,28 +144,11 @@ export class ControllerSettings {
   }
 
   private reloadSecrets(): void {
-    const clusters: Cluster[] = [];
-    const repositories: Repository[] = [];
-    const templates: RepoCreds[] = [];
-    for (const secret of this.secretInformer.values()) {
-      try {
-        switch (secretTypeOf(secret)) {
-          case 'cluster':
-            clusters.push(parseClusterSecret(secret));
-            break;
-          case 'repository':
-            repositories.push(parseRepositorySecret(secret));
-            break;
-          case 'repo-creds':
-            templates.push(parseRepoCredsSecret(secret));
-            break;
-          case undefined:
-            break;
-        }
-      } catch (err) {
-        this.options.log.warn({ secret: secret.metadata?.name, err: messageOf(err) }, 'secret ignored');
-      }
-    }
+    const secrets = this.reader.allSecrets();
+    const { clusters, repositories, templates } = parseArgoCdSecrets(secrets, (secret, problem) => {
+      this.options.log.warn({ secret, err: problem }, 'secret ignored');
+    });
+    this.declarativeSecrets = new Set(secrets.filter((s) => secretTypeOf(s) !== undefined).map((s) => s.metadata?.name ?? ''));
     this.repositories = repositories;
     this.repoCreds = templates;
     this.options.onClusters(clusters);
