@@ -11,8 +11,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import path from 'node:path';
 import type { CompareOptions, LiveStateReader } from '../engine/compare.js';
-import type { GitCredentials } from '../git/credentials.js';
-import { resolveRepoCredentials, servesProject } from '../git/repo-credentials.js';
 import { GitMirrorCache, defaultCacheRoot, type RevisionMetadata } from '../git/mirror.js';
 import { ClusterCache, type CacheListener } from '../kube/cache.js';
 import type { ApiResource } from '../kube/discovery.js';
@@ -20,6 +18,7 @@ import type { GroupKind, KubeObject } from '../kube/objects.js';
 import type { KubeRest } from '../kube/rest.js';
 import { appInstanceName } from '../kube/tracking.js';
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type Application, type RepoCreds, type Repository } from '../model/index.js';
+import { repoCredentialsFrom } from '../reposerver/credentials.js';
 import { renderApp as renderSources } from '../reposerver/render-app.js';
 import { RepoService } from '../reposerver/service.js';
 
@@ -89,15 +88,7 @@ export function defaultLiveStateSource(options: DefaultLiveStateOptions): LiveSt
   const root = options.cacheRoot ?? defaultCacheRoot();
   const mirrors = new GitMirrorCache({ cacheRoot: root, ...(options.allowFileUrls === true ? { allowFileUrls: true } : {}) });
   let creds: { repos: Repository[]; templates: RepoCreds[] } = { repos: [], templates: [] };
-  const credentials = (url: string, project: string | undefined): GitCredentials | undefined =>
-    resolveRepoCredentials(url, project, { repositories: creds.repos, templates: creds.templates });
-  const helmRepositories = (project: string | undefined): { name?: string; url: string; creds?: GitCredentials }[] =>
-    creds.repos
-      .filter((r) => r.type === 'helm' && servesProject(r.project, project))
-      .map((r) => {
-        const c = credentials(r.url, project);
-        return { ...(r.name === undefined ? {} : { name: r.name }), url: r.url, ...(c === undefined ? {} : { creds: c }) };
-      });
+  const { credentials, helmRepositories } = repoCredentialsFrom(() => ({ repositories: creds.repos, templates: creds.templates }));
   const repo = new RepoService({ mirrors, workRoot: path.join(path.dirname(root), 'work'), credentials, helmRepositories });
   const refreshCredentials = async (): Promise<void> => {
     creds = await options.repositories();
