@@ -14,6 +14,7 @@ import { KubeRest, type ApiResource, type KubeObject, type ListPage, type ListWa
 import { defaultProject } from '../model/index.js';
 import { RESOURCES_FINALIZER, REFRESH_ANNOTATION, SKIP_RECONCILE_ANNOTATION } from '../model/names.js';
 import { RepoService } from '../reposerver/index.js';
+import { SettingsReader } from '../settings/index.js';
 import { ApplicationController } from './controller.js';
 
 const NS = 'argocd';
@@ -128,9 +129,13 @@ describe('ApplicationController', () => {
   let sources: Record<string, FedSource>;
   /** What the controller logged as an error: a failed reconcile is retried silently otherwise. */
   let errors: string[];
+  /** What the controller warned of (a malformed Secret, an argocd-cm key ignored). */
+  let warnings: string[];
   const log = {
     info: () => undefined,
-    warn: () => undefined,
+    warn: (obj: object, msg: string) => {
+      warnings.push(`${msg} ${JSON.stringify(obj)}`);
+    },
     debug: () => undefined,
     error: (obj: object, msg: string) => {
       errors.push(`${msg} ${JSON.stringify(obj)}`);
@@ -141,6 +146,7 @@ describe('ApplicationController', () => {
     api = await recordingServer();
     sources = {};
     errors = [];
+    warnings = [];
   });
 
   afterEach(async () => {
@@ -151,7 +157,7 @@ describe('ApplicationController', () => {
   });
 
   /** A started controller watching the given Applications, Secrets and AppProjects (nothing else exists). */
-  async function start(apps: KubeObject[], secrets: KubeObject[] = [], projects: KubeObject[] = []): Promise<ApplicationController> {
+  async function start(apps: KubeObject[], secrets: KubeObject[] = [], projects: KubeObject[] = [], settingsReader?: SettingsReader): Promise<ApplicationController> {
     sources = { Application: new FedSource(apps), Secret: new FedSource(secrets), AppProject: new FedSource(projects), ConfigMap: new FedSource() };
     const kubeConfig = kubeConfigFor(api.url);
     const cache = path.join(tmpdir(), 'kawa-controller-unit');
@@ -163,6 +169,7 @@ describe('ApplicationController', () => {
       rest: new KubeRest(kubeConfig),
       listWatch: (resource: ApiResource) => sources[resource.kind] ?? new FedSource(),
       reconciliationMs: 0,
+      ...(settingsReader === undefined ? {} : { settingsReader }),
     });
     await controller.start();
     await controller.idle();
@@ -253,6 +260,41 @@ describe('ApplicationController', () => {
 
     expect(started.repoCredentials.credentials('https://git.example/r.git', 'team')).toMatchObject({ username: 'u', password: 'p' });
     expect(started.repoCredentials.credentials('https://git.example/r.git', 'other')).toBeUndefined();
+  });
+
+  it('reads through a settings reader passed in, and leaves it running when it stops', async () => {
+    const repo = (name: string, project: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace: NS, resourceVersion: '1', labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
+      stringData: { url: `https://git.example/${name}.git`, username: 'u', password: 'p', project },
+    });
+    const shared = { configMaps: new FedSource(), secrets: new FedSource([repo('r', 'team')]) };
+    // start() gives the controller no Secret of its own: what it knows comes from the shared reader.
+    const reader = new SettingsReader({ namespace: NS, sources: shared });
+    reader.start();
+    try {
+      const started = await start([], [], [], reader);
+      expect(started.repoCredentials.credentials('https://git.example/r.git', 'team')).toMatchObject({ username: 'u', password: 'p' });
+
+      await shared.secrets.send('ADDED', repo('s', 'team'));
+      expect(started.repoCredentials.credentials('https://git.example/s.git', 'team')).toMatchObject({ username: 'u' });
+
+      // The shared reader also holds argocd-secret (the server's): its changes are no reload here.
+      const malformed: KubeObject = { ...repo('bad', 'team'), stringData: { username: 'no url' } };
+      await shared.secrets.send('ADDED', malformed);
+      expect(warnings.filter((w) => w.startsWith('secret ignored'))).toHaveLength(1);
+      await shared.secrets.send('ADDED', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argocd-secret', namespace: NS }, data: {} });
+      expect(reader.secret('argocd-secret')).toBeDefined();
+      expect(warnings.filter((w) => w.startsWith('secret ignored'))).toHaveLength(1);
+
+      await started.stop();
+      controller = undefined;
+      await shared.secrets.send('ADDED', repo('t', 'team'));
+      expect(reader.secret('t')).toBeDefined();
+    } finally {
+      await reader.close();
+    }
   });
 
   describe('a finished sync whose request is still there', () => {
