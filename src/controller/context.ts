@@ -28,7 +28,7 @@ export interface ControllerOptions {
   log: ControllerLogger;
   /** The client for the control namespace's objects (default: one from `kubeConfig`; stop() closes it). */
   rest?: KubeRest;
-  /** Where the Applications, AppProjects, argocd-cm and Secrets are listed and watched from (default: the API server through `rest`). */
+  /** Where the Applications, AppProjects, argocd-cm and Secrets are listed and watched from (default: the API server through `rest`); with `settingsReader`, only the first two. */
   listWatch?: ListWatchSource;
   /**
    * argocd-cm and the repository, repo-creds and cluster Secrets from a settings reader another role of the
