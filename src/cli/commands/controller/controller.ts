@@ -5,12 +5,10 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { ControllerMetrics, runController } from '../../../controller/index.js';
 import { roleShutdown, shutdownTimeoutOption } from '../../shutdown.js';
-import { loadKubeConfig } from '../server/server.js';
+import { loadKubeConfig } from '../../services/kube.js';
+import { roleClusterOptions, type RoleClusterFlags } from '../role-options.js';
 
-interface ControllerFlags {
-  kubeconfig?: string;
-  context?: string;
-  namespace: string;
+interface ControllerFlags extends RoleClusterFlags {
   statusProcessors: string;
   operationTimeout: string;
   metricsAddress: string;
@@ -22,12 +20,7 @@ interface ControllerFlags {
 }
 
 export function registerController(program: Command): void {
-  program
-    .command('controller')
-    .description('run the application controller (refresh, sync, automated sync, history, deletion)')
-    .option('--kubeconfig <file>', 'kubeconfig of the cluster holding the Applications (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
-    .option('--context <name>', 'kubeconfig context')
-    .option('-n, --namespace <ns>', 'namespace of the Applications, AppProjects and settings', 'argocd')
+  roleClusterOptions(program.command('controller').description('run the application controller (refresh, sync, automated sync, history, deletion)'))
     .option('--status-processors <n>', 'apps reconciled at once', '10')
     .option('--operation-timeout <seconds>', 'terminate a sync running longer than this (0: never)', '0')
     .option('--replicas <n>', 'controller replicas sharing the clusters through Leases (1: leader election, a second controller waits for the Lease)', '1')

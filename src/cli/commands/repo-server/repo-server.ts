@@ -14,7 +14,7 @@ import { loadPluginConfigs } from '../../../render/index.js';
 import { KubeRest } from '../../../kube/rest.js';
 import { RepoService, startRepoServerHttp, watchedRepoCredentials, type RepoServerHttp } from '../../../reposerver/index.js';
 import { SettingsReader } from '../../../settings/index.js';
-import { loadKubeConfig } from '../server/server.js';
+import { loadKubeConfig } from '../../services/kube.js';
 import { httpServerPart, roleShutdown, shutdownTimeoutOption } from '../../shutdown.js';
 
 interface RepoServerFlags {

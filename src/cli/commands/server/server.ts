@@ -1,14 +1,12 @@
 // `kawa server`: the API server role (Argo CD's `argocd-server`), running until SIGINT/SIGTERM; then it
 // stops within --shutdown-timeout (open streams are ended, then cut).
-import { KubeConfig } from '@kubernetes/client-node';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startServer } from '../../../server/index.js';
+import { loadKubeConfig } from '../../services/kube.js';
+import { roleClusterOptions, type RoleClusterFlags } from '../role-options.js';
 import { httpServerPart, roleShutdown, shutdownTimeoutOption } from '../../shutdown.js';
 
-interface ServerFlags {
-  kubeconfig?: string;
-  context?: string;
-  namespace: string;
+interface ServerFlags extends RoleClusterFlags {
   address: string;
   port: number;
   installCrds: boolean;
@@ -22,22 +20,8 @@ function port(value: string): number {
   return n;
 }
 
-/** The kubeconfig the roles talk to: --kubeconfig, else $KUBECONFIG / ~/.kube/config / in-cluster. */
-export function loadKubeConfig(file: string | undefined, context: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromDefault();
-  if (context) kc.setCurrentContext(context);
-  return kc;
-}
-
 export function registerServer(program: Command): void {
-  program
-    .command('server')
-    .description('run the API server (REST API, Swagger UI at /swagger-ui)')
-    .option('--kubeconfig <file>', 'kubeconfig of the cluster holding the Applications (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
-    .option('--context <name>', 'kubeconfig context')
-    .option('-n, --namespace <ns>', 'namespace of the Applications, AppProjects and settings', 'argocd')
+  roleClusterOptions(program.command('server').description('run the API server (REST API, Swagger UI at /swagger-ui)'))
     .option('--address <ip>', 'listen address', '0.0.0.0')
     .option('--port <port>', 'listen port (0 picks a free one)', port, 8080)
     .option('--install-crds', 'apply the Application and AppProject CRDs at start', false)

@@ -20,7 +20,7 @@ import { ensureCrds, startServer, type RunningServer } from '../../../server/ind
 import type { Shutdown } from '../../../util/shutdown.js';
 import { kawaCommand } from '../../services/kawa-command.js';
 import { httpServerPart, roleShutdown, shutdownTimeoutOption } from '../../shutdown.js';
-import { loadKubeConfig } from '../server/server.js';
+import { loadKubeConfig } from '../../services/kube.js';
 import { prepareRenderers, setToolBuildLog } from '../../../render/tools.js';
 import { serveExampleRepo, type ExampleRepo } from './example.js';
 
