@@ -6,15 +6,12 @@
 // - a flood of logouts does not push an earlier, unexpired revocation out;
 // - checking a token costs no request to the API server about revocations (a counting proxy in front of it
 //   says so; before the watch every check of a token not known locally was a GET of its Secret).
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REVOCATION_LABEL, revocationSecretName } from '../../src/server/auth/revocations.js';
 import { assembleServer, type KawaServer } from '../../src/server/index.js';
 import { waitUntil } from '../harness/kube.js';
+import { loggingProxy, type LoggingProxy } from '../harness/logging-proxy.js';
 import { teamProject, useApiServer, type Json } from '../harness/server-api.js';
 
 const api = useApiServer('sec-revoke');
@@ -44,49 +41,8 @@ async function refusedSoon(server: KawaServer, token: string, what: string): Pro
   await waitUntil(what, () => userinfo(server, token), (status) => status === 401, { timeoutMs: 10_000, intervalMs: 50 });
 }
 
-/**
- * A plain-HTTP proxy to the test cluster (it adds the admin's client certificate) that passes everything
- * through, watches included, and counts the requests that touch revocation Secrets: a GET by name
- * (`kawa-revoked-…`) or a list/watch by their label.
- */
-async function countingProxy(): Promise<{ kc: KubeConfig; revocationRequests: string[]; close(): Promise<void> }> {
-  const cluster = api.kc.getCurrentCluster();
-  if (cluster === null) throw new Error('no cluster');
-  const upstream = new URL(cluster.server);
-  const tls: https.RequestOptions = {};
-  await api.kc.applyToHTTPSOptions(tls);
-  const revocationRequests: string[] = [];
-  const server = http.createServer((req, res) => {
-    const url = req.url ?? '';
-    if (url.includes('/secrets/kawa-revoked-') || decodeURIComponent(url).includes(REVOCATION_LABEL)) revocationRequests.push(`${req.method ?? ''} ${url}`);
-    const { host: _host, ...headers } = req.headers;
-    const forward = https.request({ host: upstream.hostname, port: upstream.port, path: url, method: req.method, headers, ca: tls.ca, cert: tls.cert, key: tls.key }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'proxy', server: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`, skipTLSVerify: true }],
-    users: [{ name: 'proxy' }],
-    contexts: [{ name: 'proxy', cluster: 'proxy', user: 'proxy' }],
-    currentContext: 'proxy',
-  });
-  return {
-    kc,
-    revocationRequests,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
-}
+/** Which of a logging proxy's requests touch revocation Secrets: a GET by name (`kawa-revoked-…`) or a list/watch by their label. */
+const revocationRequests = (proxy: LoggingProxy): string[] => proxy.requests.filter((r) => r.includes('/secrets/kawa-revoked-') || r.includes(REVOCATION_LABEL));
 
 /**
  * Token entries record their issue time in whole seconds; a re-issue within the same second with the same
@@ -160,19 +116,19 @@ describe('logout across replicas', () => {
   });
 
   it('checks tokens without a request to the API server about revocations', async () => {
-    const proxy = await countingProxy();
+    const proxy = await loggingProxy(api.kc);
     let d: KawaServer | undefined;
     try {
       d = (await assembleServer({ kubeConfig: proxy.kc, namespace: api.ns, logger: pino({ level: 'silent' }) })).app;
       // Start-up lists the revocation Secrets and watches them: that is all it may ever ask about them.
-      await waitUntil('replica D to list and watch the revocations', () => Promise.resolve([...proxy.revocationRequests]), (seen) => seen.some((r) => r.includes('watch=true')));
-      const atStart = proxy.revocationRequests.length;
+      await waitUntil('replica D to list and watch the revocations', () => Promise.resolve(revocationRequests(proxy)), (seen) => seen.some((r) => r.includes('watch=true')));
+      const atStart = revocationRequests(proxy).length;
       const token = await api.loginAs('alice');
       const loggedOut = await api.loginAs('alice');
       expect((await call(api.app, 'DELETE', '/api/v1/session', loggedOut)).status).toBe(200);
       await refusedSoon(d, loggedOut, 'replica D to refuse the session logged out at A');
       for (let i = 0; i < 50; i++) expect([await userinfo(d, token), await userinfo(d, loggedOut), await userinfo(d, await api.sessions.issueSession('alice'))]).toEqual([200, 401, 200]);
-      expect(proxy.revocationRequests.slice(atStart)).toEqual([]);
+      expect(revocationRequests(proxy).slice(atStart)).toEqual([]);
     } finally {
       await d?.close();
       await proxy.close();

@@ -4,64 +4,14 @@
 //   (before the reader, every authenticated request read both);
 // - a write of the replica's own is seen at once: a login right after a password change, and an API key
 //   used right after it was created, work without waiting.
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleServer, type KawaServer } from '../../src/server/index.js';
 import { waitUntil } from '../harness/kube.js';
+import { loggingProxy, type LoggingProxy } from '../harness/logging-proxy.js';
 import { PASSWORD, useApiServer, type Json } from '../harness/server-api.js';
 
 const api = useApiServer('settings-watch');
-
-interface LoggingProxy {
-  readonly kc: KubeConfig;
-  /** `METHOD path?query` of every request, in arrival order. */
-  readonly requests: string[];
-  close(): Promise<void>;
-}
-
-/** A plain-HTTP proxy to the test cluster (it adds the admin's client certificate) that logs every request. */
-async function loggingProxy(): Promise<LoggingProxy> {
-  const cluster = api.kc.getCurrentCluster();
-  if (cluster === null) throw new Error('no cluster');
-  const upstream = new URL(cluster.server);
-  const tls: https.RequestOptions = {};
-  await api.kc.applyToHTTPSOptions(tls);
-  const requests: string[] = [];
-  const server = http.createServer((req, res) => {
-    const url = req.url ?? '';
-    requests.push(`${req.method ?? ''} ${decodeURIComponent(url)}`);
-    const { host: _host, ...headers } = req.headers;
-    const forward = https.request({ host: upstream.hostname, port: upstream.port, path: url, method: req.method, headers, ca: tls.ca, cert: tls.cert, key: tls.key }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'proxy', server: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`, skipTLSVerify: true }],
-    users: [{ name: 'proxy' }],
-    contexts: [{ name: 'proxy', cluster: 'proxy', user: 'proxy' }],
-    currentContext: 'proxy',
-  });
-  return {
-    kc,
-    requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
-}
 
 /** Requests that read argocd-cm or argocd-secret, or the ConfigMaps/Secrets of the namespace, other than the reader's watches. */
 function settingsReads(requests: readonly string[]): string[] {
@@ -72,7 +22,7 @@ let proxy: LoggingProxy;
 let replica: KawaServer;
 
 beforeAll(async () => {
-  proxy = await loggingProxy();
+  proxy = await loggingProxy(api.kc);
   replica = (await assembleServer({ kubeConfig: proxy.kc, namespace: api.ns, logger: pino({ level: 'silent' }) })).app;
   // Start-up lists both kinds once and then watches them: that is all the reader asks for.
   await waitUntil('the settings reader to watch', () => Promise.resolve([...proxy.requests]), (seen) => seen.filter((r) => /\/(configmaps|secrets)\?.*watch=true/.test(r)).length >= 2);
