@@ -102,6 +102,8 @@ export interface ServerDeps {
   readonly cacheApplications?: boolean;
   /** Close `liveState` with the server (it was built for this server alone). */
   readonly closeLiveState?: boolean;
+  /** Whether closing the server closes `settings` (default true; false when another role of the process owns it). */
+  readonly closeSettings?: boolean;
 }
 
 export interface KawaServerExtras {
@@ -241,7 +243,7 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
     await appCache?.stop();
     // The revocation watch (when assembleServer gave one) would keep a request open after close.
     await deps.revocations?.stop();
-    await settings.close();
+    if (deps.closeSettings !== false) await settings.close();
   });
   const routeDeps = {
     applications: new ApplicationService(ctx),

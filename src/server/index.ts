@@ -21,7 +21,7 @@ import { ArgoStore } from './store.js';
 import type { GitProbe } from './services/repositories.js';
 import { defaultLiveStateSource, type LiveStateSource } from '../livestate/source.js';
 import { KubeRest } from '../kube/rest.js';
-import { SettingsReader, parseArgoCdSecrets } from '../settings/index.js';
+import { SettingsReader, parseArgoCdSecrets, type SettingsReaderOptions } from '../settings/index.js';
 import type { RepoCreds, Repository } from '../model/index.js';
 
 export { buildServer, DEFAULT_BODY_LIMIT, DEFAULT_NAMESPACE, type KawaServer, type ServerDeps } from './app.js';
@@ -53,6 +53,12 @@ export interface StartOptions {
   readonly installCrds?: boolean;
   /** How often argocd-rbac-cm and the project roles are re-read, in ms (default 15 s). */
   readonly rbacReloadMs?: number;
+  /**
+   * A settings reader another role of this process already runs (`kawa up` shares the controller's), so
+   * one process keeps one watch of argocd-cm and the Secrets; its owner closes it. By default the server
+   * builds and closes its own.
+   */
+  readonly settings?: SettingsReader;
 }
 
 export interface RunningServer {
@@ -101,11 +107,11 @@ export async function assembleServer(options: AssembleOptions = {}): Promise<Ass
   const logger: FastifyBaseLogger = options.logger ?? pino({ level: process.env['KAWA_LOG_LEVEL'] ?? 'info' });
   // argocd-cm, argocd-secret and the Secrets they reference, followed by one watch shared by accounts, SSO,
   // webhooks and RBAC: checking a token costs no API call. The server closes it; until then, a failure closes it here.
-  const settings = SettingsReader.forCluster(new KubeRest(kc), namespace, { log: logger, ignoreSecret: isRevocationSecret });
+  const settings = options.settings ?? serverSettingsReader(kc, namespace, logger);
   try {
     return await wireServer(options, kc, namespace, logger, settings);
   } catch (err) {
-    await settings.close();
+    if (options.settings === undefined) await settings.close();
     throw err;
   }
 }
@@ -171,6 +177,7 @@ async function wireServer(options: AssembleOptions, kc: KubeConfig, namespace: s
     rbac,
     oidc,
     settings,
+    closeSettings: options.settings === undefined,
     revocations,
     namespace,
     logger,
@@ -219,6 +226,14 @@ export async function startServer(options: StartOptions & Pick<AssembleOptions, 
       await app.close();
     },
   };
+}
+
+/**
+ * The server's settings reader: everything but the session revocations (one Secret per logout, which the
+ * revocation watch follows), so a logout re-parses no settings.
+ */
+export function serverSettingsReader(kc: KubeConfig, namespace: string, log: SettingsReaderOptions['log']): SettingsReader {
+  return SettingsReader.forCluster(new KubeRest(kc), namespace, { ...(log === undefined ? {} : { log }), ignoreSecret: isRevocationSecret });
 }
 
 function defaultKubeConfig(): KubeConfig {

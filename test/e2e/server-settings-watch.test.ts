@@ -4,9 +4,10 @@
 //   (before the reader, every authenticated request read both);
 // - a write of the replica's own is seen at once: a login right after a password change, and an API key
 //   used right after it was created, work without waiting.
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assembleServer, type KawaServer } from '../../src/server/index.js';
+import { assembleServer, serverSettingsReader, type KawaServer } from '../../src/server/index.js';
 import { waitUntil } from '../harness/kube.js';
 import { loggingProxy, type LoggingProxy } from '../harness/logging-proxy.js';
 import { PASSWORD, useApiServer, type Json } from '../harness/server-api.js';
@@ -74,5 +75,24 @@ describe('the settings reader', () => {
     const key = await call('POST', '/api/v1/account/bob/token', api.adminToken, { id: 'right-away' });
     expect(key.status).toBe(200);
     expect((await call('GET', '/api/v1/session/userinfo', String(key.body['token']))).status).toBe(200);
+  });
+});
+
+describe('a settings reader shared with another role (kawa up)', () => {
+  it('serves the server, which leaves it running when it closes', async () => {
+    const shared = serverSettingsReader(api.kc, api.ns, undefined);
+    try {
+      const server = (await assembleServer({ kubeConfig: api.kc, namespace: api.ns, logger: pino({ level: 'silent' }), settings: shared })).app;
+      const res = await server.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'alice', password: PASSWORD } });
+      expect(res.statusCode).toBe(200);
+      await server.close();
+
+      // Still watching: a change to argocd-cm after the server closed reaches the reader.
+      const marker = `shared-${String(Date.now())}`;
+      await api.core.patchNamespacedConfigMap({ name: 'argocd-cm', namespace: api.ns, body: { data: { 'kawa.test.shared': marker } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      await waitUntil('the shared reader to see the change', () => Promise.resolve(shared.configMapData('argocd-cm')?.['kawa.test.shared']), (v) => v === marker, { timeoutMs: 10_000, intervalMs: 50 });
+    } finally {
+      await shared.close();
+    }
   });
 });

@@ -16,7 +16,7 @@ import { messageOf } from '../../../errors.js';
 import { up as startLocalCluster } from '../../../localcluster/cluster.js';
 import { projectRoot } from '../../../tools/pins.js';
 import { IN_CLUSTER_SERVER, RESOURCES_FINALIZER } from '../../../model/index.js';
-import { ensureCrds, startServer, type RunningServer } from '../../../server/index.js';
+import { ensureCrds, serverSettingsReader, startServer, type RunningServer } from '../../../server/index.js';
 import type { Shutdown } from '../../../util/shutdown.js';
 import { kawaCommand } from '../../services/kawa-command.js';
 import { httpServerPart, roleShutdown, shutdownTimeoutOption } from '../../shutdown.js';
@@ -129,7 +129,10 @@ export async function runUp(flags: UpFlags, say: (line: string) => void, stoppin
         say(`took over the lease: this kawa now reconciles the Applications in ${flags.namespace}`);
       }
     };
-    const controller: RunningController = await runController({ kubeConfig, namespace: flags.namespace, log: logger, onLease });
+    // One watch of argocd-cm and the Secrets for both roles of this process; closed after both stopped.
+    const settings = serverSettingsReader(kubeConfig, flags.namespace, logger);
+    stops.push(() => settings.close());
+    const controller: RunningController = await runController({ kubeConfig, namespace: flags.namespace, log: logger, onLease, settingsReader: settings });
     stops.push(() => controller.stop());
     stopping?.shutdown.add({ name: 'controller', stop: () => controller.stop(), pending: () => controller.pending() });
     const server: RunningServer = await startServer({
@@ -140,6 +143,7 @@ export async function runUp(flags: UpFlags, say: (line: string) => void, stoppin
       installCrds: false,
       logger,
       liveState: controller.controller.liveStateSource(),
+      settings,
     });
     stops.push(() => server.close());
     if (stopping !== undefined) stopping.shutdown.add(httpServerPart('API server', server.app.server, () => server.close(), stopping.timeoutMs / 2, undefined, say));
