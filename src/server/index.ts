@@ -153,7 +153,7 @@ async function wireServer(options: AssembleOptions, kc: KubeConfig, namespace: s
   // A change to argocd-rbac-cm or argocd-cm applies as soon as the watch delivers it.
   settings.onChange((change) => {
     if (change.kind !== 'ConfigMap') return;
-    reloadPolicy(sources).catch((err: unknown) => {
+    reloadPolicy(sources, { delivered: true }).catch((err: unknown) => {
       logger.warn({ err }, 'could not reload RBAC; the previous policy stays in force');
     });
   });

@@ -36,20 +36,22 @@ async function readConfigMapData(core: CoreClient, namespace: string, name: stri
 }
 
 /** argocd-rbac-cm's and argocd-cm's data; throws (leaving the policy as it is) when they cannot be known. */
-async function readPolicySources(sources: RbacSources): Promise<[Record<string, string> | undefined, Record<string, string> | undefined]> {
+async function readPolicySources(sources: RbacSources, delivered: boolean): Promise<[Record<string, string> | undefined, Record<string, string> | undefined]> {
   const reader = sources.settings;
   if (reader === undefined) {
     return Promise.all([readConfigMapData(sources.core, sources.namespace, ARGOCD_RBAC_CM), readConfigMapData(sources.core, sources.namespace, ARGOCD_CM_NAME)]);
   }
   if (!reader.synced) throw new UserError(errorCodes.KUBE_API_FAILED, `${ARGOCD_RBAC_CM} and ${ARGOCD_CM_NAME} in ${sources.namespace} have not been listed yet`);
-  // A reload is asked for after a change (an edit, the timer): make sure the watch has delivered it. One list, not per request.
-  await reader.catchUp('ConfigMap', CATCH_UP_MS);
+  // An explicit reload (the timer, after an edit) first makes sure the watch has delivered the latest: one list.
+  // A reload the watch itself triggered has the change already and reads memory only.
+  if (!delivered) await reader.catchUp('ConfigMap', CATCH_UP_MS);
   return [reader.configMapData(ARGOCD_RBAC_CM), reader.configMapData(ARGOCD_CM_NAME)];
 }
 
-export async function reloadPolicy(sources: RbacSources): Promise<void> {
+/** Re-reads the policy; `delivered`: the settings watch has just delivered the change (no catch-up list). */
+export async function reloadPolicy(sources: RbacSources, options: { delivered?: boolean } = {}): Promise<void> {
   // Both are read before anything changes: a failed read throws and leaves the policy in force as it was.
-  const [policy, argocdCm] = await readPolicySources(sources);
+  const [policy, argocdCm] = await readPolicySources(sources, options.delivered === true);
   const { settings, errors } = parseArgoCdConfigMap(argocdCm === undefined ? undefined : { data: argocdCm });
   const inheritanceKey = 'server.rbac.disableApplicationFineGrainedRBACInheritance';
   for (const problem of errors.filter((e) => e.startsWith(`${inheritanceKey}:`))) sources.log.warn(`${ARGOCD_CM_NAME} ${problem}`);

@@ -78,6 +78,20 @@ describe('the settings reader', () => {
   });
 });
 
+describe('the RBAC policy', () => {
+  it('follows an argocd-rbac-cm edit through the watch, without listing ConfigMaps again', async () => {
+    const session = await login('alice', PASSWORD);
+    const canI = async (): Promise<unknown> => (await call('GET', '/api/v1/account/can-i/clusters/delete/*', session.token)).body['value'];
+    expect(await canI()).toBe('no');
+    const before = proxy.requests.length;
+    const rbacCm = await api.core.readNamespacedConfigMap({ name: 'argocd-rbac-cm', namespace: api.ns });
+    const policy = `${rbacCm.data?.['policy.csv'] ?? ''}\np, alice, clusters, delete, *, allow\n`;
+    await api.core.patchNamespacedConfigMap({ name: 'argocd-rbac-cm', namespace: api.ns, body: { data: { 'policy.csv': policy } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await waitUntil('the replica to apply the new policy', canI, (v) => v === 'yes', { timeoutMs: 10_000, intervalMs: 50 });
+    expect(settingsReads(proxy.requests.slice(before))).toEqual([]);
+  });
+});
+
 describe('a settings reader shared with another role (kawa up)', () => {
   it('serves the server, which leaves it running when it closes', async () => {
     const shared = serverSettingsReader(api.kc, api.ns, undefined);
