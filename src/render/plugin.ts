@@ -19,7 +19,7 @@ import { envsubst } from './envsubst.js';
 import { expandGlob, GlobSyntaxError } from './glob.js';
 import { objectsFromToolOutput, readYamlStream } from './manifests.js';
 import { assertNoEscapingSymlinks } from './safety.js';
-import { cacheDir } from '../tools/pins.js';
+import { binDir } from '../tools/pins.js';
 import { defaultSandboxPaths, pluginSandbox, programDirs, prepareSandbox, sandboxedCommand, type PluginSandbox, type SandboxLayout } from './sandbox.js';
 import type { RenderContext, RenderedObject, SourceOptions } from './types.js';
 
@@ -167,7 +167,7 @@ async function makeWorkspace(ctx: RenderContext): Promise<Workspace> {
   await cp(ctx.root, copy, { recursive: true, verbatimSymlinks: true, filter: (src) => path.basename(src) !== '.git' });
   await mkdir(home, { recursive: true });
   const sandbox = await pluginSandbox();
-  const layout = { workDir, scratchDir: path.join(ctx.tmpDir, 'plugin-sandbox'), tmpRoot: tmpdir(), ...defaultSandboxPaths(ctx.root, path.join(cacheDir(), 'bin')) };
+  const layout = { workDir, scratchDir: path.join(ctx.tmpDir, 'plugin-sandbox'), tmpRoot: tmpdir(), ...defaultSandboxPaths(ctx.root, binDir()) };
   await prepareSandbox(sandbox, { ...layout, cwd: workDir });
   return { sandbox, layout, appDir: path.join(copy, path.relative(ctx.root, ctx.appDir)), home };
 }

@@ -5,7 +5,7 @@ import { access, constants, chmod, mkdir, readFile, rename, rm, writeFile } from
 import path from 'node:path';
 import { UserError, errorCodes, messageOf } from '../errors.js';
 import { exec, lastLines } from '../util/exec.js';
-import { binaryPath, cacheDir, type Pins, type ToolGroup } from './pins.js';
+import { binaryPath, cacheDir, toolsDirOverride, type Pins, type ToolGroup } from './pins.js';
 import { withLock } from '../util/lock.js';
 
 export interface BuildOptions {
@@ -122,16 +122,30 @@ async function buildGroup(group: ToolGroup, pins: Pins, log: (line: string) => v
   });
 }
 
-/** Make sure the pinned binaries exist in the cache, building what is missing. Returns binary → path. */
+/**
+ * Make sure the pinned binaries exist in the cache, building what is missing. Returns binary → path.
+ * With $KAWA_TOOLS_DIR set, the binaries are only looked up there (it is read-only, e.g. in the image):
+ * a missing one is a UserError naming the directory, never a build.
+ */
 export async function ensureTools(pins: Pins, options: BuildOptions = {}): Promise<Record<string, string>> {
   const log = options.log ?? (() => undefined);
-  const groups = options.only
-    ? pins.groups.filter((g) => Object.keys(g.binaries).some((b) => options.only?.includes(b)))
-    : pins.groups;
+  const only = options.only;
+  const groups = only ? pins.groups.filter((g) => Object.keys(g.binaries).some((b) => only.includes(b))) : pins.groups;
+  const wanted = (binary: string): boolean => only === undefined || only.includes(binary);
+  const toolsDir = toolsDirOverride();
   const paths: Record<string, string> = {};
+  const absent: string[] = [];
   for (const group of groups) {
-    if ((await missingBinaries(group)).length > 0) await buildGroup(group, pins, log);
+    const missing = await missingBinaries(group);
+    if (toolsDir !== undefined) absent.push(...missing.filter(wanted).map((b) => `${b}-${group.version}`));
+    else if (missing.length > 0) await buildGroup(group, pins, log);
     for (const binary of Object.keys(group.binaries)) paths[binary] = binaryPath(binary, group.version);
+  }
+  if (toolsDir !== undefined && absent.length > 0) {
+    throw new UserError(
+      errorCodes.TOOL_MISSING,
+      `KAWA_TOOLS_DIR=${toolsDir} has no executable ${absent.join(', ')}: kawa never builds into KAWA_TOOLS_DIR; put the pinned binaries there (npm run tools:build, then copy them from ~/.cache/kawa/bin) or unset it`,
+    );
   }
   return paths;
 }

@@ -72,9 +72,24 @@ export function cacheDir(): string {
   return process.env['KAWA_CACHE_DIR'] ?? path.join(homedir(), '.cache', 'kawa');
 }
 
-/** Where a pinned binary lives once built: ~/.cache/kawa/bin/<binary>-<version>. */
+/**
+ * $KAWA_TOOLS_DIR, absolute, when set: a read-only directory of prebuilt pinned binaries (the image's
+ * /opt/kawa/tools/bin), so the renderers can sit on a read-only root while the cache is a writable volume.
+ * kawa never builds into it.
+ */
+export function toolsDirOverride(): string | undefined {
+  const dir = process.env['KAWA_TOOLS_DIR'];
+  return dir === undefined || dir === '' ? undefined : path.resolve(dir);
+}
+
+/** The directory of the pinned binaries: $KAWA_TOOLS_DIR, else ~/.cache/kawa/bin. */
+export function binDir(): string {
+  return toolsDirOverride() ?? path.join(cacheDir(), 'bin');
+}
+
+/** Where a pinned binary lives: <binDir>/<binary>-<version> (~/.cache/kawa/bin once built, or $KAWA_TOOLS_DIR). */
 export function binaryPath(binary: string, version: string): string {
-  return path.join(cacheDir(), 'bin', `${binary}-${version}`);
+  return path.join(binDir(), `${binary}-${version}`);
 }
 
 export function findGroup(pins: Pins, binary: string): ToolGroup {
