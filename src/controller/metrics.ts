@@ -96,9 +96,16 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
   private readonly appLabels = new Map<string, AppInfo>();
+  /** What `/healthz` answers: ready unless something (the access check at start) says otherwise. */
+  private readiness: () => { ready: boolean; detail: string } = () => ({ ready: true, detail: 'ok' });
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The readiness `/healthz` reports (503 with `detail` as the body while not ready). */
+  setReadiness(probe: () => { ready: boolean; detail: string }): void {
+    this.readiness = probe;
   }
 
   setClusterSource(source: () => ClusterFigures[]): void {
@@ -168,9 +175,14 @@ export class ControllerMetrics {
     };
   }
 
-  /** Serves `/metrics` on its own port (Argo CD's controller uses 8082). */
+  /** Serves `/metrics` and `/healthz` (readiness) on its own port (Argo CD's controller uses 8082). */
   async serve(host: string, port: number): Promise<{ address: string; close(): Promise<void> }> {
     const server = http.createServer((req, res) => {
+      if (req.url === '/healthz' || req.url?.startsWith('/healthz?') === true) {
+        const { ready, detail } = this.readiness();
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' }).end(detail);
+        return;
+      }
       if (req.url !== '/metrics') {
         res.writeHead(404).end();
         return;
