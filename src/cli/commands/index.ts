@@ -12,6 +12,7 @@ import { registerAccountList } from './account/list.js';
 import { registerAccountUpdatePassword } from './account/update-password.js';
 import { registerAdminBackup } from './admin/export.js';
 import { registerAdminInitialPassword } from './admin/initial-password.js';
+import { registerAdminMigrateFromArgoCd } from './admin/migrate-from-argocd.js';
 import { registerAppCreate } from './app/create.js';
 import { registerAppDelete } from './app/delete.js';
 import { registerAppDiff } from './app/diff.js';
@@ -137,6 +138,7 @@ export function registerUserCommands(program: Command): void {
   examples(group(program, 'cluster', ''), 'kawa cluster add prod-admin --name prod -y', 'kawa cluster list');
   registerAdminInitialPassword(program);
   registerAdminBackup(program);
+  registerAdminMigrateFromArgoCd(program);
   examples(group(program, 'admin', ''), 'kawa admin initial-password -n argocd', 'kawa admin export -n argocd > backup.yaml');
   registerCompletion(program);
 }
