@@ -193,7 +193,7 @@ export async function waitForAccess(options: WaitForAccessOptions): Promise<void
     const lines = state.error === undefined ? state.missing.map(formatMissing) : [state.error];
     const key = lines.join('\n');
     if (key !== reported) {
-      const every = `checking again every ${Math.round(intervalMs / 1000)}s`;
+      const every = `checking again every ${intervalMs % 1000 === 0 ? `${intervalMs / 1000}s` : `${intervalMs}ms`}`;
       const msg =
         state.error === undefined
           ? `${who} is missing ${lines.length} Kubernetes permission${lines.length === 1 ? '' : 's'} and waits for them (${every}; grant them in its Role/ClusterRole): ${lines.join('; ')}`
