@@ -3,7 +3,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, KubeRest } from '../kube/index.js';
 import { DEFAULT_PROJECT_NAME, parseAppProject, type AppProject, type Application, type ArgoCdSettings } from '../model/index.js';
-import type { RepoService } from '../reposerver/index.js';
+import type { ManifestSource } from '../reposerver/index.js';
 import type { SettingsReader } from '../settings/index.js';
 import type { AppWriter } from './app-writer.js';
 import type { ClusterRegistry } from './clusters.js';
@@ -24,7 +24,8 @@ export interface ControllerOptions {
   kubeConfig: KubeConfig;
   /** Where Applications, AppProjects and the configuration live (default `argocd`). */
   namespace: string;
-  repo: RepoService;
+  /** Renders and resolves revisions: a RepoService in this process, or a RepoServerClient of a remote repo server. */
+  repo: ManifestSource;
   log: ControllerLogger;
   /** The client for the control namespace's objects (default: one from `kubeConfig`; stop() closes it). */
   rest?: KubeRest;

@@ -21,6 +21,7 @@ import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type Application, type RepoCreds, t
 import { repoCredentialsFrom } from '../reposerver/credentials.js';
 import { renderApp as renderSources } from '../reposerver/render-app.js';
 import { RepoService } from '../reposerver/service.js';
+import type { ManifestSource } from '../reposerver/source.js';
 
 /** What the routes read from a cluster's live-state cache; ClusterCache is one. */
 export interface LiveCache extends LiveStateReader {
@@ -63,7 +64,7 @@ export interface LiveStateSource {
 }
 
 /** Renders every source of an app as the controller does (the shared reposerver `renderApp`); `revision` applies to single-source apps. */
-export async function renderApp(repo: Pick<RepoService, 'generateManifests' | 'resolveRevision'>, app: Application, instance: string, revision?: string): Promise<DesiredState> {
+export async function renderApp(repo: Pick<ManifestSource, 'generateManifests' | 'resolveRevision'>, app: Application, instance: string, revision?: string): Promise<DesiredState> {
   const multi = (app.spec.sources?.length ?? 0) > 0;
   const rendered = await renderSources(repo, app, { instance, ...(revision === undefined || multi ? {} : { revisions: [revision] }) });
   return { revisions: rendered.revisions, sourceTypes: rendered.sourceTypes, objects: rendered.objects };
@@ -81,17 +82,25 @@ export interface DefaultLiveStateOptions {
   readonly syncTimeoutMs?: number;
   /** Accept `file://` repository URLs (tests). */
   readonly allowFileUrls?: boolean;
+  /**
+   * Render with this instead of a RepoService of the source's own: a remote repo server's client, which
+   * sends the credentials itself (`repositories` and `cacheRoot` are then not used).
+   */
+  readonly repo?: ManifestSource;
 }
 
 /** The standalone server's source: one cache for the kubeconfig's cluster, started on first use. */
 export function defaultLiveStateSource(options: DefaultLiveStateOptions): LiveStateSource {
-  const root = options.cacheRoot ?? defaultCacheRoot();
-  const mirrors = new GitMirrorCache({ cacheRoot: root, ...(options.allowFileUrls === true ? { allowFileUrls: true } : {}) });
   let creds: { repos: Repository[]; templates: RepoCreds[] } = { repos: [], templates: [] };
-  const { credentials, helmRepositories } = repoCredentialsFrom(() => ({ repositories: creds.repos, templates: creds.templates }));
-  const repo = new RepoService({ mirrors, workRoot: path.join(path.dirname(root), 'work'), credentials, helmRepositories });
+  const local = (): ManifestSource => {
+    const root = options.cacheRoot ?? defaultCacheRoot();
+    const mirrors = new GitMirrorCache({ cacheRoot: root, ...(options.allowFileUrls === true ? { allowFileUrls: true } : {}) });
+    const { credentials, helmRepositories } = repoCredentialsFrom(() => ({ repositories: creds.repos, templates: creds.templates }));
+    return new RepoService({ mirrors, workRoot: path.join(path.dirname(root), 'work'), credentials, helmRepositories });
+  };
+  const repo = options.repo ?? local();
   const refreshCredentials = async (): Promise<void> => {
-    creds = await options.repositories();
+    if (options.repo === undefined) creds = await options.repositories();
   };
 
   let cache: ClusterCache | undefined;

@@ -12,6 +12,11 @@ export interface RepoCredentials {
   readonly credentials: (repoURL: string, project: string | undefined) => GitCredentials | undefined;
   /** Helm repositories declared as repository Secrets of type `helm` that an app of `project` may use, each with its credentials. */
   readonly helmRepositories: (project: string | undefined) => HelmRepository[];
+  /**
+   * The repository and repo-creds Secrets an app of `project` may use (its project's own and the global
+   * ones, nothing of other projects): what a caller sends a remote repo server with each request.
+   */
+  readonly sources: (project: string | undefined) => CredentialSources;
 }
 
 /** Credentials over whatever `sources()` holds when asked (it may change between calls). */
@@ -19,6 +24,10 @@ export function repoCredentialsFrom(sources: () => CredentialSources): RepoCrede
   const credentials = (repoURL: string, project: string | undefined): GitCredentials | undefined => resolveRepoCredentials(repoURL, project, sources());
   return {
     credentials,
+    sources: (project) => {
+      const all = sources();
+      return { repositories: all.repositories.filter((r) => servesProject(r.project, project)), templates: all.templates.filter((t) => servesProject(t.project, project)) };
+    },
     helmRepositories: (project) =>
       sources()
         .repositories.filter((r) => r.type === 'helm' && servesProject(r.project, project))

@@ -3,22 +3,33 @@
 // or cluster address, plus the fetch-based client that makes the remote one look like the local one
 // (both are a ManifestSource). Manifest generation runs at most `maxConcurrent` at once; requests over
 // that wait in a bounded queue, and a full queue answers 503 at once rather than piling up.
+//
+// Credentials: the repo server needs no Kubernetes access. The controller and the API server read the
+// repository Secrets and send those an app's project may use inside each request (request-credentials.ts);
+// the repo server uses them for that request only, and redacts their values from every answer and log line.
+// Nothing authenticates the callers: like Argo CD's repo server, kawa's relies on the network (the install's
+// NetworkPolicy admits only the controller and the server). A caller that can reach it can make it fetch
+// with credentials the caller sends, but can never read credentials it did not send, and a request without
+// credentials for a private repository is refused even after another request fetched it with them (the
+// RepoService gate: an ls-remote with the request's own credentials before any cached mirror, checkout or
+// render is served). Listening on loopback (the default) keeps it to this host.
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { BugError, errorCodes, messageOf, UserError, type ErrorCode } from '../errors.js';
+import type { RevisionMetadata } from '../git/mirror.js';
+import type { CredentialSources } from '../git/repo-credentials.js';
 import { applicationSourceSchema, type ApplicationSource } from '../model/index.js';
+import { describeIssues, fromRequestCredentials, redactSecrets, requestCredentialsSchema, secretValuesOf, toRequestCredentials, type RequestCredentials } from './request-credentials.js';
 import type { ManifestRequest, ManifestResponse, RepoService, ResolveOptions } from './service.js';
+import type { ManifestSource } from './source.js';
 
-/** What a controller needs from a repo server, in-process (RepoService) or remote (RepoServerClient). */
-export interface ManifestSource {
-  generateManifests(request: ManifestRequest): Promise<ManifestResponse>;
-  resolveRevision(source: ApplicationSource, options?: ResolveOptions): Promise<string>;
-}
+export type { ManifestSource } from './source.js';
 
 export const REPO_SERVER_API = {
   manifests: '/api/v1/manifests',
   resolve: '/api/v1/revisions/resolve',
+  metadata: '/api/v1/revisions/metadata',
   healthz: '/healthz',
 } as const;
 
@@ -36,6 +47,10 @@ export const manifestRequestSchema = z.object({
   revision: z.string().min(1).optional(),
   noCache: z.boolean().optional(),
   refSources: z.record(z.string(), z.object({ source: applicationSourceSchema, revision: z.string().min(1) })).optional(),
+  /** The repository Secrets the app's project may use, for this request only (absent: the server's own, if any). */
+  credentials: requestCredentialsSchema.optional(),
+  /** Forget the refs seen of the source's repository first (a refresh someone asked for). */
+  invalidate: z.boolean().optional(),
 });
 
 export const resolveRequestSchema = z.object({
@@ -43,6 +58,15 @@ export const resolveRequestSchema = z.object({
   project: z.string().min(1).optional(),
   revision: z.string().min(1).optional(),
   noCache: z.boolean().optional(),
+  credentials: requestCredentialsSchema.optional(),
+  invalidate: z.boolean().optional(),
+});
+
+export const metadataRequestSchema = z.object({
+  repoURL: z.string().min(1),
+  revision: z.string().min(1),
+  project: z.string().min(1).optional(),
+  credentials: requestCredentialsSchema.optional(),
 });
 
 /** The error body of every failed request. */
@@ -124,16 +148,36 @@ function answerFor(err: unknown): { status: number; body: RepoServerErrorBody; i
   if (err instanceof UserError) return { status: 400, body: { code: err.code, message: err.message }, internal: false };
   // Fastify's own rejections (malformed JSON, body too large, wrong content type) are the caller's fault too.
   const status = (err as { statusCode?: unknown }).statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) return { status, body: { code: errorCodes.API_INVALID_ARGUMENT, message: messageOf(err) }, internal: false };
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // A JSON syntax error quotes the body around the fault, and the body may hold credentials.
+    const json = err instanceof SyntaxError || (err as { code?: unknown }).code === 'FST_ERR_CTP_INVALID_JSON_BODY';
+    return { status, body: { code: errorCodes.API_INVALID_ARGUMENT, message: json ? 'the request body is not valid JSON' : messageOf(err) }, internal: false };
+  }
   return { status: 500, body: { code: errorCodes.INTERNAL, message: messageOf(err) }, internal: true };
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`);
-  throw new UserError(errorCodes.API_INVALID_ARGUMENT, `invalid request body: ${problems.join('; ')}`);
+  throw new UserError(errorCodes.API_INVALID_ARGUMENT, `invalid request body: ${describeIssues(parsed.error.issues).join('; ')}`);
 }
+
+/**
+ * Runs `task` and answers its failure with the request's secret values redacted from the message. The
+ * original error is dropped (not kept as a cause): its message or stack may hold them.
+ */
+async function redacting<T>(credentials: RequestCredentials | undefined, task: () => Promise<T>): Promise<T> {
+  const secrets = secretValuesOf(credentials);
+  try {
+    return await task();
+  } catch (err) {
+    if (secrets.length === 0) throw err;
+    if (err instanceof UserError) throw new UserError(err.code, redactSecrets(err.message, secrets));
+    throw new BugError(redactSecrets(messageOf(err), secrets));
+  }
+}
+
+const sourcesOf = (credentials: RequestCredentials | undefined): { credentials?: CredentialSources } => (credentials === undefined ? {} : { credentials: fromRequestCredentials(credentials) });
 
 function toManifestRequest(body: z.infer<typeof manifestRequestSchema>): ManifestRequest {
   return {
@@ -146,6 +190,7 @@ function toManifestRequest(body: z.infer<typeof manifestRequestSchema>): Manifes
     ...(body.revision === undefined ? {} : { revision: body.revision }),
     ...(body.noCache === undefined ? {} : { noCache: body.noCache }),
     ...(body.refSources === undefined ? {} : { refSources: body.refSources }),
+    ...sourcesOf(body.credentials),
   };
 }
 
@@ -182,20 +227,31 @@ export async function startRepoServerHttp(options: RepoServerHttpOptions): Promi
   fastify.get(REPO_SERVER_API.healthz, async () => Promise.resolve({ status: 'ok', running: limiter.running, queued: limiter.queued, maxConcurrent: limiter.max, maxQueued: limiter.maxQueued }));
 
   fastify.post(REPO_SERVER_API.manifests, async (request, reply) => {
-    const manifestRequest = toManifestRequest(parseBody(manifestRequestSchema, request.body));
+    const body = parseBody(manifestRequestSchema, request.body);
+    const manifestRequest = toManifestRequest(body);
     if (!limiter.canAccept()) return busy(reply, limiter);
-    const response = await limiter.run(() => service.generateManifests(manifestRequest));
+    if (body.invalidate === true) service.invalidate(body.source.repoURL);
+    const response = await redacting(body.credentials, () => limiter.run(() => service.generateManifests(manifestRequest)));
     return reply.send(response);
   });
 
   fastify.post(REPO_SERVER_API.resolve, async (request) => {
     const body = parseBody(resolveRequestSchema, request.body);
-    const revision = await service.resolveRevision(body.source, {
-      ...(body.revision === undefined ? {} : { revision: body.revision }),
-      ...(body.noCache === undefined ? {} : { noCache: body.noCache }),
-      ...(body.project === undefined ? {} : { project: body.project }),
-    });
+    if (body.invalidate === true) service.invalidate(body.source.repoURL);
+    const revision = await redacting(body.credentials, () =>
+      service.resolveRevision(body.source, {
+        ...(body.revision === undefined ? {} : { revision: body.revision }),
+        ...(body.noCache === undefined ? {} : { noCache: body.noCache }),
+        ...(body.project === undefined ? {} : { project: body.project }),
+        ...sourcesOf(body.credentials),
+      }),
+    );
     return { revision };
+  });
+
+  fastify.post(REPO_SERVER_API.metadata, async (request) => {
+    const body = parseBody(metadataRequestSchema, request.body);
+    return redacting(body.credentials, () => service.revisionMetadata(body.repoURL, body.revision, body.project, sourcesOf(body.credentials).credentials));
   });
 
   const host = options.host ?? '127.0.0.1';
@@ -211,33 +267,98 @@ export async function startRepoServerHttp(options: RepoServerHttpOptions): Promi
   };
 }
 
+/**
+ * The base URL of a repo server as `--repo-server` takes it: `http(s)://host:port`, or Argo CD's bare
+ * `host:port` (read as plain HTTP).
+ */
+export function parseRepoServerUrl(text: string): string {
+  const raw = text.trim();
+  const withScheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(raw) ? raw : `http://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `--repo-server must be a URL like http://kawa-repo-server:8081 or host:port, got ${JSON.stringify(text)}`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `--repo-server must be an http:// or https:// URL without user, query or fragment, got ${JSON.stringify(text)}`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
 export interface RepoServerClientOptions {
-  /** `http://host:port` of a `kawa repo-server`. */
+  /** `http://host:port` of a `kawa repo-server` (or `host:port`). */
   url: string;
   /** Time for one request, queueing and rendering included (default 150 s: above the 90 s render limit). */
   timeoutMs?: number;
+  /**
+   * The repository and repo-creds Secrets an app of `project` may use, sent with every request (the
+   * caller reads them; the repo server has no Kubernetes access). Without it requests carry none, and
+   * the repo server uses its own (deprecated `--namespace`) or fetches anonymously.
+   */
+  credentials?: (project: string | undefined) => CredentialSources;
 }
 
 /** A remote repo server with RepoService's shape: errors come back as UserError with the server's code. */
 export class RepoServerClient implements ManifestSource {
   private readonly base: string;
   private readonly timeoutMs: number;
+  private readonly credentials: ((project: string | undefined) => CredentialSources) | undefined;
+  /** Repositories a refresh was asked for: the next request for each tells the repo server to forget its refs. */
+  private readonly invalidated = new Set<string>();
 
   constructor(options: RepoServerClientOptions) {
-    this.base = options.url.replace(/\/+$/, '');
+    this.base = parseRepoServerUrl(options.url);
     this.timeoutMs = options.timeoutMs ?? 150_000;
+    this.credentials = options.credentials;
+  }
+
+  /** The base URL requests go to. */
+  get url(): string {
+    return this.base;
   }
 
   async generateManifests(request: ManifestRequest): Promise<ManifestResponse> {
-    return this.post<ManifestResponse>(REPO_SERVER_API.manifests, request);
+    const { credentials, ...rest } = request;
+    return this.post<ManifestResponse>(REPO_SERVER_API.manifests, { ...rest, ...this.credentialsFor(request.project, credentials), ...this.invalidation(request.source.repoURL) });
   }
 
   async resolveRevision(source: ApplicationSource, options: ResolveOptions = {}): Promise<string> {
-    const answer = await this.post<{ revision: string }>(REPO_SERVER_API.resolve, { source, ...options });
+    const { credentials, ...rest } = options;
+    const answer = await this.post<{ revision: string }>(REPO_SERVER_API.resolve, { source, ...rest, ...this.credentialsFor(options.project, credentials), ...this.invalidation(source.repoURL) });
     return answer.revision;
   }
 
-  private async post<T>(route: string, body: unknown): Promise<T> {
+  async revisionMetadata(repoURL: string, revision: string, project?: string): Promise<RevisionMetadata> {
+    return this.post<RevisionMetadata>(REPO_SERVER_API.metadata, { repoURL, revision, ...(project === undefined ? {} : { project }), ...this.credentialsFor(project, undefined) });
+  }
+
+  invalidate(repoURL: string): void {
+    this.invalidated.add(repoURL);
+  }
+
+  private invalidation(repoURL: string): { invalidate?: true } {
+    return this.invalidated.delete(repoURL) ? { invalidate: true } : {};
+  }
+
+  private credentialsFor(project: string | undefined, given: CredentialSources | undefined): { credentials?: RequestCredentials } {
+    const sources = given ?? this.credentials?.(project);
+    return sources === undefined ? {} : { credentials: toRequestCredentials(sources) };
+  }
+
+  private async post<T>(route: string, body: { credentials?: RequestCredentials } & Record<string, unknown>): Promise<T> {
+    const secrets = secretValuesOf(body.credentials);
+    try {
+      return await this.send<T>(route, body);
+    } catch (err) {
+      // The repo server redacts its answers already; this covers one that does not (an older or foreign one).
+      if (secrets.length === 0) throw err;
+      if (err instanceof UserError) throw new UserError(err.code, redactSecrets(err.message, secrets));
+      throw new BugError(redactSecrets(messageOf(err), secrets));
+    }
+  }
+
+  private async send<T>(route: string, body: unknown): Promise<T> {
     const url = `${this.base}${route}`;
     let response: Response;
     try {

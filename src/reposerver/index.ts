@@ -2,6 +2,7 @@ export { RepoService, type ChartFetcher, type ManifestRequest, type ManifestResp
 export {
   ConcurrencyLimiter,
   RepoServerClient,
+  parseRepoServerUrl,
   startRepoServerHttp,
   REPO_SERVER_API,
   type ManifestSource,
@@ -12,3 +13,4 @@ export {
 } from './http.js';
 export { renderApp, type RenderAppOptions, type RenderedApp } from './render-app.js';
 export { repoCredentialsFrom, watchedRepoCredentials, type RepoCredentials } from './credentials.js';
+export { describeIssues, fromRequestCredentials, redactSecrets, requestCredentialsSchema, secretValuesOf, toRequestCredentials, type RequestCredentials } from './request-credentials.js';

@@ -4,7 +4,7 @@
 // so each repository is reached with the credentials that project may use.
 import { sourcesOf, type Application, type ApplicationSource } from '../model/index.js';
 import type { KubeObject } from '../render/index.js';
-import type { RepoService } from './service.js';
+import type { ManifestSource } from './source.js';
 
 export interface RenderAppOptions {
   /** The app instance name (`$ARGOCD_APP_NAME`, Helm's default release name). */
@@ -28,7 +28,7 @@ export interface RenderedApp {
   objects: KubeObject[];
 }
 
-export async function renderApp(repo: Pick<RepoService, 'generateManifests' | 'resolveRevision'>, app: Application, options: RenderAppOptions): Promise<RenderedApp> {
+export async function renderApp(repo: Pick<ManifestSource, 'generateManifests' | 'resolveRevision'>, app: Application, options: RenderAppOptions): Promise<RenderedApp> {
   const sources = options.sources ?? sourcesOf(app.spec);
   const wanted = (i: number): string | undefined => {
     const revision = options.revisions?.[i];

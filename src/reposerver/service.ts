@@ -10,17 +10,24 @@
 // own credentials must reach the repository: an `ls-remote` with them (remembered per URL and
 // credentials identity for `refsTtlMs`). A project without credentials for a private repository is
 // refused there even when another project's app has filled the mirror a moment before.
+//
+// A request may carry its own credentials (a remote caller's repository Secrets for the app's project,
+// `kawa repo-server` behind the controller or the API server): then they alone are used, for that request
+// only, and the same gate holds — a request without them is refused by the remote even when a request
+// with them filled the mirror a moment before, because the refs (and so the access check) are cached per
+// credentials digest, and renders per digest of the credentials they were made with.
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { GitCredentials } from '../git/credentials.js';
-import { credentialsIdentity } from '../git/repo-credentials.js';
+import { credentialsIdentity, resolveRepoCredentials, type CredentialSources } from '../git/repo-credentials.js';
 import { GitMirrorCache, type RevisionMetadata } from '../git/mirror.js';
 import { resolveFromRefs, type RemoteRefs } from '../git/refs.js';
 import { isFullSha } from '../git/url.js';
 import { errorCodes, UserError } from '../errors.js';
 import type { ApplicationSource } from '../model/index.js';
-import type { ManifestSource } from './http.js';
+import { repoCredentialsFrom } from './credentials.js';
+import type { ManifestSource } from './source.js';
 import { stableJson } from '../util/stable-json.js';
 import { buildEnvironment, HelmCharts, renderSource, type ConfigManagementPlugin, type HelmRepository, type RenderedObject, type SourceType, type ToolPaths } from '../render/index.js';
 
@@ -82,6 +89,12 @@ export interface ManifestRequest {
    * resolved to: `$<ref>/values.yaml` in Helm value files reads from their checkouts.
    */
   refSources?: Readonly<Record<string, { source: ApplicationSource; revision: string }>>;
+  /**
+   * The repository and repo-creds Secrets the caller lets this request use (a remote caller's, for the
+   * app's project). When set, the service's own `credentials` and `helmRepositories` are not consulted.
+   * Used for this request only, never kept.
+   */
+  credentials?: CredentialSources;
 }
 
 export interface ManifestResponse {
@@ -112,7 +125,17 @@ export interface ResolveOptions {
   noCache?: boolean;
   /** The app's AppProject (see ManifestRequest.project). */
   project?: string;
+  /** The caller's credentials for this call only (see ManifestRequest.credentials). */
+  credentials?: CredentialSources;
 }
+
+/** Who asks: the app's project, and the credentials the request carried (if any). */
+interface Caller {
+  project: string | undefined;
+  sources: CredentialSources | undefined;
+}
+
+const callerOf = (options: { project?: string | undefined; credentials?: CredentialSources | undefined }): Caller => ({ project: options.project, sources: options.credentials });
 
 /** The refs cache key: one entry per repository and credentials, never shared across credentials. */
 const refsKey = (repoURL: string, creds: GitCredentials | undefined): string => `${repoURL}\u0000${credentialsIdentity(creds)}`;
@@ -151,8 +174,17 @@ export class RepoService implements ManifestSource {
     for (const key of [...this.refs.keys()]) if (key.startsWith(prefix)) this.refs.delete(key);
   }
 
-  private creds(repoURL: string, project: string | undefined): GitCredentials | undefined {
-    return this.options.credentials?.(repoURL, project);
+  private creds(repoURL: string, caller: Caller): GitCredentials | undefined {
+    if (caller.sources !== undefined) return resolveRepoCredentials(repoURL, caller.project, caller.sources);
+    return this.options.credentials?.(repoURL, caller.project);
+  }
+
+  private helmRepositories(caller: Caller): readonly HelmRepository[] | undefined {
+    if (caller.sources !== undefined) {
+      const sources = caller.sources;
+      return repoCredentialsFrom(() => sources).helmRepositories(caller.project);
+    }
+    return this.options.helmRepositories?.(caller.project);
   }
 
   /**
@@ -160,15 +192,15 @@ export class RepoService implements ManifestSource {
    * the shared mirror: a caller whose credentials the server refuses gets the refusal, never the cache
    * another project filled.
    */
-  private lsRemote(repoURL: string, project: string | undefined, fresh: boolean): Promise<RemoteRefs> {
+  private lsRemote(repoURL: string, caller: Caller, fresh: boolean): Promise<RemoteRefs> {
     const ttl = this.options.refsTtlMs ?? 3_000;
-    const creds = this.creds(repoURL, project);
+    const creds = this.creds(repoURL, caller);
     const key = refsKey(repoURL, creds);
     const cached = this.refs.get(key);
     if (!fresh && cached !== undefined && this.now() - cached.at < ttl) return cached.refs;
     this.counters.lsRemotes++;
     const refs = this.mirrors.lsRemote(repoURL, creds).catch((err: unknown) => {
-      throw accessError(err, project);
+      throw accessError(err, caller.project);
     });
     const entry: RefsEntry = { at: this.now(), refs };
     this.refs.set(key, entry);
@@ -191,19 +223,19 @@ export class RepoService implements ManifestSource {
    */
   async resolveRevision(source: ApplicationSource, options: ResolveOptions = {}): Promise<string> {
     const wanted = options.revision ?? (source.targetRevision === undefined || source.targetRevision === '' ? 'HEAD' : source.targetRevision);
-    const project = options.project;
+    const caller = callerOf(options);
     if (this.isChartSource(source)) {
       const charts = this.chartFetcher();
-      const creds = this.creds(source.repoURL, project);
+      const creds = this.creds(source.repoURL, caller);
       return charts.resolveVersion({ repoURL: source.repoURL, chart: source.chart ?? '', version: options.revision ?? source.targetRevision ?? '', ...(creds ? { creds } : {}), ...passCredentials(source) });
     }
     // The access check comes first even for a full SHA: the mirror may hold it from another project's fetch.
-    const refs = await this.lsRemote(source.repoURL, project, options.noCache === true);
+    const refs = await this.lsRemote(source.repoURL, caller, options.noCache === true);
     if (isFullSha(wanted)) return wanted.toLowerCase();
     const fromRefs = resolveFromRefs(refs, wanted);
     if (fromRefs !== undefined) return fromRefs;
     // A short SHA, or a ref ls-remote does not show: the mirror decides (and fetches when it must).
-    return this.mirrors.resolveRevision(source.repoURL, wanted, this.creds(source.repoURL, project));
+    return this.mirrors.resolveRevision(source.repoURL, wanted, this.creds(source.repoURL, caller));
   }
 
   private chartFetcher(): ChartFetcher {
@@ -215,7 +247,7 @@ export class RepoService implements ManifestSource {
    * A read-only tree of the repository at `revision`, shared by every render of it (every project's:
    * callers have passed resolveRevision's access check with their own credentials first).
    */
-  private checkout(source: ApplicationSource, revision: string, project: string | undefined): Promise<string> {
+  private checkout(source: ApplicationSource, revision: string, caller: Caller): Promise<string> {
     const repoKey = sha256(`${this.isChartSource(source) ? `chart:${source.chart ?? ''}@` : ''}${source.repoURL}`).slice(0, 24);
     const dir = path.join(this.options.workRoot, repoKey, revision.replace(/[^A-Za-z0-9._-]/g, '_'));
     const existing = this.checkouts.get(dir);
@@ -223,21 +255,21 @@ export class RepoService implements ManifestSource {
       touch(this.checkouts, dir, existing);
       return existing;
     }
-    const made = this.makeCheckout(source, revision, dir, project);
+    const made = this.makeCheckout(source, revision, dir, caller);
     this.checkouts.set(dir, made);
     made.catch(() => this.checkouts.delete(dir));
     void this.evictCheckouts();
     return made;
   }
 
-  private async makeCheckout(source: ApplicationSource, revision: string, dir: string, project: string | undefined): Promise<string> {
+  private async makeCheckout(source: ApplicationSource, revision: string, dir: string, caller: Caller): Promise<string> {
     // A complete checkout is renamed into place, so a crash mid-way leaves no half tree to trust.
     if (await stat(dir).then(() => true, () => false)) return dir;
     this.counters.checkouts++;
     const partial = `${dir}.partial-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     await mkdir(path.dirname(dir), { recursive: true });
     try {
-      const creds = this.creds(source.repoURL, project);
+      const creds = this.creds(source.repoURL, caller);
       if (this.isChartSource(source)) {
         await mkdir(partial);
         await this.chartFetcher().fetch({ repoURL: source.repoURL, chart: source.chart ?? '', version: revision, destDir: partial, ...(creds ? { creds } : {}), ...passCredentials(source) });
@@ -269,14 +301,15 @@ export class RepoService implements ManifestSource {
   /** Renders a source at its target revision (or `request.revision`). Failures throw; an empty result is valid. */
   async generateManifests(request: ManifestRequest): Promise<ManifestResponse> {
     const project = request.project;
+    const who = { ...(project === undefined ? {} : { project }), ...(request.credentials === undefined ? {} : { credentials: request.credentials }) };
     const revision = await this.resolveRevision(request.source, {
       ...(request.revision === undefined ? {} : { revision: request.revision }),
       ...(request.noCache === true ? { noCache: true } : {}),
-      ...(project === undefined ? {} : { project }),
+      ...who,
     });
     // `$ref` sources are read from checkouts too: the same access check for each, before any cache.
     for (const ref of Object.values(request.refSources ?? {})) {
-      await this.resolveRevision(ref.source, { revision: ref.revision, ...(project === undefined ? {} : { project }) });
+      await this.resolveRevision(ref.source, { revision: ref.revision, ...who });
     }
     const { targetRevision: _ignored, ...sourceWithoutRevision } = request.source;
     const key = sha256(
@@ -285,6 +318,9 @@ export class RepoService implements ManifestSource {
         source: sourceWithoutRevision,
         // Chart dependencies and `@name` aliases resolve with the project's credentials: no sharing across projects.
         project: project ?? null,
+        // Likewise with the credentials a request carried: a render made with them is not served to a
+        // request with other (or none). A digest only: the render cache never holds credentials.
+        credentials: request.credentials === undefined ? null : sha256(stableJson(request.credentials)),
         appName: request.appName,
         namespace: request.namespace ?? '',
         kubeVersion: request.kubeVersion ?? '',
@@ -318,10 +354,11 @@ export class RepoService implements ManifestSource {
   private async render(request: ManifestRequest, revision: string): Promise<ManifestResponse> {
     this.counters.renders++;
     const source = request.source;
-    const project = request.project;
-    const root = await this.checkout(source, revision, project);
+    const caller = callerOf(request);
+    const root = await this.checkout(source, revision, caller);
     const refs: Record<string, string> = {};
-    for (const [name, ref] of Object.entries(request.refSources ?? {})) refs[name] = await this.checkout(ref.source, ref.revision, project);
+    for (const [name, ref] of Object.entries(request.refSources ?? {})) refs[name] = await this.checkout(ref.source, ref.revision, caller);
+    const helmRepositories = this.helmRepositories(caller);
     const charts = this.chartFetcher();
     const result = await renderSource({
       repoRoot: root,
@@ -339,8 +376,8 @@ export class RepoService implements ManifestSource {
       // the chart fetcher's index cache when it has one.
       chartRepositories: {
         ...(charts instanceof HelmCharts ? { charts } : {}),
-        ...(this.options.helmRepositories === undefined ? {} : { repositories: this.options.helmRepositories(project) }),
-        credentials: (url: string) => this.creds(url, project),
+        ...(helmRepositories === undefined ? {} : { repositories: helmRepositories }),
+        credentials: (url: string) => this.creds(url, caller),
       },
       ...(this.options.plugins === undefined ? {} : { plugins: this.options.plugins() }),
       buildEnv: buildEnvironment({
@@ -356,14 +393,15 @@ export class RepoService implements ManifestSource {
   }
 
   /** Author, date, message and tags of a commit (history and the UI), as `project`'s credentials see the repository. */
-  async revisionMetadata(repoURL: string, revision: string, project?: string): Promise<RevisionMetadata> {
-    const sha = await this.resolveRevision({ repoURL, targetRevision: revision }, project === undefined ? {} : { project });
-    return this.mirrors.revisionMetadata(repoURL, sha, this.creds(repoURL, project));
+  async revisionMetadata(repoURL: string, revision: string, project?: string, credentials?: CredentialSources): Promise<RevisionMetadata> {
+    const who = { ...(project === undefined ? {} : { project }), ...(credentials === undefined ? {} : { credentials }) };
+    const sha = await this.resolveRevision({ repoURL, targetRevision: revision }, who);
+    return this.mirrors.revisionMetadata(repoURL, sha, this.creds(repoURL, callerOf(who)));
   }
 
   /** Branches and tags of a repository (UI suggestions, `kawa repo get`), as `project`'s credentials see it. */
   async listRefs(repoURL: string, project?: string): Promise<{ branches: string[]; tags: string[] }> {
-    const { refs } = await this.lsRemote(repoURL, project, false);
+    const { refs } = await this.lsRemote(repoURL, { project, sources: undefined }, false);
     const names = (prefix: string): string[] =>
       [...refs.keys()].filter((name) => name.startsWith(prefix) && !name.endsWith('^{}')).map((name) => name.slice(prefix.length)).sort();
     return { branches: names('refs/heads/'), tags: names('refs/tags/') };

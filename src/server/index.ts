@@ -23,6 +23,7 @@ import { defaultLiveStateSource, type LiveStateSource } from '../livestate/sourc
 import { KubeRest } from '../kube/rest.js';
 import { SettingsReader, parseArgoCdSecrets, type SettingsReaderOptions } from '../settings/index.js';
 import type { RepoCreds, Repository } from '../model/index.js';
+import { RepoServerClient, repoCredentialsFrom } from '../reposerver/index.js';
 
 export { buildServer, DEFAULT_BODY_LIMIT, DEFAULT_NAMESPACE, type KawaServer, type ServerDeps } from './app.js';
 export { ensureCrds, ensureDefaultProject } from './bootstrap.js';
@@ -59,6 +60,12 @@ export interface StartOptions {
    * builds and closes its own.
    */
   readonly settings?: SettingsReader;
+  /**
+   * `http://host:port` of a `kawa repo-server` the manifests, diff and revision routes render with, sending
+   * it the repository credentials of each app's project (default: render in this process). Not used when
+   * `liveState` is given (the controller's, in `kawa up`).
+   */
+  readonly repoServer?: string;
 }
 
 export interface RunningServer {
@@ -165,6 +172,7 @@ async function wireServer(options: AssembleOptions, kc: KubeConfig, namespace: s
       namespace,
       ...(options.repoCacheRoot === undefined ? {} : { cacheRoot: options.repoCacheRoot }),
       repositories: () => Promise.resolve(repositorySecretsOf(settings)),
+      ...(options.repoServer === undefined ? {} : { repo: remoteRepoServer(options.repoServer, settings) }),
     });
 
   const app = await buildServer({
@@ -206,6 +214,15 @@ function repositorySecretsOf(settings: SettingsReader): { repos: Repository[]; t
   // A malformed Secret is skipped, as before: one bad Secret must not hide the others (the controller reports it).
   const { repositories, templates } = parseArgoCdSecrets(settings.allSecrets(), () => undefined);
   return { repos: repositories.sort(byUrlThenName), templates: templates.sort(byUrlThenName) };
+}
+
+/** A remote repo server's client that sends, with each request, the Secrets the app's project may use. */
+function remoteRepoServer(url: string, settings: SettingsReader): RepoServerClient {
+  const { sources } = repoCredentialsFrom(() => {
+    const { repos, templates } = repositorySecretsOf(settings);
+    return { repositories: repos, templates };
+  });
+  return new RepoServerClient({ url, credentials: sources });
 }
 
 export async function startServer(options: StartOptions & Pick<AssembleOptions, 'liveState'> = {}): Promise<RunningServer> {

@@ -1,9 +1,12 @@
 // `kawa controller`: the application controller role alone (Argo CD's `argocd-application-controller`),
 // running until SIGINT/SIGTERM. Then running operations stop at a step boundary (they resume on the next
 // start) within --shutdown-timeout. Leader election is on: a second controller waits for the Lease.
-import type { Command } from 'commander';
+// With --repo-server it renders through a remote `kawa repo-server`, sending the repository credentials
+// each app's project may use with each request; without, it renders in this process.
+import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { ControllerMetrics, runController } from '../../../controller/index.js';
+import { parseRepoServerUrl } from '../../../reposerver/index.js';
 import { roleShutdown, shutdownTimeoutOption } from '../../shutdown.js';
 import { loadKubeConfig } from '../../services/kube.js';
 import { roleClusterOptions, type RoleClusterFlags } from '../role-options.js';
@@ -17,6 +20,7 @@ interface ControllerFlags extends RoleClusterFlags {
   shard?: string;
   leaseDuration: string;
   shutdownTimeout?: string;
+  repoServer?: string;
 }
 
 export function registerController(program: Command): void {
@@ -28,9 +32,16 @@ export function registerController(program: Command): void {
     .option('--lease-duration <seconds>', 'how long a shard Lease lasts without renewal', '15')
     .option('--metrics-address <ip>', 'listen address of /metrics', '0.0.0.0')
     .option('--metrics-port <port>', 'port of /metrics (Argo CD\'s controller uses 8082; 0 picks one)', '8082')
+    .addOption(
+      new Option('--repo-server <url>', 'render with this repo server (http://host:port or host:port), sending it the repository credentials each app may use (default: render in this process)').env(
+        'ARGOCD_APPLICATION_CONTROLLER_REPO_SERVER',
+      ),
+    )
     .option(...shutdownTimeoutOption)
-    .addHelpText('after', '\nExamples:\n  kawa controller --namespace argocd\n  kawa controller --replicas 2 --shard 0   # two replicas splitting the clusters, each taking over if the other dies\n')
+    .addHelpText('after', '\nExamples:\n  kawa controller --namespace argocd\n  kawa controller --namespace argocd --repo-server http://kawa-repo-server:8081\n  kawa controller --replicas 2 --shard 0   # two replicas splitting the clusters, each taking over if the other dies\n')
     .action(async (flags: ControllerFlags) => {
+      // Checked before anything starts: a bad URL is a usage error, not a failure at the first render.
+      const repoServer = flags.repoServer === undefined || flags.repoServer === '' ? undefined : parseRepoServerUrl(flags.repoServer);
       const log = pino({ level: process.env['KAWA_LOG_LEVEL'] ?? 'info' });
       const { shutdown } = roleShutdown(flags.shutdownTimeout, (line) => {
         log.info({}, line);
@@ -54,6 +65,7 @@ export function registerController(program: Command): void {
         log,
         concurrency: Math.max(1, Number.parseInt(flags.statusProcessors, 10) || 10),
         operationTimeoutMs: Math.max(0, Number.parseInt(flags.operationTimeout, 10) || 0) * 1000,
+        ...(repoServer === undefined ? {} : { repoServer }),
       });
       shutdown.add({ name: 'controller', stop: () => running.stop(), pending: () => running.pending() });
       await shutdown.wait();

@@ -1,8 +1,9 @@
 // `kawa repo-server`: the repo server role alone (Argo CD's `argocd-repo-server`): the RepoService the
 // controller otherwise runs in-process, behind its HTTP API, until SIGINT/SIGTERM; then renders in flight
-// get --shutdown-timeout to finish before the process exits anyway. With --namespace it reads the repository
-// and repo-creds Secrets of that namespace through the shared settings reader (a watch), and fetches with
-// the credentials each app's project is entitled to; without, it fetches public repositories only.
+// get --shutdown-timeout to finish before the process exits anyway. It needs no Kubernetes access: the
+// controller and the API server (`--repo-server`) send the repository credentials an app's project may use
+// inside each request, and it uses them for that request only. Deprecated: with --namespace it also reads
+// the repository and repo-creds Secrets of that namespace (a watch) for requests that carry no credentials.
 import path from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
@@ -61,9 +62,12 @@ export function registerRepoServer(program: Command, hooks: RepoServerHooks = {}
     .option('--render-timeout <duration>', 'time for one render, every tool included (Go duration: 90s, 2m; a bare number is seconds)', '90s')
     .option('--cache-dir <dir>', 'git mirrors and checkouts (default: $XDG_CACHE_HOME/kawa/repo-server or ~/.cache/kawa/repo-server)')
     .option('--plugin-config <file>', 'a config management plugin (plugin.yaml); repeatable', collect, [])
-    .option('-n, --namespace <ns>', 'read repository credentials from the repository and repo-creds Secrets of this namespace (default: none, public repositories only)')
-    .option('--kubeconfig <file>', 'with --namespace: kubeconfig of the cluster holding the Secrets (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
-    .option('--context <name>', 'with --namespace: kubeconfig context')
+    .option(
+      '-n, --namespace <ns>',
+      'deprecated: also read the repository and repo-creds Secrets of this namespace, for requests that carry no credentials (the controller and the server send them with each request; default: no Kubernetes access)',
+    )
+    .option('--kubeconfig <file>', 'deprecated, with --namespace: kubeconfig of the cluster holding the Secrets (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'deprecated, with --namespace: kubeconfig context')
     .option(...shutdownTimeoutOption)
     .addHelpText(
       'after',
@@ -90,6 +94,9 @@ export function registerRepoServer(program: Command, hooks: RepoServerHooks = {}
       if (hooks.stop?.aborted === true) void shutdown.stop('stop requested');
       else hooks.stop?.addEventListener('abort', () => void shutdown.stop('stop requested'), { once: true });
       const cacheDir = flags.cacheDir ?? path.join(defaultCacheDir(), 'repo-server');
+      if (flags.namespace !== undefined) {
+        log.warn({ namespace: flags.namespace }, '--namespace is deprecated: the controller and the server send repository credentials with each request, and the repo server needs no Kubernetes access');
+      }
       const secrets = flags.namespace === undefined ? undefined : SettingsReader.forCluster(new KubeRest(loadKubeConfig(flags.kubeconfig, flags.context)), flags.namespace, { log });
       if (secrets !== undefined && !(await secrets.waitForSync(SECRETS_LIST_WAIT_MS))) {
         log.warn({ namespace: flags.namespace }, 'the repository Secrets could not be listed yet; fetches go without credentials until they are');

@@ -1,6 +1,9 @@
 // `kawa server`: the API server role (Argo CD's `argocd-server`), running until SIGINT/SIGTERM; then it
-// stops within --shutdown-timeout (open streams are ended, then cut).
-import { InvalidArgumentError, type Command } from 'commander';
+// stops within --shutdown-timeout (open streams are ended, then cut). With --repo-server the manifests and
+// diff routes render through a remote `kawa repo-server`, which gets the repository credentials of each
+// app's project inside each request; without, the server renders in this process.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { parseRepoServerUrl } from '../../../reposerver/index.js';
 import { startServer } from '../../../server/index.js';
 import { loadKubeConfig } from '../../services/kube.js';
 import { roleClusterOptions, type RoleClusterFlags } from '../role-options.js';
@@ -12,6 +15,7 @@ interface ServerFlags extends RoleClusterFlags {
   installCrds: boolean;
   secureCookies: boolean;
   shutdownTimeout?: string;
+  repoServer?: string;
 }
 
 function port(value: string): number {
@@ -26,11 +30,17 @@ export function registerServer(program: Command): void {
     .option('--port <port>', 'listen port (0 picks a free one)', port, 8080)
     .option('--install-crds', 'apply the Application and AppProject CRDs at start', false)
     .option('--secure-cookies', 'mark the session cookie Secure (behind TLS)', false)
+    .addOption(
+      new Option('--repo-server <url>', 'render app manifests with this repo server (http://host:port or host:port), sending it the repository credentials each app may use (default: render in this process)').env(
+        'ARGOCD_SERVER_REPO_SERVER',
+      ),
+    )
     .option(...shutdownTimeoutOption)
     .action(async (flags: ServerFlags) => {
       const say = (line: string): void => {
         process.stderr.write(`[kawa server] ${line}\n`);
       };
+      const repoServer = flags.repoServer === undefined || flags.repoServer === '' ? undefined : parseRepoServerUrl(flags.repoServer);
       const { shutdown, timeoutMs } = roleShutdown(flags.shutdownTimeout, say);
       const server = await startServer({
         kubeConfig: loadKubeConfig(flags.kubeconfig, flags.context),
@@ -39,6 +49,7 @@ export function registerServer(program: Command): void {
         port: flags.port,
         installCrds: flags.installCrds,
         secureCookies: flags.secureCookies,
+        ...(repoServer === undefined ? {} : { repoServer }),
       });
       shutdown.add(httpServerPart('API server', server.app.server, () => server.close(), timeoutMs / 2, undefined, say));
       process.stderr.write(`kawa server listening on ${server.address}\n`);
