@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   describeAccessState,
   formatMissing,
+  policyRulesOf,
   resolvePermissions,
+  rulesGrant,
   waitForAccess,
   type AccessState,
+  type PolicyRule,
   type RequiredPermission,
   type RolePermission,
 } from './access-review.js';
@@ -111,5 +114,33 @@ describe('waitForAccess', () => {
     const waiting = waitForAccess({ review: () => Promise.resolve([secrets]), required: [secrets], log, intervalMs: 60_000, signal: controller.signal });
     controller.abort(new Error('shutting down'));
     await expect(waiting).rejects.toThrow('shutting down');
+  });
+});
+
+describe('policyRulesOf and rulesGrant', () => {
+  const declared: RolePermission[] = [
+    { verb: 'list', group: '', resource: 'secrets', scope: 'namespace', why: 'a' },
+    { verb: 'watch', group: '', resource: 'secrets', scope: 'namespace', why: 'b' },
+    { verb: 'patch', group: 'argoproj.io', resource: 'applications', subresource: 'status', scope: 'namespace', why: 'c' },
+  ];
+  it('groups verbs by resource, subresources as resource/sub', () => {
+    expect(policyRulesOf(declared)).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },
+      { apiGroups: ['argoproj.io'], resources: ['applications/status'], verbs: ['patch'] },
+    ]);
+  });
+  const status = { verb: 'patch', group: 'argoproj.io', resource: 'applications', subresource: 'status' };
+  const listSecrets = { verb: 'list', group: '', resource: 'secrets' };
+  it.each<[string, PolicyRule[], typeof status | typeof listSecrets, boolean]>([
+    ['exact', policyRulesOf(declared), status, true],
+    ['the resource alone does not grant its subresource', [{ apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['patch'] }], status, false],
+    ['* grants subresources', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }], status, true],
+    ['*/status', [{ apiGroups: ['argoproj.io'], resources: ['*/status'], verbs: ['patch'] }], status, true],
+    ['applications/* is not a Kubernetes wildcard', [{ apiGroups: ['argoproj.io'], resources: ['applications/*'], verbs: ['patch'] }], status, false],
+    ['other verb', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }], listSecrets, false],
+    ['other group', [{ apiGroups: ['apps'], resources: ['secrets'], verbs: ['list'] }], listSecrets, false],
+    ['resourceNames limit the rule', [{ apiGroups: [''], resources: ['secrets'], verbs: ['list'], resourceNames: ['argocd-secret'] }], listSecrets, false],
+  ])('%s', (_name, rules, permission, granted) => {
+    expect(rulesGrant(rules, permission)).toBe(granted);
   });
 });

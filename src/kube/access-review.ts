@@ -54,6 +54,47 @@ export function resolvePermissions(declared: readonly RolePermission[], install:
   });
 }
 
+/** An RBAC PolicyRule (rbac.authorization.k8s.io/v1), as Roles and ClusterRoles hold them. */
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+/** Rules granting exactly `permissions`: one rule per group and resource (`pods/log` for a subresource), verbs in order. */
+export function policyRulesOf(permissions: readonly Pick<RolePermission, 'verb' | 'group' | 'resource' | 'subresource'>[]): PolicyRule[] {
+  const rules = new Map<string, PolicyRule>();
+  for (const p of permissions) {
+    const resource = p.subresource === undefined || p.subresource === '' ? p.resource : `${p.resource}/${p.subresource}`;
+    const key = `${p.group}|${resource}`;
+    let rule = rules.get(key);
+    if (rule === undefined) rules.set(key, (rule = { apiGroups: [p.group], resources: [resource], verbs: [] }));
+    if (!rule.verbs.includes(p.verb)) rule.verbs.push(p.verb);
+  }
+  return [...rules.values()];
+}
+
+/**
+ * Whether `rules` grant `p` as the API server's RBAC authorizer would (k8s.io/component-helpers
+ * rbac.ResourceMatches): `*` in verbs, groups and resources (subresources included), a resource
+ * `<star>/log` for that subresource of every resource; a rule limited by resourceNames does not grant a
+ * check on every object. For comparing an install's Roles with a role's declared permissions offline.
+ */
+export function rulesGrant(rules: readonly PolicyRule[], p: Pick<RolePermission, 'verb' | 'group' | 'resource' | 'subresource'>): boolean {
+  const combined = p.subresource === undefined || p.subresource === '' ? p.resource : `${p.resource}/${p.subresource}`;
+  return rules.some((rule) => {
+    if (rule.resourceNames !== undefined && rule.resourceNames.length > 0) return false;
+    if (!rule.verbs.includes('*') && !rule.verbs.includes(p.verb)) return false;
+    if (!rule.apiGroups.includes('*') && !rule.apiGroups.includes(p.group)) return false;
+    return rule.resources.some((r) => {
+      if (r === '*' || r === combined) return true;
+      // `*/log` grants the log subresource of every resource; Kubernetes has no `pods/*`.
+      return p.subresource !== undefined && p.subresource !== '' && r === `*/${p.subresource}`;
+    });
+  });
+}
+
 /** `list secrets in namespace argocd`, `patch applications.argoproj.io/status in namespace argocd`, `watch deployments.apps in all namespaces`. */
 export function describePermission(p: RequiredPermission): string {
   const resource = p.resource === '*' ? 'every resource' : p.group === '' ? p.resource : `${p.resource}.${p.group}`;

@@ -4,12 +4,12 @@
 // ClusterRole rules) minus one, authenticated with a token from the TokenRequest API: the check names that
 // one permission, /healthz answers 503 with it, and granting it (editing the Role) lets the wait resolve.
 // Then the role really starts with its declared permissions only, which shows the lists are sufficient.
-import { ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1PolicyRule } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControllerMetrics, runController } from '../../src/controller/index.js';
 import { CONTROLLER_PERMISSIONS, controllerPermissions, waitForControllerAccess } from '../../src/controller/permissions.js';
-import { formatMissing, missingPermissions, type AccessState, type RolePermission } from '../../src/kube/access-review.js';
+import { formatMissing, missingPermissions, policyRulesOf, type AccessState, type RolePermission } from '../../src/kube/access-review.js';
 import { SERVER_PERMISSIONS, serverPermissions, waitForServerAccess } from '../../src/server/permissions.js';
 import { ensureCrds, startServer } from '../../src/server/index.js';
 import { testKubeConfig, useNamespace, waitFor } from '../harness/kube.js';
@@ -20,19 +20,6 @@ const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
 const core = admin.makeApiClient(CoreV1Api);
 const clusterObjects: string[] = [];
 
-/** RBAC rules granting exactly `permissions` (one rule per resource, its verbs together). */
-function rulesOf(permissions: readonly RolePermission[]): V1PolicyRule[] {
-  const byResource = new Map<string, V1PolicyRule & { verbs: string[] }>();
-  for (const p of permissions) {
-    const resource = p.subresource === undefined ? p.resource : `${p.resource}/${p.subresource}`;
-    const key = `${p.group}|${resource}`;
-    const rule = byResource.get(key) ?? { apiGroups: [p.group], resources: [resource], verbs: [] };
-    if (!rule.verbs.includes(p.verb)) rule.verbs.push(p.verb);
-    byResource.set(key, rule);
-  }
-  return [...byResource.values()];
-}
-
 /**
  * A ServiceAccount `sa` in the test namespace holding `permissions`: the namespace-scoped ones through a Role
  * `sa`, the cluster-scoped ones through a ClusterRole; a kubeconfig with a TokenRequest token for it.
@@ -40,7 +27,7 @@ function rulesOf(permissions: readonly RolePermission[]): V1PolicyRule[] {
 async function serviceAccountWith(sa: string, permissions: readonly RolePermission[]): Promise<KubeConfig> {
   const namespace = ns.name;
   await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: sa } } });
-  await rbac.createNamespacedRole({ namespace, body: { metadata: { name: sa }, rules: rulesOf(permissions.filter((p) => p.scope === 'namespace')) } });
+  await rbac.createNamespacedRole({ namespace, body: { metadata: { name: sa }, rules: policyRulesOf(permissions.filter((p) => p.scope === 'namespace')) } });
   await rbac.createNamespacedRoleBinding({
     namespace,
     body: { metadata: { name: sa }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: sa }, subjects: [{ kind: 'ServiceAccount', name: sa, namespace }] },
@@ -48,7 +35,7 @@ async function serviceAccountWith(sa: string, permissions: readonly RolePermissi
   const clusterName = `${namespace}-${sa}`;
   clusterObjects.push(clusterName);
   const labels = { 'kawa.dev/test': 'true' };
-  await rbac.createClusterRole({ body: { metadata: { name: clusterName, labels }, rules: rulesOf(permissions.filter((p) => p.scope === 'cluster')) } });
+  await rbac.createClusterRole({ body: { metadata: { name: clusterName, labels }, rules: policyRulesOf(permissions.filter((p) => p.scope === 'cluster')) } });
   await rbac.createClusterRoleBinding({
     body: {
       metadata: { name: clusterName, labels },
@@ -66,7 +53,7 @@ async function serviceAccountWith(sa: string, permissions: readonly RolePermissi
 
 /** Replaces the Role `sa`'s rules with those of `permissions` (its namespace-scoped ones). */
 async function setRole(sa: string, permissions: readonly RolePermission[]): Promise<void> {
-  await rbac.replaceNamespacedRole({ name: sa, namespace: ns.name, body: { metadata: { name: sa }, rules: rulesOf(permissions.filter((p) => p.scope === 'namespace')) } });
+  await rbac.replaceNamespacedRole({ name: sa, namespace: ns.name, body: { metadata: { name: sa }, rules: policyRulesOf(permissions.filter((p) => p.scope === 'namespace')) } });
 }
 
 function recordingLog(): { errors: string[]; infos: string[]; log: { info(o: object, m: string): void; error(o: object, m: string): void } } {
