@@ -5,6 +5,9 @@
 // one permission, /healthz answers 503 with it, and granting it (editing the Role) lets the wait resolve.
 // Then the role really starts with its declared permissions only, which shows the lists are sufficient.
 import { ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControllerMetrics, runController } from '../../src/controller/index.js';
@@ -159,7 +162,8 @@ describe('the application controller', () => {
       expect([ready.status, await ready.text()]).toEqual([200, 'ok']);
 
       // The declared permissions are enough to run: it starts, watching and holding its Lease.
-      const running = await runController({ kubeConfig: kc, namespace: ns.name, log: pino({ level: 'silent' }), cacheDir: `/tmp/kawa-access-${ns.name}` });
+      const cacheDir = await mkdtemp(path.join(tmpdir(), 'kawa-access-'));
+      const running = await runController({ kubeConfig: kc, namespace: ns.name, log: pino({ level: 'silent' }), cacheDir });
       try {
         await waitFor('the leader Lease', async () => {
           const leases = await admin.makeApiClient(CoordinationV1Api).listNamespacedLease({ namespace: ns.name });
@@ -167,6 +171,7 @@ describe('the application controller', () => {
         });
       } finally {
         await running.stop();
+        await rm(cacheDir, { recursive: true, force: true });
       }
     } finally {
       await endpoint.close();
