@@ -130,7 +130,7 @@ async function migrate(rest: Rest, flags: Flags, timeoutMs: number): Promise<voi
       if (step.kind !== 'start-kawa') note(`${describeStep(step)}\n`);
     },
   });
-  out(`${ns} is kawa's: status of ${verified} Application(s) checked${verified === 0 ? '' : ', unchanged'}\n`);
+  out(`${ns} is kawa's${verified === undefined ? '' : `: status of ${verified} Application(s) checked${verified === 0 ? '' : ', unchanged'}`}\n`);
   printStartHint(plan.steps, ns);
 }
 

@@ -174,6 +174,23 @@ async function waitUntil(what: string, timeoutMs: number, probe: () => Promise<s
   }
 }
 
+/**
+ * `fn`, again while the API server answers 429 or 503: right after a CRD changes, the API server
+ * re-initializes the storage of its objects and answers "429 storage is (re)initializing" for a moment.
+ */
+async function retryingBusy<T>(timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      const status = statusCodeOf(err);
+      if ((status !== 429 && status !== 503) || Date.now() > deadline) throw err;
+      await sleep(250);
+    }
+  }
+}
+
 async function waitPodsGone(rest: KubeRest, namespace: string, workload: Workload, timeoutMs: number): Promise<void> {
   await waitUntil(`the Pods of ${workload.kind} ${workload.name} to go away`, timeoutMs, async () => {
     const raw = await getOrUndefined<RawWorkload>(rest, workloadPath(namespace, workload.kind, workload.name));
@@ -185,7 +202,7 @@ async function waitPodsGone(rest: KubeRest, namespace: string, workload: Workloa
 
 async function waitEstablished(rest: KubeRest, name: string, timeoutMs: number): Promise<void> {
   await waitUntil(`CRD ${name} to be Established`, timeoutMs, async () => {
-    const crd = (await rest.getJson(`${CRD_PATH}/${encodeURIComponent(name)}`)) as Parameters<typeof isCrdEstablished>[0];
+    const crd = (await retryingBusy(timeoutMs, () => rest.getJson(`${CRD_PATH}/${encodeURIComponent(name)}`))) as Parameters<typeof isCrdEstablished>[0];
     return isCrdEstablished(crd) ? undefined : 'not Established yet';
   });
 }
@@ -214,10 +231,10 @@ export interface RunOptions {
  * Carries out the migration steps in order. The status snapshot is taken after Argo CD's controller
  * stopped (it rewrites `reconciledAt` while it runs) and right before the first CRD change.
  */
-export async function runMigration(rest: KubeRest, steps: readonly Step[], options: RunOptions): Promise<{ verified: number }> {
+export async function runMigration(rest: KubeRest, steps: readonly Step[], options: RunOptions): Promise<{ verified: number | undefined }> {
   const { namespace, timeoutMs } = options;
   let before: StatusSnapshot | undefined;
-  let verified = 0;
+  let verified: number | undefined;
   for (const step of steps) {
     options.onStep?.(step);
     switch (step.kind) {
@@ -229,12 +246,12 @@ export async function runMigration(rest: KubeRest, steps: readonly Step[], optio
         await waitPodsGone(rest, namespace, step.workload, timeoutMs);
         break;
       case 'apply-crd':
-        before ??= snapshotStatuses(await listApplications(rest, namespace));
+        before ??= snapshotStatuses(await retryingBusy(timeoutMs, () => listApplications(rest, namespace)));
         await applyCrd(rest, step.crd, step.name, MIGRATE_FIELD_MANAGER, false);
         await waitEstablished(rest, step.name, timeoutMs);
         break;
       case 'verify-status': {
-        const after = snapshotStatuses(await listApplications(rest, namespace));
+        const after = snapshotStatuses(await retryingBusy(timeoutMs, () => listApplications(rest, namespace)));
         const losses = before === undefined ? [] : statusLosses(before, after);
         if (losses.length > 0) {
           throw new UserError(errorCodes.KUBE_API_FAILED, `Application status changed across the CRD update, kawa's controller was not started: ${losses.join('; ')}`);
