@@ -20,12 +20,15 @@ import { randomBytes } from 'node:crypto';
 import { AppsV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, PolicyV1Api, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { controllerPermissions } from '../../src/controller/permissions.js';
+import { describePermission, missingPermissions } from '../../src/kube/access-review.js';
 import { serverSideApply } from '../../src/kube/apply.js';
 import { discoverApiResources, type ApiResource } from '../../src/kube/discovery.js';
 import { kubeErrorStatus } from '../../src/kube/errors.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { KubeRest } from '../../src/kube/rest.js';
 import { kawaCrds } from '../../src/model/crds.js';
+import { serverPermissions } from '../../src/server/permissions.js';
 import { projectRoot } from '../../src/tools/pins.js';
 import { TEST_FIELD_MANAGER, testKubeConfig, waitFor, waitUntil } from '../harness/kube.js';
 
@@ -297,5 +300,19 @@ describe('the install manifests on the real API server', () => {
     ];
     const seen = await Promise.all(expectations.map(async ([account, role, verb, group, resource, namespace]) => `${role} ${verb} ${group}/${resource} in ${namespace ?? '(cluster)'}: ${String(await canI(account, verb, group, resource, namespace))}`));
     expect(seen).toEqual(expectations.map(([, role, verb, group, resource, namespace, allowed]) => `${role} ${verb} ${group}/${resource} in ${namespace ?? '(cluster)'}: ${String(allowed)}`));
+  });
+
+  it('each flavour grants the controller and the server every permission they check at start', async () => {
+    for (const flavour of flavours) {
+      const namespaced = flavour === namespaceInstall;
+      const checks = [
+        ['kawa-application-controller', controllerPermissions(flavour.namespace, { namespaced })],
+        ['kawa-server', serverPermissions(flavour.namespace, { namespaced })],
+      ] as const;
+      for (const [account, required] of checks) {
+        const missing = await missingPermissions(await clientAs(flavour.namespace, account), required);
+        expect(missing.map(describePermission), `${flavour.file}: ${account}`).toEqual([]);
+      }
+    }
   });
 });

@@ -8,6 +8,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
+import { CONTROLLER_PERMISSIONS } from '../../src/controller/permissions.js';
+import { describePermission, resolvePermissions, rulesGrant, type PolicyRule, type RolePermission } from '../../src/kube/access-review.js';
+import { SERVER_PERMISSIONS } from '../../src/server/permissions.js';
 import { loadPins, pinnedBinary, projectRoot } from '../../src/tools/pins.js';
 import { CHART_DIR, FLAVOURS, helmTemplate } from './generate.js';
 
@@ -355,5 +358,32 @@ describe('helm template, variations', () => {
     expect(container(objects, 'cd-server').args).toContain('http://cd-repo-server:8081');
     expect(one(objects, 'ClusterRoleBinding', 'cd-server').subjects).toEqual([{ kind: 'ServiceAccount', name: 'cd-server', namespace: 'tools' }]);
     one(objects, 'Service', 'cd-metrics');
+  });
+});
+
+describe('the RBAC grants what each role checks for at start (src/controller/permissions.ts, src/server/permissions.ts)', () => {
+  const roles: [string, readonly RolePermission[]][] = [
+    ['kawa-application-controller', CONTROLLER_PERMISSIONS],
+    ['kawa-server', SERVER_PERMISSIONS],
+  ];
+  it.each([
+    ['cluster-wide', false],
+    ['namespaced', true],
+  ] as const)('%s', async (_mode, namespaced) => {
+    const objects = await render({ namespaced }, { namespace: 'argocd' });
+    for (const [account, declared] of roles) {
+      const bindings = objects.filter((o) => (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') && o.subjects?.some((s) => s.name === account));
+      const rulesOfKind = (kind: 'Role' | 'ClusterRole'): PolicyRule[] =>
+        bindings
+          .filter((b) => b.roleRef?.kind === kind)
+          .flatMap((b) => one(objects, kind, b.roleRef?.name ?? '').rules ?? [])
+          .map((r) => ({ apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], verbs: r.verbs }));
+      const inNamespace = [...rulesOfKind('Role'), ...rulesOfKind('ClusterRole')];
+      const clusterWide = rulesOfKind('ClusterRole');
+      const missing = resolvePermissions(declared, { namespace: 'argocd', namespaced })
+        .filter((p) => !rulesGrant(p.namespace === undefined ? clusterWide : inNamespace, p))
+        .map(describePermission);
+      expect(missing, account).toEqual([]);
+    }
   });
 });
