@@ -179,7 +179,10 @@ async function ensureNode(pins: ImagePins, log: (line: string) => void): Promise
 async function ensureProductionModules(root: string, log: (line: string) => void): Promise<string> {
   const manifest = await readFile(path.join(root, 'package.json'), 'utf8');
   const lock = await readFile(path.join(root, 'package-lock.json'), 'utf8');
-  const dir = path.join(imageCacheDir(), `modules-${sha256(manifest + '\0' + lock).slice(0, 16)}`);
+  // Keyed by what npm ci reads: the lockfile and package.json's dependency fields (not its scripts).
+  const deps = JSON.parse(manifest) as Record<string, unknown>;
+  const key = JSON.stringify(['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'overrides'].map((k) => deps[k] ?? null));
+  const dir = path.join(imageCacheDir(), `modules-${sha256(key + '\0' + lock).slice(0, 16)}`);
   const done = path.join(dir, '.complete');
   if (await exists(done)) return path.join(dir, 'node_modules');
   await withLock(`${dir}.lock`, async () => {
