@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { BugError, errorCodes, messageOf, UserError, type ErrorCode } from '../errors.js';
 import type { RevisionMetadata } from '../git/mirror.js';
 import type { CredentialSources } from '../git/repo-credentials.js';
+import { redactUrl } from '../git/url.js';
 import { applicationSourceSchema, type ApplicationSource } from '../model/index.js';
 import { describeIssues, fromRequestCredentials, redactSecrets, requestCredentialsSchema, secretValuesOf, toRequestCredentials, type RequestCredentials } from './request-credentials.js';
 import type { ManifestRequest, ManifestResponse, RepoService, ResolveOptions } from './service.js';
@@ -278,10 +279,10 @@ export function parseRepoServerUrl(text: string): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `--repo-server must be a URL like http://kawa-repo-server:8081 or host:port, got ${JSON.stringify(text)}`);
+    throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `--repo-server must be a URL like http://kawa-repo-server:8081 or host:port, got ${JSON.stringify(redactUrl(text))}`);
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `--repo-server must be an http:// or https:// URL without user, query or fragment, got ${JSON.stringify(text)}`);
+    throw new UserError(errorCodes.CLI_INVALID_ARGUMENT, `--repo-server must be an http:// or https:// URL without user, query or fragment, got ${JSON.stringify(redactUrl(text))}`);
   }
   return url.toString().replace(/\/+$/, '');
 }

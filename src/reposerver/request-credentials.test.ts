@@ -71,6 +71,7 @@ describe('parseRepoServerUrl', () => {
     for (const bad of ['ftp://host:21', 'http://user:pw@host:8081', 'http://host:8081/?x=1', 'http://']) {
       expect(() => parseRepoServerUrl(bad), bad).toThrow(UserError);
     }
+    expect(() => parseRepoServerUrl('http://user:s3cret-pw@host:8081')).toThrow(/"http:\/\/\*\*\*@host:8081"/);
   });
 });
 
