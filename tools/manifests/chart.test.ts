@@ -361,6 +361,17 @@ describe('helm template, variations', () => {
   });
 });
 
+describe('values.schema.json', () => {
+  it.each([
+    [{ global: { podAntiAffinity: 'sometimes' } }, "at '/global/podAntiAffinity'"],
+    [{ controller: { replicas: 0 } }, "at '/controller/replicas'"],
+    [{ image: { pullPolicy: 'Daily' } }, "at '/image/pullPolicy'"],
+    [{ namespaced: 'always' }, "at '/namespaced'"],
+  ])('refuses %j', async (values, where) => {
+    await expect(render(values)).rejects.toThrow(where);
+  });
+});
+
 describe('the RBAC grants what each role checks for at start (src/controller/permissions.ts, src/server/permissions.ts)', () => {
   const roles: [string, readonly RolePermission[]][] = [
     ['kawa-application-controller', CONTROLLER_PERMISSIONS],
