@@ -38,8 +38,14 @@ Rolling back to Argo CD (--rollback): kawa's controller Deployment goes to 0 (st
 \`kawa controller\` on the namespace: the rollback waits for its Lease to go), Argo CD's CRDs are
 re-applied when given with --argocd-crds FILE (else do it yourself: kubectl apply -f Argo CD's CRDs), and
 Argo CD's controller gets its recorded replicas back. With Argo CD's CRDs the status subresource is gone
-again, and status fields Argo CD's schema does not know (kawa's own) are pruned by the API server, at the
-latest on Argo CD's next write. Resources kawa synced keep their tracking annotations, which Argo CD reads.`;
+again (Argo CD writes status through the main resource, as before), and status fields Argo CD's stricter
+schema does not know (kawa's own) are pruned by the API server: hidden at once, dropped from storage on
+Argo CD's next write. Resources kawa synced keep their tracking annotations, which Argo CD reads.
+
+Live resources are not touched by the move: they keep Argo CD's field manager (argocd-controller) and its
+last-applied-configuration annotation. kawa applies with its own field manager, so a field that Argo CD
+applied and that is later deleted from git is not removed by kawa's sync (nor shown as a difference);
+delete such fields by hand, or re-create the resource.`;
 
 export function registerAdminMigrateFromArgoCd(program: Command): void {
   const admin = group(program, 'admin', 'administer kawa');

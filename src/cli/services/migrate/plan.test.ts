@@ -107,6 +107,11 @@ describe('checkCluster', () => {
     ['keys kawa ignores', { argocdCm: { 'statusbadge.enabled': 'true', 'accounts.alice': 'login', url: 'https://cd.example' } }, ['argocd-cm keys kawa ignores: statusbadge.enabled']],
     ['a key kawa reads, with a bad value', { argocdCm: { 'timeout.reconciliation': 'soon' } }, ['argocd-cm timeout.reconciliation: not a duration like 120s/3m: "soon" (using 2m0s)']],
     [
+      "kawa's controller already running next to Argo CD's",
+      { kawaController: kawaDeployment(1) },
+      ["kawa's controller (Deployment kawa-application-controller) already runs next to Argo CD's: both sync the same apps until Argo CD's is stopped by this command"],
+    ],
+    [
       'no Argo CD controller',
       { argocdControllers: [] },
       ['no StatefulSet or Deployment argocd-application-controller in argocd: nothing of Argo CD\'s to stop (make sure no Argo CD controller runs elsewhere against these apps)'],

@@ -213,6 +213,11 @@ export function checkCluster(state: ClusterState): Checks {
     if (ignored.length > 0) warnings.push(`argocd-cm keys kawa ignores: ${ignored.join(', ')}`);
   }
 
+  const argoRuns = state.argocdControllers.some((w) => w.replicas > 0 || w.pods > 0);
+  const kawaRuns = (state.kawaController?.replicas ?? 0) > 0 || (state.kawaController?.pods ?? 0) > 0;
+  if (argoRuns && kawaRuns) {
+    warnings.push(`kawa's controller (Deployment ${KAWA_CONTROLLER_NAME}) already runs next to Argo CD's: both sync the same apps until Argo CD's is stopped by this command`);
+  }
   if (state.argocdControllers.length === 0) {
     warnings.push(`no StatefulSet or Deployment ${ARGOCD_CONTROLLER_NAME} in ${state.namespace}: nothing of Argo CD's to stop (make sure no Argo CD controller runs elsewhere against these apps)`);
   }
