@@ -28,4 +28,18 @@ describe('repoCredentialsFrom', () => {
     ]);
     expect(creds.helmRepositories(undefined).map((r) => r.name)).toEqual(['stable']);
   });
+
+  it("sends a remote repo server only the Secrets a project may use: its own and the global ones", () => {
+    const scoped = repoCredentialsFrom(() => ({
+      repositories: [...sources.repositories, repo('https://git.example.com/other.git', { project: 'other', password: 'p3' })],
+      templates: [...sources.templates, template('https://git.example.com', { project: 'other', password: 'p4' })],
+    }));
+    const urls = (project: string | undefined): string[] => {
+      const s = scoped.sources(project);
+      return [...s.repositories.map((r) => r.url), ...s.templates.map((t) => `template ${t.url}`)];
+    };
+    expect(urls('team')).toEqual(['https://git.example.com/team.git', 'https://charts.example.com/stable', 'https://charts.example.com/team', 'template https://charts.example.com']);
+    expect(urls(undefined)).toEqual(['https://charts.example.com/stable', 'template https://charts.example.com']);
+    expect(JSON.stringify(scoped.sources('team'))).not.toMatch(/p3|p4/);
+  });
 });
