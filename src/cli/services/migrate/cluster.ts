@@ -33,7 +33,7 @@ export const ROLLBACK_FIELD_MANAGER = 'kawa-rollback';
 const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
 interface RawWorkload {
-  metadata?: { name?: string; annotations?: Record<string, string> };
+  metadata?: { name?: string; annotations?: Record<string, string>; labels?: Record<string, string>; ownerReferences?: { kind?: string; name?: string }[] };
   spec?: {
     replicas?: number;
     selector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
@@ -94,6 +94,8 @@ async function toWorkload(rest: KubeRest, namespace: string, kind: WorkloadKind,
     name: raw.metadata?.name ?? '',
     replicas: raw.spec?.replicas ?? 1,
     annotations: raw.metadata?.annotations ?? {},
+    labels: raw.metadata?.labels ?? {},
+    owners: (raw.metadata?.ownerReferences ?? []).map((o) => `${o.kind ?? ''}/${o.name ?? ''}`),
     pods: await podCount(rest, namespace, raw),
   };
 }

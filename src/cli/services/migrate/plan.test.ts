@@ -97,6 +97,20 @@ describe('checkCluster', () => {
         'forcible: argocd-cm installationID is "blue": kawa does not write or check the argocd.argoproj.io/installation-id annotation, so another installation\'s resources with the same app names would look like this one\'s (use --force if no other installation manages this cluster)',
       ],
     ],
+    [
+      'Argo CD managing itself',
+      { argocdControllers: [{ ...sts(1, 1, { 'argocd.argoproj.io/tracking-id': 'argocd:apps/StatefulSet:argocd/argocd-application-controller' }) }] },
+      [
+        "forcible: StatefulSet argocd-application-controller belongs to Application argocd (Argo CD manages itself): kawa would sync that app and scale Argo CD's controller back up; set its replicas to 0 in git or take it out of that app first (--force goes on anyway)",
+      ],
+    ],
+    [
+      'Argo CD managing itself, tracked by label',
+      { argocdControllers: [{ ...sts(1, 1), labels: { 'app.kubernetes.io/instance': 'argocd-install' } }] },
+      [
+        "forcible: StatefulSet argocd-application-controller belongs to Application argocd-install (Argo CD manages itself): kawa would sync that app and scale Argo CD's controller back up; set its replicas to 0 in git or take it out of that app first (--force goes on anyway)",
+      ],
+    ],
   ])('%s', (_name, overrides, expected) => {
     expect(messages(argoCdState(overrides))).toEqual(expected);
   });
@@ -110,6 +124,11 @@ describe('checkCluster', () => {
       "kawa's controller already running next to Argo CD's",
       { kawaController: kawaDeployment(1) },
       ["kawa's controller (Deployment kawa-application-controller) already runs next to Argo CD's: both sync the same apps until Argo CD's is stopped by this command"],
+    ],
+    [
+      'an operator owns the controller',
+      { argocdControllers: [{ ...sts(1, 1), owners: ['ArgoCD/example'] }] },
+      ['StatefulSet argocd-application-controller is owned by ArgoCD/example: an operator may scale it back up; stop the operator from managing the controller first'],
     ],
     [
       'no Argo CD controller',

@@ -89,6 +89,9 @@ export interface Workload {
   /** spec.replicas (a missing field means 1, as the API server defaults it). */
   replicas: number;
   annotations: Record<string, string>;
+  labels?: Record<string, string>;
+  /** `<Kind>/<name>` of its ownerReferences (an operator that owns it scales it back). */
+  owners?: string[];
   /** Pods its selector matches right now (terminating ones included). */
   pods: number;
 }
@@ -213,6 +216,20 @@ export function checkCluster(state: ClusterState): Checks {
     if (ignored.length > 0) warnings.push(`argocd-cm keys kawa ignores: ${ignored.join(', ')}`);
   }
 
+  for (const workload of state.argocdControllers) {
+    // Argo CD managing itself (an app of the install): kawa would sync that app and scale its controller back up.
+    const trackedBy = workload.annotations['argocd.argoproj.io/tracking-id']?.split(':')[0] ?? workload.labels?.[state.argocdCm?.['application.instanceLabelKey'] ?? 'app.kubernetes.io/instance'];
+    if (trackedBy !== undefined && trackedBy !== '') {
+      problems.push({
+        code: errorCodes.CLI_INVALID_ARGUMENT,
+        message: `${workload.kind} ${workload.name} belongs to Application ${trackedBy} (Argo CD manages itself): kawa would sync that app and scale Argo CD's controller back up; set its replicas to 0 in git or take it out of that app first (--force goes on anyway)`,
+        forcible: true,
+      });
+    }
+    if ((workload.owners ?? []).length > 0) {
+      warnings.push(`${workload.kind} ${workload.name} is owned by ${(workload.owners ?? []).join(', ')}: an operator may scale it back up; stop the operator from managing the controller first`);
+    }
+  }
   const argoRuns = state.argocdControllers.some((w) => w.replicas > 0 || w.pods > 0);
   const kawaRuns = (state.kawaController?.replicas ?? 0) > 0 || (state.kawaController?.pods ?? 0) > 0;
   if (argoRuns && kawaRuns) {
