@@ -14,11 +14,12 @@
 // ensureCrds. They are applied for real with conflicts forced (same content, so nothing changes but that
 // annotation, owned by this test's field manager); the other flavours carry the same CRDs and skip them.
 // The CRDs are never deleted: other tests use them.
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { AppsV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, PolicyV1Api, type V1Deployment } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppsV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, PatchStrategy, PolicyV1Api, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { controllerPermissions } from '../../src/controller/permissions.js';
 import { describePermission, missingPermissions } from '../../src/kube/access-review.js';
@@ -29,7 +30,8 @@ import type { KubeObject } from '../../src/kube/objects.js';
 import { KubeRest } from '../../src/kube/rest.js';
 import { kawaCrds } from '../../src/model/crds.js';
 import { serverPermissions } from '../../src/server/permissions.js';
-import { projectRoot } from '../../src/tools/pins.js';
+import { loadPins, pinnedBinary, projectRoot } from '../../src/tools/pins.js';
+import { exec } from '../../src/util/exec.js';
 import { TEST_FIELD_MANAGER, testKubeConfig, waitFor, waitUntil } from '../harness/kube.js';
 
 const root = projectRoot();
@@ -313,6 +315,53 @@ describe('the install manifests on the real API server', () => {
         const missing = await missingPermissions(await clientAs(flavour.namespace, account), required);
         expect(missing.map(describePermission), `${flavour.file}: ${account}`).toEqual([]);
       }
+    }
+  });
+});
+
+describe('upgrades keep what kawa wrote', () => {
+  it('re-applying install.yaml (an upgrade) leaves argocd-secret\'s keys and argocd-cm\'s added keys alone', async () => {
+    const ns = install.namespace;
+    // What the server writes at its first start, and a key an administrator adds.
+    await core.patchNamespacedSecret({ name: 'argocd-secret', namespace: ns, body: { data: { 'server.secretkey': Buffer.from('kept').toString('base64') } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await core.patchNamespacedConfigMap({ name: 'argocd-cm', namespace: ns, body: { data: { 'timeout.reconciliation': '300s' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    const rest = new KubeRest(kc);
+    try {
+      const settings = install.objects.filter((o) => o.kind === 'Secret' || o.kind === 'ConfigMap');
+      expect(settings.map(nameOf).sort()).toEqual(['argocd-cm', 'argocd-rbac-cm', 'argocd-secret']);
+      await applyAll(rest, settings, (await discoverApiResources(rest)).resources);
+    } finally {
+      rest.close();
+    }
+    expect((await core.readNamespacedSecret({ name: 'argocd-secret', namespace: ns })).data).toEqual({ 'server.secretkey': Buffer.from('kept').toString('base64') });
+    expect((await core.readNamespacedConfigMap({ name: 'argocd-cm', namespace: ns })).data).toEqual({ 'timeout.reconciliation': '300s' });
+  });
+
+  it('helm install, upgrade and uninstall with the pinned helm: the upgrade keeps argocd-secret, the uninstall removes the release', async () => {
+    const helm = pinnedBinary(loadPins(root), 'helm');
+    const ns = `kawa-helm-${suffix}`;
+    const release = `kawa-${suffix}`;
+    const home = await mkdtemp(path.join(tmpdir(), 'kawa-helm-home-'));
+    // The CRDs exist already and belong to no release (helm would refuse to adopt them): left out here.
+    const base = ['--namespace', ns, '--kubeconfig', inject('kubeconfig'), '--set', 'namespaced=true', '--set', 'crds.install=false'];
+    const env = { ...process.env, HELM_CACHE_HOME: path.join(home, 'cache'), HELM_CONFIG_HOME: path.join(home, 'config'), HELM_DATA_HOME: path.join(home, 'data') };
+    const helmRun = (args: string[]) => exec(helm, args, { env, timeoutMs: 120_000 });
+    try {
+      await helmRun(['install', release, path.join(root, 'charts', 'kawa'), '--create-namespace', ...base]);
+      const deployments = await apps.listNamespacedDeployment({ namespace: ns });
+      expect(deployments.items.map((d) => d.metadata?.name).sort()).toEqual([`${release}-application-controller`, `${release}-repo-server`, `${release}-server`]);
+      await core.patchNamespacedSecret({ name: 'argocd-secret', namespace: ns, body: { data: { 'server.secretkey': Buffer.from('kept').toString('base64') } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+
+      await helmRun(['upgrade', release, path.join(root, 'charts', 'kawa'), ...base, '--set', 'server.replicas=2', '--set', 'configs.cm.timeout\\.reconciliation=240s']);
+      expect((await apps.readNamespacedDeployment({ name: `${release}-server`, namespace: ns })).spec?.replicas).toBe(2);
+      expect((await core.readNamespacedConfigMap({ name: 'argocd-cm', namespace: ns })).data).toEqual({ 'timeout.reconciliation': '240s' });
+      expect((await core.readNamespacedSecret({ name: 'argocd-secret', namespace: ns })).data).toEqual({ 'server.secretkey': Buffer.from('kept').toString('base64') });
+
+      await helmRun(['uninstall', release, '--namespace', ns, '--kubeconfig', inject('kubeconfig'), '--wait']);
+      expect((await apps.listNamespacedDeployment({ namespace: ns })).items).toEqual([]);
+    } finally {
+      await core.deleteNamespace({ name: ns }).catch(() => undefined);
+      await rm(home, { recursive: true, force: true });
     }
   });
 });
