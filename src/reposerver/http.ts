@@ -21,7 +21,9 @@ import type { RevisionMetadata } from '../git/mirror.js';
 import type { CredentialSources } from '../git/repo-credentials.js';
 import { redactUrl } from '../git/url.js';
 import { applicationSourceSchema, type ApplicationSource } from '../model/index.js';
-import { describeIssues, fromRequestCredentials, redactSecrets, requestCredentialsSchema, secretValuesOf, toRequestCredentials, type RequestCredentials } from './request-credentials.js';
+import type { GitCredentials } from '../git/credentials.js';
+import type { RemoteRefs } from '../git/refs.js';
+import { describeIssues, fromRequestCredentials, gitCredentialsSchema, redactSecrets, requestCredentialsSchema, secretValuesOf, toRequestCredentials, type RequestCredentials } from './request-credentials.js';
 import type { ManifestRequest, ManifestResponse, RepoService, ResolveOptions } from './service.js';
 import type { ManifestSource } from './source.js';
 
@@ -31,6 +33,7 @@ export const REPO_SERVER_API = {
   manifests: '/api/v1/manifests',
   resolve: '/api/v1/revisions/resolve',
   metadata: '/api/v1/revisions/metadata',
+  refs: '/api/v1/refs',
   healthz: '/healthz',
 } as const;
 
@@ -62,6 +65,18 @@ export const resolveRequestSchema = z.object({
   credentials: requestCredentialsSchema.optional(),
   invalidate: z.boolean().optional(),
 });
+
+/** The API server's connection check and refs route: `git ls-remote` with one Secret's own credentials. */
+export const refsRequestSchema = z.object({
+  repoURL: z.string().min(1),
+  credentials: gitCredentialsSchema.optional(),
+});
+
+/** Refs as JSON: [name, sha] pairs (a Map does not serialize). */
+interface RefsAnswer {
+  refs: [string, string][];
+  headTarget?: string;
+}
 
 export const metadataRequestSchema = z.object({
   repoURL: z.string().min(1),
@@ -167,7 +182,7 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
  * Runs `task` and answers its failure with the request's secret values redacted from the message. The
  * original error is dropped (not kept as a cause): its message or stack may hold them.
  */
-async function redacting<T>(credentials: RequestCredentials | undefined, task: () => Promise<T>): Promise<T> {
+async function redacting<T>(credentials: RequestCredentials | GitCredentials | undefined, task: () => Promise<T>): Promise<T> {
   const secrets = secretValuesOf(credentials);
   try {
     return await task();
@@ -250,6 +265,12 @@ export async function startRepoServerHttp(options: RepoServerHttpOptions): Promi
     return { revision };
   });
 
+  fastify.post(REPO_SERVER_API.refs, async (request): Promise<RefsAnswer> => {
+    const body = parseBody(refsRequestSchema, request.body);
+    const remote = await redacting(body.credentials, () => service.probeRefs(body.repoURL, body.credentials));
+    return { refs: [...remote.refs.entries()], ...(remote.headTarget === undefined ? {} : { headTarget: remote.headTarget }) };
+  });
+
   fastify.post(REPO_SERVER_API.metadata, async (request) => {
     const body = parseBody(metadataRequestSchema, request.body);
     return redacting(body.credentials, () => service.revisionMetadata(body.repoURL, body.revision, body.project, sourcesOf(body.credentials).credentials));
@@ -321,21 +342,30 @@ export class RepoServerClient implements ManifestSource {
 
   async generateManifests(request: ManifestRequest): Promise<ManifestResponse> {
     const { credentials, ...rest } = request;
-    return this.post<ManifestResponse>(REPO_SERVER_API.manifests, { ...rest, ...this.credentialsFor(request.project, credentials), ...this.invalidation(request.source.repoURL) });
+    const sent = this.credentialsFor(request.project, credentials);
+    return this.post<ManifestResponse>(REPO_SERVER_API.manifests, { ...rest, ...sent, ...this.invalidation(request.source.repoURL) }, secretValuesOf(sent.credentials));
   }
 
   async resolveRevision(source: ApplicationSource, options: ResolveOptions = {}): Promise<string> {
     const { credentials, ...rest } = options;
-    const answer = await this.post<{ revision: string }>(REPO_SERVER_API.resolve, { source, ...rest, ...this.credentialsFor(options.project, credentials), ...this.invalidation(source.repoURL) });
+    const sent = this.credentialsFor(options.project, credentials);
+    const answer = await this.post<{ revision: string }>(REPO_SERVER_API.resolve, { source, ...rest, ...sent, ...this.invalidation(source.repoURL) }, secretValuesOf(sent.credentials));
     return answer.revision;
   }
 
   async revisionMetadata(repoURL: string, revision: string, project?: string): Promise<RevisionMetadata> {
-    return this.post<RevisionMetadata>(REPO_SERVER_API.metadata, { repoURL, revision, ...(project === undefined ? {} : { project }), ...this.credentialsFor(project, undefined) });
+    const sent = this.credentialsFor(project, undefined);
+    return this.post<RevisionMetadata>(REPO_SERVER_API.metadata, { repoURL, revision, ...(project === undefined ? {} : { project }), ...sent }, secretValuesOf(sent.credentials));
   }
 
   invalidate(repoURL: string): void {
     this.invalidated.add(repoURL);
+  }
+
+  /** `git ls-remote` by the repo server with exactly these credentials (the API server's GitProbe). */
+  async lsRemote(repoURL: string, creds?: GitCredentials): Promise<RemoteRefs> {
+    const answer = await this.post<RefsAnswer>(REPO_SERVER_API.refs, { repoURL, ...(creds === undefined ? {} : { credentials: creds }) }, secretValuesOf(creds));
+    return { refs: new Map(answer.refs), headTarget: answer.headTarget };
   }
 
   private invalidation(repoURL: string): { invalidate?: true } {
@@ -347,8 +377,8 @@ export class RepoServerClient implements ManifestSource {
     return sources === undefined ? {} : { credentials: toRequestCredentials(sources) };
   }
 
-  private async post<T>(route: string, body: { credentials?: RequestCredentials } & Record<string, unknown>): Promise<T> {
-    const secrets = secretValuesOf(body.credentials);
+  /** POSTs `body`; `secrets` (the values of the credentials it carries) are redacted from any failure. */
+  private async post<T>(route: string, body: Record<string, unknown>, secrets: readonly string[]): Promise<T> {
     try {
       return await this.send<T>(route, body);
     } catch (err) {

@@ -128,6 +128,20 @@ describe('the repo server answers and logs no credential a request carried', () 
     expect(logged).not.toContain(PASSWORD);
   });
 
+  it("probes a repository's refs with exactly the credentials given, and refuses wrong ones without quoting them", async () => {
+    const client = new RepoServerClient({ url: server.url });
+    const refs = await client.lsRemote(url, { username: 'team', password: PASSWORD });
+    expect([...refs.refs.keys()]).toContain('HEAD');
+    const wrong = 'a-wrong-password-0815';
+    const err = await client.lsRemote(url, { username: 'team', password: wrong }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as UserError).code).toBe(errorCodes.GIT_AUTH_FAILED);
+    expect((err as UserError).message).not.toContain(wrong);
+    expect(logged).not.toContain(wrong);
+  });
+
   it('a malformed body answers 400 without quoting it', async () => {
     const malformed = `{"source":{"repoURL":"${url}"},"appName":"app","credentials":{"repositories":[{"url":"${url}","type":"git","password":"${PASSWORD}"}],"templates":[]},}`;
     const raw = await fetch(`${server.url}${REPO_SERVER_API.manifests}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: malformed });

@@ -39,6 +39,9 @@ const wireTemplateSchema = z.object({
   ...credentialFields,
 });
 
+/** One set of git credentials, as the refs probe sends it (a repository Secret's own, not an app's). */
+export const gitCredentialsSchema = z.object({ ...credentialFields, caData: z.string().optional(), knownHosts: z.string().optional() });
+
 export const requestCredentialsSchema = z.object({
   repositories: z.array(wireRepositorySchema),
   templates: z.array(wireTemplateSchema),
@@ -103,10 +106,11 @@ export function fromRequestCredentials(wire: RequestCredentials): CredentialSour
 const MIN_REDACTED_LENGTH = 4;
 
 /** The secret strings of a request's credentials: each whole value, and each line of a multi-line one (keys). */
-export function secretValuesOf(credentials: RequestCredentials | CredentialSources | undefined): string[] {
+export function secretValuesOf(credentials: RequestCredentials | CredentialSources | RepositoryCredentials | undefined): string[] {
   if (credentials === undefined) return [];
+  const entries: RepositoryCredentials[] = 'repositories' in credentials ? [...credentials.repositories, ...credentials.templates] : [credentials];
   const values = new Set<string>();
-  for (const entry of [...credentials.repositories, ...credentials.templates]) {
+  for (const entry of entries) {
     for (const field of SECRET_FIELDS) {
       const value = entry[field];
       if (value === undefined) continue;

@@ -399,6 +399,14 @@ export class RepoService implements ManifestSource {
     return this.mirrors.revisionMetadata(repoURL, sha, this.creds(repoURL, callerOf(who)));
   }
 
+  /**
+   * The refs of a repository as exactly `creds` see it, asked now (no cache): the API server's connection
+   * check and refs route, which probe a repository Secret's own credentials rather than an app's.
+   */
+  async probeRefs(repoURL: string, creds: GitCredentials | undefined): Promise<RemoteRefs> {
+    return this.mirrors.lsRemote(repoURL, creds);
+  }
+
   /** Branches and tags of a repository (UI suggestions, `kawa repo get`), as `project`'s credentials see it. */
   async listRefs(repoURL: string, project?: string): Promise<{ branches: string[]; tags: string[] }> {
     const { refs } = await this.lsRemote(repoURL, { project, sources: undefined }, false);

@@ -62,8 +62,9 @@ export interface StartOptions {
   readonly settings?: SettingsReader;
   /**
    * `http://host:port` of a `kawa repo-server` the manifests, diff and revision routes render with, sending
-   * it the repository credentials of each app's project (default: render in this process). Not used when
-   * `liveState` is given (the controller's, in `kawa up`).
+   * it the repository credentials of each app's project (default: render in this process; for renders it
+   * is not used when `liveState` is given, the controller's in `kawa up`). The repositories API's
+   * connection checks and refs listings go through it too (unless `git` is given).
    */
   readonly repoServer?: string;
 }
@@ -165,6 +166,9 @@ async function wireServer(options: AssembleOptions, kc: KubeConfig, namespace: s
     });
   });
 
+  // With a remote repo server, it also runs the repository connection checks and refs listings: the API
+  // server then reaches no git host itself.
+  const repoServer = options.repoServer === undefined ? undefined : remoteRepoServer(options.repoServer, settings);
   const liveState =
     options.liveState ??
     defaultLiveStateSource({
@@ -172,7 +176,7 @@ async function wireServer(options: AssembleOptions, kc: KubeConfig, namespace: s
       namespace,
       ...(options.repoCacheRoot === undefined ? {} : { cacheRoot: options.repoCacheRoot }),
       repositories: () => Promise.resolve(repositorySecretsOf(settings)),
-      ...(options.repoServer === undefined ? {} : { repo: remoteRepoServer(options.repoServer, settings) }),
+      ...(repoServer === undefined ? {} : { repo: repoServer }),
     });
 
   const app = await buildServer({
@@ -199,7 +203,7 @@ async function wireServer(options: AssembleOptions, kc: KubeConfig, namespace: s
     onProjectsChanged: () => reloadProjectRoles(sources),
     accounts,
     kubeConfig: kc,
-    ...(options.git === undefined ? {} : { git: options.git }),
+    ...(options.git === undefined ? (repoServer === undefined ? {} : { git: repoServer }) : { git: options.git }),
     streams: { kubeConfig: kc },
   });
   if (!(await revocations.ready(REVOCATIONS_LIST_WAIT_MS))) logger.warn(`the logged-out sessions (Secrets in ${namespace}) could not be listed yet; session tokens are refused until they are`);

@@ -3,7 +3,8 @@
 // A private repository (a real git server requiring Basic auth) has its repository Secret only in the
 // controller's namespace. The controller (runController, the production wiring) with `repoServer` syncs an
 // app from it: the credentials travel inside each request. The API server with `repoServer` serves the
-// app's manifests, managed resources (the diff) and commit metadata through the same repo server. And a
+// app's manifests, managed resources (the diff), commit metadata, repository connection checks and refs
+// through the same repo server. And a
 // request without those credentials is refused by the repo server even though it has just fetched the
 // repository with them (its mirror, checkout and render caches are warm).
 import { access, mkdtemp, rm } from 'node:fs/promises';
@@ -163,6 +164,18 @@ describe('controller and server render through a repo server that has no Kuberne
     expect(JSON.parse(meta.raw)).toMatchObject({ message: expect.stringContaining(`marker ${MARKER}`) as unknown });
     // The API server kept no mirror of its own either.
     expect(await exists(path.join(tmp, 'server-cache', 'repos'))).toBe(false);
+  });
+
+  it("the server's repository connection check and refs listing go through it too", async () => {
+    const encoded = encodeURIComponent(repoURL);
+    const repo = await call('GET', `/api/v1/repositories/${encoded}?forceRefresh=true`);
+    expect(repo.status).toBe(200);
+    expect(JSON.parse(repo.raw)).toMatchObject({ connectionState: { status: 'Successful' } });
+    const refs = await call('GET', `/api/v1/repositories/${encoded}/refs`);
+    expect(refs.status).toBe(200);
+    expect((JSON.parse(refs.raw) as { branches: string[] }).branches.length).toBeGreaterThan(0);
+    expect(repoServer.output()).toContain('/api/v1/refs');
+    expect(repoServer.output()).not.toContain(PASSWORD);
   });
 
   it('a refresh someone asked for reaches the repo server: a new commit is synced', async () => {

@@ -31,7 +31,7 @@ export function registerServer(program: Command): void {
     .option('--install-crds', 'apply the Application and AppProject CRDs at start', false)
     .option('--secure-cookies', 'mark the session cookie Secure (behind TLS)', false)
     .addOption(
-      new Option('--repo-server <url>', 'render app manifests with this repo server (http://host:port or host:port), sending it the repository credentials each app may use (default: render in this process)').env(
+      new Option('--repo-server <url>', 'render app manifests and check repositories with this repo server (http://host:port or host:port), sending it the repository credentials each app may use (default: in this process)').env(
         'ARGOCD_SERVER_REPO_SERVER',
       ),
     )
