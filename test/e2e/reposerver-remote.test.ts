@@ -4,9 +4,8 @@
 // controller's namespace. The controller (runController, the production wiring) with `repoServer` syncs an
 // app from it: the credentials travel inside each request. The API server with `repoServer` serves the
 // app's manifests, managed resources (the diff), commit metadata, repository connection checks and refs
-// through the same repo server. And a
-// request without those credentials is refused by the repo server even though it has just fetched the
-// repository with them (its mirror, checkout and render caches are warm).
+// through the same repo server. And a request without those credentials is refused by the repo server even
+// though it has just fetched the repository with them (its mirror, checkout and render caches are warm).
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
