@@ -50,6 +50,8 @@ let git: GitHttpServer | undefined;
 let repoURL = '';
 let sha = '';
 let controller: ApplicationController | undefined;
+/** stdout of the run that completed the move. */
+let lastRun = '';
 
 // ---- the apps, as committed to git ---------------------------------------------------------------
 
@@ -329,10 +331,34 @@ describe('kawa admin migrate-from-argocd', () => {
     expect(crd.spec.versions[0]?.subresources).toBeUndefined();
   });
 
-  it('stops Argo CD\'s controller, installs kawa\'s CRDs and keeps every status', async () => {
+  it("waits for Argo CD's controller Pod to go before it swaps the CRDs, and a stopped run is finished by the next", async () => {
+    // A finalizer holds the Pod in Terminating, as a slow shutdown would.
+    const [pod] = (await podsOf('app.kubernetes.io/name=argocd-application-controller')) as Obj[];
+    const podPath = `/api/v1/namespaces/${ns}/pods/${pod?.metadata.name ?? ''}`;
+    const merge = (p: string, body: unknown): Promise<unknown> => rest.request('PATCH', p, { body, contentType: 'application/merge-patch+json' });
+    await merge(podPath, { metadata: { finalizers: ['kawa.dev/test-hold'] } });
+    const stopped = await kawa('--yes', '--timeout', '2');
+    expect(stopped.code).not.toBe(0);
+    expect(stopped.stderr).toContain('timed out after 2s waiting for the Pods of StatefulSet argocd-application-controller to go away: 1 Pod(s) left; run the command again to continue');
+    const sts = await get<Obj & { spec: { replicas: number } }>(stsPath);
+    expect(sts.spec.replicas).toBe(0);
+    expect(sts.metadata.annotations?.['kawa.dev/migrated-from-replicas']).toBe('1');
+    // Argo CD's controller may still write: its CRD stays, kawa's controller stays at 0.
+    expect((await get<{ spec: { versions: { subresources?: unknown }[] } }>(crdPath('applications.argoproj.io'))).spec.versions[0]?.subresources).toBeUndefined();
+    expect((await get<{ spec: { replicas: number } }>(kawaDeployPath)).spec.replicas).toBe(0);
+
+    await merge(podPath, { metadata: { finalizers: null } });
+    await waitFor('the held Pod gone', async () => ((await podsOf('app.kubernetes.io/name=argocd-application-controller')).length === 0 ? true : undefined));
     const run = await kawa('--yes');
+    lastRun = run.stdout;
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('is kawa\'s: status of 3 Application(s) checked, unchanged');
+    // Resumed where the first run stopped (the Pod is gone now): no second scale-down, the recorded replicas kept.
+    expect(run.stdout).toContain("  1. apply kawa's CRD applications.argoproj.io");
+    expect(run.stdout).not.toContain('scale StatefulSet');
+  });
+
+  it("has stopped Argo CD's controller, installed kawa's CRDs and kept every status", async () => {
+    expect(lastRun).toContain("is kawa's: status of 3 Application(s) checked, unchanged");
 
     const sts = await get<Obj & { spec: { replicas: number } }>(stsPath);
     expect(sts.spec.replicas).toBe(0);
