@@ -150,6 +150,8 @@ export interface StartRoleOptions {
   port?: number;
   /** More command-line flags after the Deployment's. */
   extraArgs?: string[];
+  /** Another image reference (an upgrade); default: the fixture's. */
+  image?: string;
 }
 
 export interface InstallFixture {
@@ -250,7 +252,8 @@ export function useInstall(options: InstallOptions): InstallFixture {
     Object.assign(fx, { ns: nsHandle.name, dest: destHandle.name });
     fx.kc = testKubeConfig();
     const [imageRef] = await Promise.all([
-      ensureImage().then((archive) => loadImage(archive)),
+      // KAWA_TEST_IMAGE (an OCI archive or a reference in kawa's podman store) skips the build when iterating on a test.
+      process.env['KAWA_TEST_IMAGE'] !== undefined && process.env['KAWA_TEST_IMAGE'] !== '' ? resolveImageRef(process.env['KAWA_TEST_IMAGE']) : ensureImage().then((archive) => loadImage(archive)),
       (async () => {
         const root = projectRoot();
         const helm = pinnedBinary(loadPins(root), 'helm');
@@ -315,7 +318,7 @@ export function useInstall(options: InstallOptions): InstallFixture {
     args.push(...(startOptions.extraArgs ?? []));
     const name = `${release}-${suffix}-${randomBytes(2).toString('hex')}`;
     // As the install runs it: read-only root, /tmp and /home/kawa writable (its emptyDirs), uid 999.
-    const handle = await runContainer({ image: fx.image, name, args, env, readOnly: true, mounts: identity === undefined ? [] : [identity.mount], onLine: echo ? (line) => { console.log(`[${name}] ${line}`); } : undefined });
+    const handle = await runContainer({ image: startOptions.image ?? fx.image, name, args, env, readOnly: true, mounts: identity === undefined ? [] : [identity.mount], onLine: echo ? (line) => { console.log(`[${name}] ${line}`); } : undefined });
     const started: RoleContainer = Object.assign(Object.create(handle) as Container, { role, url: `http://127.0.0.1:${port}`, ...(identity === undefined ? {} : { identity }) });
     containers.push(started);
     if (role === 'repo-server') repoServerUrl = started.url;
@@ -354,6 +357,10 @@ export function useInstall(options: InstallOptions): InstallFixture {
   });
 
   return fx;
+}
+
+function resolveImageRef(image: string): Promise<string> {
+  return image.endsWith('.tar') ? loadImage(image) : Promise.resolve(image);
 }
 
 /** Server-side applies the rendered objects: CRDs first (then discovery again, so their kinds are found), then the rest. */
