@@ -3,7 +3,7 @@
 // and output cap.
 import { UserError, errorCodes, messageOf } from '../errors.js';
 import { ensureTools, isExecutable } from '../tools/build-tools.js';
-import { findGroup, loadPins, pinnedBinary, type Pins } from '../tools/pins.js';
+import { findGroup, loadPins, pinnedBinary, toolsDirOverride, type Pins } from '../tools/pins.js';
 import { exec } from '../util/exec.js';
 import type { RenderBudget } from './safety.js';
 
@@ -38,7 +38,8 @@ export function ensureRenderer(tool: ToolName): Promise<void> {
     const group = findGroup(current, tool);
     build = (async () => {
       if (await isExecutable(pinnedBinary(current, tool))) return;
-      logBuild(`${tool} ${group.version} is not built yet: building it from the Go module proxy on first use (a few minutes, once; cached in ${pinnedBinary(current, tool)})`);
+      // With KAWA_TOOLS_DIR nothing is built: ensureTools says which binary the directory lacks.
+      if (toolsDirOverride() === undefined) logBuild(`${tool} ${group.version} is not built yet: building it from the Go module proxy on first use (a few minutes, once; cached in ${pinnedBinary(current, tool)})`);
       const started = Date.now();
       await ensureTools(current, { only: [tool] });
       logBuild(`${tool} ${group.version} built in ${Math.round((Date.now() - started) / 1000)}s`);
