@@ -5,7 +5,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { createEngine, type Engine, type OperationSettings } from '../engine/index.js';
 import { messageOf } from '../errors.js';
-import { ClusterCache, KubeRest, type CacheEvent, type RequestEvent, type ResourceFilter, type TrackingOptions } from '../kube/index.js';
+import { ClusterCache, KubeRest, type CacheEvent, type KubeLogger, type RequestEvent, type ResourceFilter, type TrackingOptions } from '../kube/index.js';
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, inClusterDefault, type Cluster } from '../model/index.js';
 
 export type ConnectionStatus = 'Successful' | 'Failed' | 'Unknown';
@@ -47,6 +47,13 @@ export interface ClusterRegistryOptions {
   onConnectionChange: (server: string, status: ConnectionStatus) => void;
   /** An observer of every request to a cluster (metrics). */
   onRequest?: (server: string) => ((event: RequestEvent) => void) | undefined;
+  /**
+   * The cluster kawa runs in when no cluster Secret declares `https://kubernetes.default.svc` (default:
+   * Argo CD's, every namespace; a namespace install passes one limited to its own namespace).
+   */
+  inCluster?: Cluster;
+  /** Where the caches' list and watch failures are logged (default: nowhere). */
+  cacheLog?: KubeLogger;
   /** Probe period (default 10 s). */
   probeMs?: number;
   log?: (msg: string) => void;
@@ -93,6 +100,11 @@ export function kubeConfigForCluster(cluster: Cluster): KubeConfig {
   return kc;
 }
 
+/** What of a cluster kawa manages, as a comparable string. */
+function scopeKey(cluster: Pick<Cluster, 'namespaces' | 'clusterResources'>): string {
+  return JSON.stringify([[...cluster.namespaces].sort(), cluster.namespaces.length === 0 || cluster.clusterResources]);
+}
+
 export class ClusterRegistry {
   private clusters: Cluster[] = [];
   private readonly handles = new Map<string, ClusterHandle>();
@@ -113,9 +125,12 @@ export class ClusterRegistry {
 
   /** Every cluster apps may name: the in-cluster one first, then the Secrets' (a Secret may rename in-cluster). */
   list(): Cluster[] {
-    const inCluster = this.clusters.find((c) => c.server === IN_CLUSTER_SERVER);
-    const builtin: Cluster = inCluster ?? inClusterDefault();
-    return [builtin, ...this.clusters.filter((c) => c.server !== IN_CLUSTER_SERVER)];
+    return [this.inCluster(), ...this.clusters.filter((c) => c.server !== IN_CLUSTER_SERVER)];
+  }
+
+  /** The in-cluster destination: a Secret's for its server, else the default. */
+  private inCluster(): Cluster {
+    return this.clusters.find((c) => c.server === IN_CLUSTER_SERVER) ?? this.options.inCluster ?? inClusterDefault();
   }
 
   /** The cluster a destination names (by server URL, else by name). */
@@ -129,11 +144,12 @@ export class ClusterRegistry {
   /** Replaces the Secret-defined clusters; handles of changed or removed ones are stopped. */
   setClusters(clusters: Cluster[]): void {
     const before = new Map(this.clusters.map((c) => [c.server, JSON.stringify(c)]));
+    const inClusterScopeBefore = scopeKey(this.inCluster());
     this.clusters = clusters;
     const after = new Map(clusters.map((c) => [c.server, JSON.stringify(c)]));
     for (const server of this.handles.keys()) {
-      if (server === IN_CLUSTER_SERVER) continue;
-      if (before.get(server) !== after.get(server)) void this.drop(server);
+      // The in-cluster handle uses kawa's own credentials whatever a Secret says; only its namespaces matter.
+      if (server === IN_CLUSTER_SERVER ? scopeKey(this.inCluster()) !== inClusterScopeBefore : before.get(server) !== after.get(server)) void this.drop(server);
     }
   }
 
@@ -158,10 +174,15 @@ export class ClusterRegistry {
     const rest = new KubeRest(kubeConfig);
     const observer = this.options.onRequest?.(server);
     if (observer !== undefined) rest.onRequest(observer);
+    const scope = cluster ?? this.inCluster();
     const cache = new ClusterCache({
       kubeConfig,
       rest,
       clusterUrl: server,
+      // Argo CD's cluster `namespaces`/`clusterResources`: list+watch only what kawa may manage there.
+      namespaces: scope.namespaces,
+      clusterResources: scope.clusterResources,
+      ...(this.options.cacheLog === undefined ? {} : { log: this.options.cacheLog }),
       tracking: this.settings.tracking,
       ...(this.settings.resourceFilter === undefined ? {} : { resourceFilter: this.settings.resourceFilter }),
     });

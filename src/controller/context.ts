@@ -50,6 +50,12 @@ export interface ControllerOptions {
   now?: () => number;
   random?: () => number;
   metrics?: ControllerMetrics;
+  /**
+   * A namespace install: kawa's identity holds Roles in `namespace` only, so the in-cluster destination
+   * manages that namespace alone, without cluster-scoped resources (unless a cluster Secret for
+   * `https://kubernetes.default.svc` says otherwise). Default false: every namespace.
+   */
+  namespaced?: boolean;
   /** Scale-out: split clusters into `replicas` shards owned through Leases (with one replica: leader election). */
   sharding?: { replicas: number; shard?: number; identity?: string; leaseDurationMs?: number };
   /** Called after each reconcile (benchmarks). */

@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { messageOf } from '../errors.js';
 import { KubeRest, type Informer, type KubeObject } from '../kube/index.js';
 import type { LiveStateSource } from '../livestate/source.js';
-import { DEFAULT_PROJECT_NAME, validateApplication, type Application, type Cluster } from '../model/index.js';
+import { DEFAULT_PROJECT_NAME, inClusterDefault, validateApplication, type Application, type Cluster } from '../model/index.js';
 import { REFRESH_ANNOTATION } from '../model/names.js';
 import { renderApp as renderSources, type RepoCredentials } from '../reposerver/index.js';
 import { appKeyOf, appKeyOfInstance, instanceNameOf, keyOfMeta, type AppName } from './app-identity.js';
@@ -88,6 +88,9 @@ export class ApplicationController {
     });
     this.registry = new ClusterRegistry({
       kubeConfig: options.kubeConfig,
+      inCluster: inClusterDefault(options.namespaced === true ? { onlyNamespace: ns } : {}),
+      // A list or watch the cluster refuses (403: RBAC narrower than what kawa caches) is worth a warning.
+      cacheLog: options.log,
       settings: this.settings.cacheSettings(),
       onEvent: (server, event) => {
         for (const app of [event.app, event.previousApp]) {

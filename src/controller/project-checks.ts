@@ -9,6 +9,7 @@ import { appKeyOfInstance } from './app-identity.js';
 import type { ClusterHandle } from './clusters.js';
 import { projectNameOf, projectOf, type ControllerContext } from './context.js';
 import { impersonationEnabled, serviceAccountFor } from './impersonation.js';
+import { unmanagedNamespaceProblems } from './managed-namespaces.js';
 import { syncAllowed, type SyncDecision } from './windows.js';
 
 /** InvalidSpecError messages: a missing project, its refusals, an unknown destination. */
@@ -25,14 +26,16 @@ export function specProblems(ctx: ControllerContext, app: Application): string[]
  */
 export function resourceProblems(ctx: ControllerContext, app: Application, desired: readonly KubeObject[], handle: ClusterHandle): string[] {
   const project = projectOf(ctx, app);
-  if (project === undefined) return [];
-  return desiredObjectViolations({
+  // Namespaces the destination cluster does not manage (cluster Secret `namespaces`, namespace install).
+  const unmanaged = unmanagedNamespaceProblems(app, desired, handle);
+  if (project === undefined) return unmanaged;
+  return [...unmanaged, ...desiredObjectViolations({
     project,
     objects: desired,
     destination: { server: handle.server, name: handle.name, namespace: app.spec.destination.namespace },
     isNamespaced: (group, kind) => handle.cache.lookupResource({ group, kind })?.namespaced ?? true,
     destinationOptions: { projectClusters: ctx.registry.list().filter((c) => c.project === project.metadata.name) },
-  });
+  })];
 }
 
 /** The project's `orphanedResources` check: objects in the destination namespace no app tracks. */

@@ -3,6 +3,11 @@
 // objects by owning Application (tracking id or instance label), children by owner uid — and one change
 // feed, so the controller re-compares only the apps an event touches. Steady state costs no API calls
 // beyond the watches.
+//
+// A cluster limited to some namespaces (a cluster Secret's `namespaces`, or a namespace install's own
+// namespace) is watched as Argo CD does: one list+watch per managed namespace for each namespaced type,
+// cluster-scoped types only with `clusterResources`. Such an identity holds Roles in those namespaces
+// only; a cluster-wide list would be refused (403) on every type. Discovery needs no RBAC of its own.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { messageOf } from '../errors.js';
 import { Discovery, discoverApiResources, isWatchable, type ApiResource, type DiscoveryResult } from './discovery.js';
@@ -83,13 +88,66 @@ export interface ClusterCacheOptions {
   discoveryResyncMs?: number;
   /** Use the per-group discovery documents instead of aggregated discovery. */
   legacyDiscovery?: boolean;
+  /**
+   * Only these namespaces are cached (a list+watch in each); empty or absent: every namespace, through one
+   * cluster-wide list+watch per type. Argo CD's cluster Secret `namespaces`.
+   */
+  namespaces?: readonly string[];
+  /** With `namespaces`: also cache cluster-scoped types (default false, as Argo CD). Without `namespaces` they always are. */
+  clusterResources?: boolean;
   log?: InformerLogger;
+}
+
+/** What part of a cluster a cache follows: every namespace, or some (and then cluster-scoped types or not). */
+export interface CacheScope {
+  /** Empty: every namespace. */
+  readonly namespaces: readonly string[];
+  readonly clusterResources: boolean;
+}
+
+/** One list+watch of a type: of the whole cluster (key ''), or of one namespace. */
+interface TypeWatch {
+  informer: Informer;
+  store: Map<string, KubeObject>;
 }
 
 interface TypeState {
   resource: ApiResource;
-  informer: Informer;
-  store: Map<string, KubeObject>;
+  /** Keyed by namespace for a type watched per namespace, else one entry keyed ''. */
+  watches: Map<string, TypeWatch>;
+  perNamespace: boolean;
+}
+
+function* objectsOfType(state: TypeState): Generator<[string, KubeObject]> {
+  for (const watch of state.watches.values()) yield* watch.store;
+}
+
+function objectCount(state: TypeState): number {
+  let n = 0;
+  for (const watch of state.watches.values()) n += watch.store.size;
+  return n;
+}
+
+function storeFor(state: TypeState, namespace: string): Map<string, KubeObject> | undefined {
+  return state.watches.get(state.perNamespace ? namespace : '')?.store;
+}
+
+/** One type's stats over its watches: counters summed, synced when every watch is. */
+function typeStats(state: TypeState): InformerStats {
+  const all = [...state.watches.values()].map((w) => w.informer.stats());
+  const sum = (f: (s: InformerStats) => number): number => all.reduce((n, s) => n + f(s), 0);
+  const lastError = all.find((s) => s.lastError !== undefined)?.lastError;
+  return {
+    objects: sum((s) => s.objects),
+    lists: sum((s) => s.lists),
+    relists: sum((s) => s.relists),
+    watches: sum((s) => s.watches),
+    errors: sum((s) => s.errors),
+    ...(lastError === undefined ? {} : { lastError }),
+    // One resourceVersion per watch; for a single watch it is that one.
+    resourceVersion: all.map((s) => s.resourceVersion).join(','),
+    synced: all.every((s) => s.synced),
+  };
 }
 
 const CRD: GroupKind = { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' };
@@ -146,8 +204,14 @@ export class ClusterCache {
   private crdKinds = new Set<string>();
   private crdRetries = 0;
   private initialTypes: string[] = [];
+  /** The namespaces cached, or undefined for the whole cluster. */
+  private readonly namespaces: readonly string[] | undefined;
+  private readonly clusterResources: boolean;
 
   constructor(private readonly options: ClusterCacheOptions) {
+    const namespaces = [...new Set(options.namespaces ?? [])].filter((ns) => ns !== '').sort();
+    this.namespaces = namespaces.length > 0 ? namespaces : undefined;
+    this.clusterResources = this.namespaces === undefined || options.clusterResources === true;
     this.rest = options.rest ?? new KubeRest(options.kubeConfig);
     this.filter = options.resourceFilter ?? new ResourceFilter();
     this.log = options.log ?? silentLogger;
@@ -191,8 +255,8 @@ export class ClusterCache {
     // An informer replaced meanwhile (its type changed version) settles when stopped; wait for its successor.
     while (!this.stopped) {
       const pending = this.initialTypes
-        .map((gk) => this.types.get(gk)?.informer)
-        .filter((informer): informer is Informer => informer !== undefined && !informer.isSettled);
+        .flatMap((gk) => [...(this.types.get(gk)?.watches.values() ?? [])].map((w) => w.informer))
+        .filter((informer) => !informer.isSettled);
       if (pending.length === 0) return;
       await Promise.race([Promise.all(pending.map((informer) => informer.settled)), this.stoppedPromise]);
     }
@@ -205,7 +269,7 @@ export class ClusterCache {
     clearTimeout(this.discoveryTimer);
     clearInterval(this.resyncTimer);
     await this.typeSync;
-    await Promise.all([...this.types.values()].map((t) => t.informer.stop()));
+    await Promise.all([...this.types.values()].flatMap((t) => [...t.watches.values()].map((w) => w.informer.stop())));
   }
 
   /** Subscribes to changes; returns the unsubscribe function. Listeners run synchronously, in order. */
@@ -218,19 +282,37 @@ export class ClusterCache {
 
   get(key: string): KubeObject | undefined {
     const ref = parseResourceKey(key);
-    return ref === undefined ? undefined : this.types.get(groupKindKey(ref))?.store.get(key);
+    if (ref === undefined) return undefined;
+    const state = this.types.get(groupKindKey(ref));
+    return state === undefined ? undefined : storeFor(state, ref.namespace)?.get(key);
   }
 
   getByRef(ref: ResourceRef): KubeObject | undefined {
-    return this.types.get(groupKindKey(ref))?.store.get(resourceKey(ref));
+    const state = this.types.get(groupKindKey(ref));
+    return state === undefined ? undefined : storeFor(state, ref.namespace)?.get(resourceKey(ref));
   }
 
   /** The cached objects of a type, optionally of one namespace. */
   list(gk: GroupKind, namespace?: string): KubeObject[] {
     const state = this.types.get(groupKindKey(gk));
     if (state === undefined) return [];
-    const all = [...state.store.values()];
+    if (namespace !== undefined && state.perNamespace) return [...(storeFor(state, namespace)?.values() ?? [])];
+    const all = [...objectsOfType(state)].map(([, obj]) => obj);
     return namespace === undefined ? all : all.filter((o) => (o.metadata?.namespace ?? '') === namespace);
+  }
+
+  /** What part of the cluster this cache follows. */
+  scope(): CacheScope {
+    return { namespaces: this.namespaces ?? [], clusterResources: this.clusterResources };
+  }
+
+  /**
+   * Whether objects of `namespace` ('' for cluster-scoped ones) are cached, so kawa may manage them:
+   * every namespace of an unlimited cache, else only the listed ones (cluster-scoped with clusterResources).
+   */
+  isNamespaceCached(namespace: string): boolean {
+    if (this.namespaces === undefined) return true;
+    return namespace === '' ? this.clusterResources : this.namespaces.includes(namespace);
   }
 
   byUid(uid: string): KubeObject | undefined {
@@ -342,7 +424,7 @@ export class ClusterCache {
    * emptiness proves nothing; together with {@link failedDiscoveryGroups} this says "do not prune".
    */
   unsyncedTypes(): string[] {
-    return [...this.types.entries()].filter(([, t]) => !t.informer.isSynced).map(([gk]) => gk);
+    return [...this.types.entries()].filter(([, t]) => [...t.watches.values()].some((w) => !w.informer.isSynced)).map(([gk]) => gk);
   }
 
   /** Group versions discovery could not read (an aggregated API server that is down). */
@@ -355,9 +437,9 @@ export class ClusterCache {
     let objects = 0;
     let jsonBytes = 0;
     for (const [gk, state] of this.types) {
-      types[gk] = { ...state.informer.stats(), version: state.resource.version, namespaced: state.resource.namespaced };
-      objects += state.store.size;
-      for (const obj of state.store.values()) jsonBytes += JSON.stringify(obj).length;
+      types[gk] = { ...typeStats(state), version: state.resource.version, namespaced: state.resource.namespaced };
+      objects += objectCount(state);
+      for (const [, obj] of objectsOfType(state)) jsonBytes += JSON.stringify(obj).length;
     }
     return { types, objects, apps: this.appIndex.size, jsonBytes, estimatedBytes: Math.round(jsonBytes * HEAP_BYTES_PER_JSON_BYTE) };
   }
@@ -371,7 +453,9 @@ export class ClusterCache {
 
   /** Test hook: drops the current watch of a type as if its connection broke. */
   _dropWatch(gk: GroupKind): boolean {
-    return this.types.get(groupKindKey(gk))?.informer._dropWatch() ?? false;
+    let dropped = false;
+    for (const watch of this.types.get(groupKindKey(gk))?.watches.values() ?? []) dropped = watch.informer._dropWatch() || dropped;
+    return dropped;
   }
 
   // ---- internals ----
@@ -388,6 +472,8 @@ export class ClusterCache {
   private wanted(): Map<string, ApiResource> {
     const wanted = new Map<string, ApiResource>();
     for (const r of this.discovery.resources()) {
+      // A cache limited to some namespaces follows cluster-scoped types only with clusterResources.
+      if (!r.namespaced && !this.clusterResources) continue;
       if (isWatchable(r) && !this.filter.isExcluded(r.group, r.kind, this.clusterUrl)) wanted.set(groupKindKey(r), r);
     }
     return wanted;
@@ -407,14 +493,14 @@ export class ClusterCache {
         const state = this.types.get(gk);
         if (state === undefined) {
           this.startType(resource, new Map());
-        } else if (
-          state.resource.version !== resource.version ||
-          state.resource.resource !== resource.resource ||
-          state.resource.namespaced !== resource.namespaced
-        ) {
+        } else if (state.resource.namespaced !== resource.namespaced) {
+          // The scope changed: the watches are cut differently, so start over (the objects go and come back).
+          await this.removeType(gk, state);
+          this.startType(resource, new Map());
+        } else if (state.resource.version !== resource.version || state.resource.resource !== resource.resource) {
           this.log.debug({ type: gk, from: state.resource.version, to: resource.version }, 'resource version changed, re-watching');
-          await state.informer.stop();
-          this.startType(resource, state.store);
+          await Promise.all([...state.watches.values()].map((w) => w.informer.stop()));
+          this.startType(resource, new Map([...state.watches].map(([ns, w]) => [ns, w.store])));
         }
       }
     });
@@ -424,35 +510,43 @@ export class ClusterCache {
     return run;
   }
 
-  private startType(resource: ApiResource, store: Map<string, KubeObject>): void {
+  /** Starts the list+watch of a type: one for the cluster, or one per cached namespace. `stores`: the previous watches' content, by namespace. */
+  private startType(resource: ApiResource, stores: Map<string, Map<string, KubeObject>>): void {
     const gk = groupKindKey(resource);
-    const informer = new Informer({
-      name: gk,
-      listWatch: kubeListWatch(this.rest, resource),
-      keyOf,
-      transform: stripForCache,
-      onEvent: (event) => {
-        this.onInformerEvent(resource, event);
-      },
-      store,
-      ...(this.options.pageSize === undefined ? {} : { pageSize: this.options.pageSize }),
-      ...(this.options.backoff === undefined ? {} : { backoff: this.options.backoff }),
-      log: this.log,
-    });
-    this.types.set(gk, { resource, informer, store });
-    informer.start();
+    const namespaces = resource.namespaced ? this.namespaces : undefined;
+    const perNamespace = namespaces !== undefined;
+    const watches = new Map<string, TypeWatch>();
+    for (const namespace of namespaces ?? ['']) {
+      const store = stores.get(namespace) ?? new Map<string, KubeObject>();
+      const informer = new Informer({
+        name: namespace === '' ? gk : `${gk} in ${namespace}`,
+        listWatch: kubeListWatch(this.rest, resource, namespace === '' ? {} : { namespace }),
+        keyOf,
+        transform: stripForCache,
+        onEvent: (event) => {
+          this.onInformerEvent(resource, event);
+        },
+        store,
+        ...(this.options.pageSize === undefined ? {} : { pageSize: this.options.pageSize }),
+        ...(this.options.backoff === undefined ? {} : { backoff: this.options.backoff }),
+        log: this.log,
+      });
+      watches.set(namespace, { informer, store });
+    }
+    this.types.set(gk, { resource, watches, perNamespace });
+    for (const watch of watches.values()) watch.informer.start();
   }
 
   private async removeType(gk: string, state: TypeState): Promise<void> {
     this.log.debug({ type: gk }, 'resource type gone, no longer watched');
     this.types.delete(gk);
-    await state.informer.stop();
-    for (const [key, obj] of state.store) {
+    await Promise.all([...state.watches.values()].map((w) => w.informer.stop()));
+    for (const [key, obj] of objectsOfType(state)) {
       const previous = this.appOfKey.get(key);
       this.unindex(key, obj);
       this.emit({ type: 'DELETED', key, obj, ...(previous === undefined ? {} : { app: previous }) });
     }
-    state.store.clear();
+    for (const watch of state.watches.values()) watch.store.clear();
   }
 
   private onInformerEvent(resource: ApiResource, event: InformerEvent): void {
@@ -570,7 +664,7 @@ export class ClusterCache {
     const expected = new Set<string>();
     const terminating = new Set<string>();
     let disagree = false;
-    for (const crd of crds.store.values()) {
+    for (const [, crd] of objectsOfType(crds)) {
       const gk = crdGroupKind(crd);
       if (gk === undefined) continue;
       if (crd.metadata?.deletionTimestamp !== undefined) {

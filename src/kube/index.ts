@@ -18,7 +18,7 @@ export {
   type DeletePropagation,
   type WriteOptions as ObjectWriteOptions,
 } from './apply.js';
-export { ClusterCache, HEAP_BYTES_PER_JSON_BYTE, type CacheEvent, type CacheListener, type CacheStats, type ClusterCacheOptions, type TypeStats } from './cache.js';
+export { ClusterCache, HEAP_BYTES_PER_JSON_BYTE, type CacheEvent, type CacheListener, type CacheScope, type CacheStats, type ClusterCacheOptions, type TypeStats } from './cache.js';
 export {
   Discovery,
   apiVersionOfResource,

@@ -292,8 +292,13 @@ export class Informer {
 
   private recordError(err: unknown, what: string): void {
     this.counters.errors++;
-    this.lastError = messageOf(err);
-    this.log.warn({ informer: this.name, err: this.lastError, status: statusCodeOf(err) }, what);
+    const message = messageOf(err);
+    // The same failure again (a 403 retried with backoff) is logged once as a warning, then at debug level.
+    const repeated = message === this.lastError;
+    this.lastError = message;
+    const fields = { informer: this.name, err: message, status: statusCodeOf(err) };
+    if (repeated) this.log.debug(fields, what);
+    else this.log.warn(fields, what);
   }
 
   /** Lists every page, then replaces the store with the result, raising events for what changed. */

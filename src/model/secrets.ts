@@ -273,9 +273,16 @@ export interface Cluster {
 export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 export const IN_CLUSTER_NAME = 'in-cluster';
 
-/** The cluster kawa runs in, as apps may name it when no cluster Secret declares it (Argo CD's default). */
-export function inClusterDefault(): Cluster {
-  return { secretName: '', name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, namespaces: [], clusterResources: true, config: {}, labels: {}, annotations: {} };
+/**
+ * The cluster kawa runs in, as apps may name it when no cluster Secret declares it (Argo CD's default).
+ * `onlyNamespace`: a namespace install, whose roles hold Roles in their own namespace only — kawa manages
+ * that namespace alone there, and no cluster-scoped objects (a cluster Secret for the in-cluster server
+ * overrides this, as it overrides the whole default).
+ */
+export function inClusterDefault(options: { onlyNamespace?: string | undefined } = {}): Cluster {
+  const only = options.onlyNamespace;
+  const scope = only === undefined || only === '' ? { namespaces: [], clusterResources: true } : { namespaces: [only], clusterResources: false };
+  return { secretName: '', name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, ...scope, config: {}, labels: {}, annotations: {} };
 }
 
 /** A `cluster` Secret. */
