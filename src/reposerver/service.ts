@@ -245,10 +245,13 @@ export class RepoService implements ManifestSource {
 
   /**
    * A read-only tree of the repository at `revision`, shared by every render of it (every project's:
-   * callers have passed resolveRevision's access check with their own credentials first).
+   * callers have passed resolveRevision's access check with their own credentials first). A chart is
+   * kept per credentials: an exact OCI chart version resolves without asking the registry, so the pull
+   * itself is the access check and must not be skipped for a caller whose credentials it never saw.
    */
   private checkout(source: ApplicationSource, revision: string, caller: Caller): Promise<string> {
-    const repoKey = sha256(`${this.isChartSource(source) ? `chart:${source.chart ?? ''}@` : ''}${source.repoURL}`).slice(0, 24);
+    const chart = this.isChartSource(source) ? `chart:${source.chart ?? ''}@${credentialsIdentity(this.creds(source.repoURL, caller))}@` : '';
+    const repoKey = sha256(`${chart}${source.repoURL}`).slice(0, 24);
     const dir = path.join(this.options.workRoot, repoKey, revision.replace(/[^A-Za-z0-9._-]/g, '_'));
     const existing = this.checkouts.get(dir);
     if (existing !== undefined) {
