@@ -6,8 +6,8 @@
 // insufficient where it must be (the server's token cannot create a Deployment).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AppsV1Api, CustomObjectsApi, CoreV1Api } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type V1PolicyRule, type V1Role } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeErrorStatus } from '../../src/kube/errors.js';
 import type { Application } from '../../src/model/index.js';
 import { runOnce } from '../harness/podman.js';
@@ -156,5 +156,64 @@ describe('the install, run as each role with its ServiceAccount token', () => {
     // The same client reads (the server shows live state), so the 403 is about the verb, not a broken token.
     const read = await apps.readNamespacedDeployment({ name: 'guestbook-ui', namespace: fx.dest });
     expect(read.metadata?.name).toBe('guestbook-ui');
+  });
+});
+
+describe('a role whose RBAC lacks something', () => {
+  const admin = (): RbacAuthorizationV1Api => fx.kc.makeApiClient(RbacAuthorizationV1Api);
+  const clusterBindings: string[] = [];
+
+  afterAll(async () => {
+    for (const name of clusterBindings) await admin().deleteClusterRoleBinding({ name }).catch(() => undefined);
+  });
+
+  /**
+   * A ServiceAccount `<release>-<role>-lacking` bound to the install's ClusterRole of the role and to a copy of
+   * its Role without `verb` on `resource`: the install's RBAC with exactly one permission taken away.
+   */
+  async function lacking(role: 'application-controller' | 'server', resource: string, verb: string): Promise<string> {
+    const name = `${fx.nameOf(role)}-lacking`;
+    const rendered = fx.objects.find((o) => o.kind === 'Role' && o.metadata?.name === fx.nameOf(role)) as unknown as V1Role | undefined;
+    if (rendered === undefined) throw new Error(`the chart rendered no Role ${fx.nameOf(role)}`);
+    const rules = (rendered.rules ?? []).flatMap((rule): V1PolicyRule[] => {
+      if (!(rule.resources ?? []).includes(resource) || !(rule.verbs.includes(verb) || rule.verbs.includes('*'))) return [rule];
+      if (rule.verbs.includes('*')) throw new Error(`Role ${fx.nameOf(role)} grants every verb on ${resource}: name them to take one away`);
+      const others = (rule.resources ?? []).filter((r) => r !== resource);
+      const copy = (resources: string[], verbs: string[]): V1PolicyRule => ({ apiGroups: rule.apiGroups ?? [], resources, verbs, ...(rule.resourceNames === undefined ? {} : { resourceNames: rule.resourceNames }) });
+      return [...(others.length > 0 ? [copy(others, rule.verbs)] : []), copy([resource], rule.verbs.filter((v) => v !== verb))];
+    });
+    const namespace = fx.ns;
+    const subjects = [{ kind: 'ServiceAccount', name, namespace }];
+    await fx.kc.makeApiClient(CoreV1Api).createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
+    await admin().createNamespacedRole({ namespace, body: { metadata: { name }, rules } });
+    await admin().createNamespacedRoleBinding({ namespace, body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects } });
+    clusterBindings.push(name);
+    await admin().createClusterRoleBinding({ body: { metadata: { name, labels: { 'kawa.dev/test': 'true' } }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: fx.nameOf(role) }, subjects } });
+    return name;
+  }
+
+  it('reports the exact missing verb and resource in its log and /healthz (503), and stays up instead of crash-looping', async () => {
+    const cases = [
+      { role: 'application-controller' as const, resource: 'leases', verb: 'update', line: `missing permission: cannot update leases.coordination.k8s.io in namespace ${fx.ns}` },
+      { role: 'server' as const, resource: 'events', verb: 'create', line: `missing permission: cannot create events in namespace ${fx.ns}` },
+    ];
+    const started = await Promise.all(cases.map(async (c) => ({ ...c, container: await fx.startRole(c.role, { name: 'lacking', serviceAccount: await lacking(c.role, c.resource, c.verb) }) })));
+    try {
+      for (const { container, line } of started) {
+        await container.waitForLog(line, 60_000);
+        const health = await waitUntil(
+          `${container.role} /healthz 503`,
+          () => fetch(`${container.url}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(async (r) => ({ status: r.status, body: await r.text() })),
+          (h) => h.status === 503,
+          { timeoutMs: 30_000, intervalMs: 500 },
+        );
+        expect(health.body).toContain(line);
+      }
+      // Still running a while later: it waits for the permission (re-checking), it does not exit to be restarted.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      for (const { container } of started) expect(container.done, container.logs().slice(-2000)).toBe(false);
+    } finally {
+      await Promise.all(started.map(({ container }) => container.kill()));
+    }
   });
 });
