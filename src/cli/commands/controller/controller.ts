@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { ControllerMetrics, runController } from '../../../controller/index.js';
+import { waitForControllerAccess } from '../../../controller/permissions.js';
 import { parseRepoServerUrl } from '../../../reposerver/index.js';
 import { roleShutdown, shutdownTimeoutOption } from '../../shutdown.js';
 import { loadKubeConfig } from '../../services/kube.js';
@@ -50,6 +51,8 @@ export function registerController(program: Command): void {
       const endpoint = await metrics.serve(flags.metricsAddress, Number.parseInt(flags.metricsPort, 10) || 0);
       shutdown.add({ name: 'metrics endpoint', stop: () => endpoint.close() });
       log.info({ address: `${endpoint.address}/metrics` }, 'metrics listening');
+      const kubeConfig = loadKubeConfig(flags.kubeconfig, flags.context);
+      if (flags.accessCheck) await waitForControllerAccess(kubeConfig, flags.namespace, log, undefined, { readiness: metrics, namespaced: flags.namespaced });
       const replicas = Math.max(1, Number.parseInt(flags.replicas ?? '1', 10) || 1);
       const shard = flags.shard === undefined ? undefined : Number.parseInt(flags.shard, 10);
       const running = await runController({
@@ -60,7 +63,7 @@ export function registerController(program: Command): void {
           leaseDurationMs: Math.max(1, Number.parseInt(flags.leaseDuration, 10) || 15) * 1000,
           ...(process.env['POD_NAME'] === undefined ? {} : { identity: process.env['POD_NAME'] }),
         },
-        kubeConfig: loadKubeConfig(flags.kubeconfig, flags.context),
+        kubeConfig,
         namespace: flags.namespace,
         log,
         concurrency: Math.max(1, Number.parseInt(flags.statusProcessors, 10) || 10),

@@ -5,6 +5,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseRepoServerUrl } from '../../../reposerver/index.js';
 import { startServer } from '../../../server/index.js';
+import { waitForServerAccess } from '../../../server/permissions.js';
 import { loadKubeConfig } from '../../services/kube.js';
 import { roleClusterOptions, type RoleClusterFlags } from '../role-options.js';
 import { httpServerPart, roleShutdown, shutdownTimeoutOption } from '../../shutdown.js';
@@ -42,8 +43,13 @@ export function registerServer(program: Command): void {
       };
       const repoServer = flags.repoServer === undefined || flags.repoServer === '' ? undefined : parseRepoServerUrl(flags.repoServer);
       const { shutdown, timeoutMs } = roleShutdown(flags.shutdownTimeout, say);
+      const kubeConfig = loadKubeConfig(flags.kubeconfig, flags.context);
+      if (flags.accessCheck) {
+        const log = { info: (_o: object, m: string) => { say(m); }, error: (_o: object, m: string) => { say(m); } };
+        await waitForServerAccess(kubeConfig, flags.namespace, log, undefined, { listen: { host: flags.address, port: flags.port }, namespaced: flags.namespaced });
+      }
       const server = await startServer({
-        kubeConfig: loadKubeConfig(flags.kubeconfig, flags.context),
+        kubeConfig,
         namespace: flags.namespace,
         host: flags.address,
         port: flags.port,
