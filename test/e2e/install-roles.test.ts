@@ -117,6 +117,8 @@ describe('the install, run as each role with its ServiceAccount token', () => {
       throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- controller log ---\n${controller.logs().slice(-4000)}`);
     });
     expect(app.status?.operationState?.phase).toBe('Succeeded');
+    // It rendered through the repo server container, not in its own process.
+    expect(controller.logs()).toContain(`"repoServer":"${repoServer.url}"`);
     const deployment = await fx.kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'guestbook-ui', namespace: fx.dest });
     expect(deployment.metadata?.annotations?.['argocd.argoproj.io/tracking-id']).toMatch(/^guestbook:/);
   });
@@ -168,36 +170,41 @@ describe('a role whose RBAC lacks something', () => {
   });
 
   /**
-   * A ServiceAccount `<release>-<role>-lacking` bound to the install's ClusterRole of the role and to a copy of
-   * its Role without `verb` on `resource`: the install's RBAC with exactly one permission taken away.
+   * A ServiceAccount `<release>-<role>-lacking` holding the install's RBAC of the role with something taken
+   * away: its Role without `drop` (a verb on a resource), and its ClusterRole unless `clusterRole` is false
+   * (an install rendered with createClusterRoles=false whose administrator has not bound them yet).
    */
-  async function lacking(role: 'application-controller' | 'server', resource: string, verb: string): Promise<string> {
+  async function lacking(role: 'application-controller' | 'server', options: { drop?: { resource: string; verb: string }; clusterRole: boolean }): Promise<string> {
     const name = `${fx.nameOf(role)}-lacking`;
     const rendered = fx.objects.find((o) => o.kind === 'Role' && o.metadata?.name === fx.nameOf(role)) as unknown as V1Role | undefined;
     if (rendered === undefined) throw new Error(`the chart rendered no Role ${fx.nameOf(role)}`);
+    const { drop } = options;
     const rules = (rendered.rules ?? []).flatMap((rule): V1PolicyRule[] => {
-      if (!(rule.resources ?? []).includes(resource) || !(rule.verbs.includes(verb) || rule.verbs.includes('*'))) return [rule];
-      if (rule.verbs.includes('*')) throw new Error(`Role ${fx.nameOf(role)} grants every verb on ${resource}: name them to take one away`);
-      const others = (rule.resources ?? []).filter((r) => r !== resource);
+      if (drop === undefined || !(rule.resources ?? []).includes(drop.resource) || !(rule.verbs.includes(drop.verb) || rule.verbs.includes('*'))) return [rule];
+      if (rule.verbs.includes('*')) throw new Error(`Role ${fx.nameOf(role)} grants every verb on ${drop.resource}: name them to take one away`);
+      const others = (rule.resources ?? []).filter((r) => r !== drop.resource);
       const copy = (resources: string[], verbs: string[]): V1PolicyRule => ({ apiGroups: rule.apiGroups ?? [], resources, verbs, ...(rule.resourceNames === undefined ? {} : { resourceNames: rule.resourceNames }) });
-      return [...(others.length > 0 ? [copy(others, rule.verbs)] : []), copy([resource], rule.verbs.filter((v) => v !== verb))];
+      return [...(others.length > 0 ? [copy(others, rule.verbs)] : []), copy([drop.resource], rule.verbs.filter((v) => v !== drop.verb))];
     });
     const namespace = fx.ns;
     const subjects = [{ kind: 'ServiceAccount', name, namespace }];
     await fx.kc.makeApiClient(CoreV1Api).createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
     await admin().createNamespacedRole({ namespace, body: { metadata: { name }, rules } });
     await admin().createNamespacedRoleBinding({ namespace, body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects } });
+    if (!options.clusterRole) return name;
     clusterBindings.push(name);
     await admin().createClusterRoleBinding({ body: { metadata: { name, labels: { 'kawa.dev/test': 'true' } }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: fx.nameOf(role) }, subjects } });
     return name;
   }
 
   it('reports the exact missing verb and resource in its log and /healthz (503), and stays up instead of crash-looping', async () => {
+    // The controller's ClusterRole grants every verb on every resource, so it only lacks something without
+    // it; the server's ClusterRole grants reads, patch and delete, not creating Events.
     const cases = [
-      { role: 'application-controller' as const, resource: 'leases', verb: 'update', line: `missing permission: cannot update leases.coordination.k8s.io in namespace ${fx.ns}` },
-      { role: 'server' as const, resource: 'events', verb: 'create', line: `missing permission: cannot create events in namespace ${fx.ns}` },
+      { role: 'application-controller' as const, options: { clusterRole: false }, line: 'missing permission: cannot list configmaps in all namespaces' },
+      { role: 'server' as const, options: { drop: { resource: 'events', verb: 'create' }, clusterRole: true }, line: `missing permission: cannot create events in namespace ${fx.ns}` },
     ];
-    const started = await Promise.all(cases.map(async (c) => ({ ...c, container: await fx.startRole(c.role, { name: 'lacking', serviceAccount: await lacking(c.role, c.resource, c.verb) }) })));
+    const started = await Promise.all(cases.map(async (c) => ({ ...c, container: await fx.startRole(c.role, { name: 'lacking', serviceAccount: await lacking(c.role, c.options) }) })));
     try {
       for (const { container, line } of started) {
         await container.waitForLog(line, 60_000);
