@@ -352,6 +352,15 @@ describe('helm template, variations', () => {
     for (const crd of notKept.filter((o) => o.kind === 'CustomResourceDefinition')) expect(crd.metadata.annotations).toBeUndefined();
   });
 
+  it('next to a running Argo CD: none of its settings or CRDs, the controller at 0 replicas until the move', async () => {
+    const objects = await render({ configs: { create: false }, crds: { install: false }, controller: { replicas: 0 } });
+    const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    for (const kept of ['ConfigMap/argocd-cm', 'ConfigMap/argocd-rbac-cm', 'Secret/argocd-secret']) expect(names).not.toContain(kept);
+    expect(objects.filter((o) => o.kind === 'CustomResourceDefinition')).toEqual([]);
+    expect(one(objects, 'Deployment', 'kawa-application-controller').spec?.replicas).toBe(0);
+    expect(one(objects, 'Deployment', 'kawa-server').spec?.replicas).toBe(1);
+  });
+
   it('names objects after the release, and points the roles at that release\'s repo server', async () => {
     const objects = await render({}, { release: 'cd', namespace: 'tools' });
     expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).toEqual(['cd-application-controller', 'cd-repo-server', 'cd-server']);
@@ -364,7 +373,7 @@ describe('helm template, variations', () => {
 describe('values.schema.json', () => {
   it.each([
     [{ global: { podAntiAffinity: 'sometimes' } }, "at '/global/podAntiAffinity'"],
-    [{ controller: { replicas: 0 } }, "at '/controller/replicas'"],
+    [{ controller: { replicas: -1 } }, "at '/controller/replicas'"],
     [{ image: { pullPolicy: 'Daily' } }, "at '/image/pullPolicy'"],
     [{ namespaced: 'always' }, "at '/namespaced'"],
   ])('refuses %j', async (values, where) => {
