@@ -14,10 +14,11 @@ import type { CompareOptions, LiveStateReader } from '../engine/compare.js';
 import { GitMirrorCache, defaultCacheRoot, type RevisionMetadata } from '../git/mirror.js';
 import { ClusterCache, type CacheListener } from '../kube/cache.js';
 import type { ApiResource } from '../kube/discovery.js';
+import type { InformerLogger as KubeLogger } from '../kube/informer.js';
 import type { GroupKind, KubeObject } from '../kube/objects.js';
 import type { KubeRest } from '../kube/rest.js';
 import { appInstanceName } from '../kube/tracking.js';
-import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type Application, type RepoCreds, type Repository } from '../model/index.js';
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type Application, type Cluster, type RepoCreds, type Repository } from '../model/index.js';
 import { repoCredentialsFrom } from '../reposerver/credentials.js';
 import { renderApp as renderSources } from '../reposerver/render-app.js';
 import { RepoService } from '../reposerver/service.js';
@@ -87,6 +88,20 @@ export interface DefaultLiveStateOptions {
    * sends the credentials itself (`repositories` and `cacheRoot` are then not used).
    */
   readonly repo?: ManifestSource;
+  /**
+   * What kawa manages of the cluster it runs in: a cluster Secret's for `https://kubernetes.default.svc`,
+   * else the default (every namespace; a namespace install's own namespace only). The cache lists and
+   * watches just that, so the resource tree, events, live objects and logs cover nothing else. Read at
+   * each use: a change rebuilds the cache. Default: every namespace.
+   */
+  readonly inClusterScope?: () => Pick<Cluster, 'namespaces' | 'clusterResources'>;
+  /** Where the cache's list and watch failures are logged (default: nowhere). */
+  readonly log?: KubeLogger;
+}
+
+/** A scope as a comparable string (clusterResources means nothing without namespaces). */
+function scopeKey(scope: Pick<Cluster, 'namespaces' | 'clusterResources'>): string {
+  return JSON.stringify([[...scope.namespaces].sort(), scope.namespaces.length === 0 || scope.clusterResources]);
 }
 
 /** The standalone server's source: one cache for the kubeconfig's cluster, started on first use. */
@@ -104,9 +119,30 @@ export function defaultLiveStateSource(options: DefaultLiveStateOptions): LiveSt
   };
 
   let cache: ClusterCache | undefined;
+  let cacheScope = '';
   let ready: Promise<void> | undefined;
   const clusterFor = async (): Promise<ClusterCache> => {
-    cache ??= new ClusterCache({ kubeConfig: options.kubeConfig, clusterUrl: IN_CLUSTER_SERVER });
+    const scope = options.inClusterScope?.() ?? { namespaces: [], clusterResources: true };
+    if (cache !== undefined && scopeKey(scope) !== cacheScope) {
+      // The managed namespaces changed (a cluster Secret for in-cluster came, went or was edited): start over.
+      const old = cache;
+      cache = undefined;
+      ready = undefined;
+      const close = (): void => {
+        old.rest.close();
+      };
+      void old.stop().then(close, close);
+    }
+    if (cache === undefined) {
+      cacheScope = scopeKey(scope);
+      cache = new ClusterCache({
+        kubeConfig: options.kubeConfig,
+        clusterUrl: IN_CLUSTER_SERVER,
+        namespaces: scope.namespaces,
+        clusterResources: scope.clusterResources,
+        ...(options.log === undefined ? {} : { log: options.log }),
+      });
+    }
     const current = cache;
     ready ??= (async () => {
       await current.start();

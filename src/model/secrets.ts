@@ -285,6 +285,11 @@ export function inClusterDefault(options: { onlyNamespace?: string | undefined }
   return { secretName: '', name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, ...scope, config: {}, labels: {}, annotations: {} };
 }
 
+/** The in-cluster destination among the cluster Secrets: the one for its server, else the default (see {@link inClusterDefault}). */
+export function inClusterOf(clusters: readonly Cluster[], options: { onlyNamespace?: string | undefined } = {}): Cluster {
+  return clusters.find((c) => c.server === IN_CLUSTER_SERVER) ?? inClusterDefault(options);
+}
+
 /** A `cluster` Secret. */
 export function parseClusterSecret(secret: SecretLike): Cluster {
   const actual = secretTypeOf(secret);

@@ -40,6 +40,7 @@ import { RepositoryService, type GitProbe } from './services/repositories.js';
 import { SecretStore } from './services/secret-store.js';
 import { LiveService } from './services/live.js';
 import type { LiveStateSource } from '../livestate/source.js';
+import type { Cluster } from '../model/index.js';
 import { liveRoutes } from './routes/live.js';
 import type { SseWriter } from './streams/sse.js';
 import { ArgoStore, type CoreClient, type CustomObjectsClient } from './store.js';
@@ -96,6 +97,8 @@ export interface ServerDeps {
   readonly git?: GitProbe;
   /** Cluster connection checks (default: `GET /version` with the cluster's credentials). */
   readonly clusterProbe?: ClusterProbe;
+  /** The in-cluster destination listed when no cluster Secret declares it (default: every namespace; a namespace install's own only). */
+  readonly inCluster?: Cluster;
   /** Live state of destination clusters and rendered desired state (the controller's, or assembleServer's default). */
   readonly liveState?: LiveStateSource;
   /** Serve Application reads from a watch cache (default true when `streams` says how to watch). */
@@ -249,7 +252,7 @@ export async function buildServer(deps: ServerDeps): Promise<KawaServer> {
     applications: new ApplicationService(ctx),
     projects: new ProjectService(ctx),
     repositories: new RepositoryService({ secrets, git: deps.git ?? new GitMirrorCache(), now }),
-    clusters: new ClusterService({ secrets, probe: deps.clusterProbe ?? restClusterProbe(deps.kubeConfig), now }),
+    clusters: new ClusterService({ secrets, probe: deps.clusterProbe ?? restClusterProbe(deps.kubeConfig), now, ...(deps.inCluster === undefined ? {} : { inCluster: deps.inCluster }) }),
     accounts: deps.accounts,
     live: new LiveService(deps.liveState, deps.core),
     liveSource: deps.liveState,

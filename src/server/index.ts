@@ -22,7 +22,7 @@ import type { GitProbe } from './services/repositories.js';
 import { defaultLiveStateSource, type LiveStateSource } from '../livestate/source.js';
 import { KubeRest } from '../kube/rest.js';
 import { SettingsReader, parseArgoCdSecrets, type SettingsReaderOptions } from '../settings/index.js';
-import type { RepoCreds, Repository } from '../model/index.js';
+import { inClusterDefault, inClusterOf, type RepoCreds, type Repository } from '../model/index.js';
 import { RepoServerClient, repoCredentialsFrom } from '../reposerver/index.js';
 
 export { buildServer, DEFAULT_BODY_LIMIT, DEFAULT_NAMESPACE, type KawaServer, type ServerDeps } from './app.js';
@@ -67,6 +67,13 @@ export interface StartOptions {
    * connection checks and refs listings go through it too (unless `git` is given).
    */
   readonly repoServer?: string;
+  /**
+   * A namespace install: the server's identity holds Roles in `namespace` only, so the in-cluster
+   * destination's live state (resource tree, live objects, events, logs) is read in that namespace alone,
+   * without cluster-scoped resources — unless a cluster Secret for `https://kubernetes.default.svc` says
+   * otherwise. Not used when `liveState` is given. Default false: every namespace.
+   */
+  readonly namespaced?: boolean;
 }
 
 export interface RunningServer {
@@ -177,6 +184,8 @@ async function wireServer(options: AssembleOptions, kc: KubeConfig, namespace: s
       ...(options.repoCacheRoot === undefined ? {} : { cacheRoot: options.repoCacheRoot }),
       repositories: () => Promise.resolve(repositorySecretsOf(settings)),
       ...(repoServer === undefined ? {} : { repo: repoServer }),
+      log: logger,
+      inClusterScope: () => inClusterOf(parseArgoCdSecrets(settings.allSecrets(), () => undefined).clusters, { onlyNamespace: options.namespaced === true ? namespace : undefined }),
     });
 
   const app = await buildServer({
@@ -204,6 +213,7 @@ async function wireServer(options: AssembleOptions, kc: KubeConfig, namespace: s
     accounts,
     kubeConfig: kc,
     ...(options.git === undefined ? (repoServer === undefined ? {} : { git: repoServer }) : { git: options.git }),
+    ...(options.namespaced === true ? { inCluster: inClusterDefault({ onlyNamespace: namespace }) } : {}),
     streams: { kubeConfig: kc },
   });
   if (!(await revocations.ready(REVOCATIONS_LIST_WAIT_MS))) logger.warn(`the logged-out sessions (Secrets in ${namespace}) could not be listed yet; session tokens are refused until they are`);

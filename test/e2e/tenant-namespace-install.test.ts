@@ -7,8 +7,10 @@
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1Role, type V1RoleBinding, type V1ServiceAccount } from '@kubernetes/client-node';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { parseAllDocuments } from 'yaml';
 import type { ClusterCache } from '../../src/kube/cache.js';
+import { startServer } from '../../src/server/index.js';
 import { loadPins, pinnedBinary, projectRoot } from '../../src/tools/pins.js';
 import { exec } from '../../src/util/exec.js';
 import { appSpec, configMapYaml, healthOf, syncOf, useController } from '../harness/controller.js';
@@ -39,18 +41,21 @@ interface LogLine {
   obj: Record<string, unknown>;
 }
 
-/** The chart's objects for the controller in a namespace install rendered into `namespace`, with the pinned helm. */
-async function chartControllerRbac(namespace: string): Promise<{ sa: V1ServiceAccount; role: V1Role; binding: V1RoleBinding; kinds: string[] }> {
+/** The chart's namespace install rendered into `namespace` with the pinned helm: every object's kind, and the RBAC objects of `role`. */
+async function chartRender(namespace: string): Promise<{ kinds: string[]; rbacOf(role: string): { sa: V1ServiceAccount; role: V1Role; binding: V1RoleBinding } }> {
   const root = projectRoot();
   const helm = pinnedBinary(loadPins(root), 'helm');
   const out = await exec(helm, ['template', 'kawa', path.join(root, 'charts', 'kawa'), '--namespace', namespace, '--set', 'namespaced=true'], { timeoutMs: 120_000 });
   const docs = parseAllDocuments(out.stdout).map((d) => d.toJSON() as { kind?: string; metadata?: { name?: string } } | null).filter((d) => d !== null);
-  const named = (kind: string): object => {
-    const found = docs.find((d) => d.kind === kind && d.metadata?.name === 'kawa-application-controller');
-    if (found === undefined) throw new Error(`helm template rendered no ${kind} kawa-application-controller`);
+  const named = (kind: string, name: string): object => {
+    const found = docs.find((d) => d.kind === kind && d.metadata?.name === name);
+    if (found === undefined) throw new Error(`helm template rendered no ${kind} ${name}`);
     return found;
   };
-  return { sa: named('ServiceAccount'), role: named('Role'), binding: named('RoleBinding') as V1RoleBinding, kinds: docs.map((d) => d.kind ?? '') };
+  return {
+    kinds: docs.map((d) => d.kind ?? ''),
+    rbacOf: (role) => ({ sa: named('ServiceAccount', role), role: named('Role', role), binding: named('RoleBinding', role) as V1RoleBinding }),
+  };
 }
 
 describe('namespace install: a controller whose only rights are the chart\'s namespaced Role', () => {
@@ -62,6 +67,7 @@ describe('namespace install: a controller whose only rights are the chart\'s nam
     },
   });
   const log: LogLine[] = [];
+  let serverKc: KubeConfig;
   const record =
     (level: string) =>
     (obj: object, msg: string): void => {
@@ -73,27 +79,35 @@ describe('namespace install: a controller whose only rights are the chart\'s nam
   beforeAll(async () => {
     const rbac = fx.kc.makeApiClient(RbacAuthorizationV1Api);
     const core = fx.kc.makeApiClient(CoreV1Api);
-    const { sa, role, binding, kinds } = await chartControllerRbac(fx.ns);
+    const render = await chartRender(fx.ns);
     // A namespace install has no cluster-wide rights at all (the point of this test).
-    expect(kinds).not.toContain('ClusterRole');
-    expect(kinds).not.toContain('ClusterRoleBinding');
-    await core.createNamespacedServiceAccount({ namespace: fx.ns, body: sa });
-    await rbac.createNamespacedRole({ namespace: fx.ns, body: role });
-    await rbac.createNamespacedRoleBinding({ namespace: fx.ns, body: binding });
-    const name = sa.metadata?.name ?? '';
-    const token = await core.createNamespacedServiceAccountToken({ name, namespace: fx.ns, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-    const cluster = fx.kc.getCurrentCluster();
-    if (cluster === null || token.status?.token === undefined) throw new Error('no cluster or token');
-    const kc = new KubeConfig();
-    kc.loadFromOptions({ clusters: [cluster], users: [{ name, token: token.status.token }], contexts: [{ name, cluster: cluster.name, user: name }], currentContext: name });
-    // RBAC reaches the authorizer through an informer: wait until the token may list ConfigMaps here.
-    await waitFor('the Role to take effect', async () => {
-      const asSa = kc.makeApiClient(CoreV1Api);
-      return asSa.listNamespacedConfigMap({ namespace: fx.ns }).then(
-        () => true,
-        () => undefined,
+    expect(render.kinds).not.toContain('ClusterRole');
+    expect(render.kinds).not.toContain('ClusterRoleBinding');
+    /** The role's ServiceAccount, Role and RoleBinding as the chart renders them; a kubeconfig with a TokenRequest token for it. */
+    const identity = async (roleName: string): Promise<KubeConfig> => {
+      const { sa, role, binding } = render.rbacOf(roleName);
+      await core.createNamespacedServiceAccount({ namespace: fx.ns, body: sa });
+      await rbac.createNamespacedRole({ namespace: fx.ns, body: role });
+      await rbac.createNamespacedRoleBinding({ namespace: fx.ns, body: binding });
+      const token = await core.createNamespacedServiceAccountToken({ name: roleName, namespace: fx.ns, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+      const cluster = fx.kc.getCurrentCluster();
+      if (cluster === null || token.status?.token === undefined) throw new Error('no cluster or token');
+      const kc = new KubeConfig();
+      kc.loadFromOptions({ clusters: [cluster], users: [{ name: roleName, token: token.status.token }], contexts: [{ name: roleName, cluster: cluster.name, user: roleName }], currentContext: roleName });
+      // RBAC reaches the authorizer through an informer: wait until the token may list ConfigMaps here.
+      await waitFor(`the Role ${roleName} to take effect`, async () =>
+        kc
+          .makeApiClient(CoreV1Api)
+          .listNamespacedConfigMap({ namespace: fx.ns })
+          .then(
+            () => true,
+            () => undefined,
+          ),
       );
-    });
+      return kc;
+    };
+    const kc = await identity('kawa-application-controller');
+    serverKc = await identity('kawa-server');
     // The admin controller the fixture started goes; the namespaced one, as the install's ServiceAccount, comes.
     await fx.restart({ kubeConfig: kc, namespaced: true, log: { info: record('info'), warn: record('warn'), error: record('error'), debug: record('debug') } });
   });
@@ -120,6 +134,41 @@ describe('namespace install: a controller whose only rights are the chart\'s nam
     expect(app.status?.operationState?.message).toContain(expected);
     expect(app.status?.conditions?.map((c) => [c.type, c.message])).toEqual([['InvalidSpecError', expected]]);
     await expect(fx.core.readNamespacedConfigMap({ name: 'other-config', namespace: fx.dest })).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('serves the resource tree, a live object and events of the app as the server\'s own namespaced identity, with no forbidden request', async () => {
+    const serverLog: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => serverLog.push(line) });
+    const server = await startServer({ kubeConfig: serverKc, namespace: fx.ns, namespaced: true, host: '127.0.0.1', port: 0, logger });
+    try {
+      const secret = await fx.core.readNamespacedSecret({ name: 'argocd-initial-admin-secret', namespace: fx.ns });
+      const password = Buffer.from(secret.data?.['password'] ?? '', 'base64').toString('utf8');
+      const login = await fetch(`${server.address}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+      expect(login.status).toBe(200);
+      const { token } = (await login.json()) as { token: string };
+      const get = async (url: string): Promise<unknown> => {
+        const res = await fetch(`${server.address}${url}`, { headers: { authorization: `Bearer ${token}` } });
+        const body = await res.text();
+        expect([url, res.status, res.status === 200 ? '' : body]).toEqual([url, 200, '']);
+        return JSON.parse(body) as unknown;
+      };
+      const tree = (await get('/api/v1/applications/own/resource-tree')) as { nodes: { kind: string; name: string; namespace?: string; uid?: string }[] };
+      const kinds = tree.nodes.map((n) => `${n.kind}/${n.namespace ?? ''}`).sort();
+      expect(kinds).toEqual(expect.arrayContaining([`ConfigMap/${fx.ns}`, `Deployment/${fx.ns}`, `ReplicaSet/${fx.ns}`]));
+      const web = tree.nodes.find((n) => n.kind === 'Deployment' && n.name === 'own-web');
+      const live = (await get(`/api/v1/applications/own/resource?namespace=${fx.ns}&resourceName=own-web&group=apps&kind=Deployment&version=v1`)) as { manifest: string };
+      expect((JSON.parse(live.manifest) as { metadata: { name: string } }).metadata.name).toBe('own-web');
+      const events = (await get(`/api/v1/applications/own/events?resourceName=own-web&resourceNamespace=${fx.ns}&resourceUID=${web?.uid ?? ''}`)) as { items?: unknown[] };
+      expect(Array.isArray(events.items)).toBe(true);
+      // The API lists the in-cluster destination as limited to this namespace, without cluster-scoped resources.
+      const clusters = (await get('/api/v1/clusters')) as { items: { server: string; namespaces?: string[]; clusterResources?: boolean }[] };
+      const inCluster = clusters.items.find((c) => c.server === IN_CLUSTER);
+      expect([inCluster?.namespaces, inCluster?.clusterResources]).toEqual([[fx.ns], undefined]);
+      // The server's cache lists and watches this namespace only: no 403 from the API server anywhere.
+      expect(serverLog.filter((line) => /forbidden|"status":403/i.test(line))).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 
   it('caches its namespace only (no cluster-scoped type), with no forbidden list or watch in the log', () => {

@@ -100,6 +100,8 @@ export interface ClusterServiceOptions {
   readonly secrets: SecretStore;
   readonly probe: ClusterProbe;
   readonly now: () => Date;
+  /** The in-cluster destination when no Secret declares it (default {@link inClusterDefault}: every namespace). */
+  readonly inCluster?: Cluster;
 }
 
 type ClusterId = { type: 'url' | 'name'; value: string };
@@ -111,7 +113,7 @@ export class ClusterService {
 
   async all(): Promise<Found[]> {
     const out: Found[] = (await this.options.secrets.listParsed('cluster', parseClusterSecret)).map(({ stored, value }) => ({ stored, cluster: value }));
-    if (!out.some((c) => c.cluster.server === IN_CLUSTER_SERVER)) out.push({ stored: undefined, cluster: inClusterDefault() });
+    if (!out.some((c) => c.cluster.server === IN_CLUSTER_SERVER)) out.push({ stored: undefined, cluster: this.options.inCluster ?? inClusterDefault() });
     return out.sort((a, b) => a.cluster.server.localeCompare(b.cluster.server));
   }
 
