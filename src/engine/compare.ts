@@ -4,7 +4,7 @@
 import { diff, type DiffResult, type IgnoreDifferencesRule, type JqPathEvaluator } from './diff/index.js';
 import { desiredHash, type ServerSideDiffCache } from './diff/server-side.js';
 import { assessHealth, statusForAggregation, toKubeObject, worstOf, type HealthCheck, type HealthStatus } from './health/index.js';
-import { readSyncAnnotations, type SyncObject } from './sync/index.js';
+import { parseSyncOptions, readSyncAnnotations, type SyncObject } from './sync/index.js';
 import type { ApiResource } from '../kube/discovery.js';
 import { describeRef, withTrackingMarks } from '../kube/apply.js';
 import { groupKindKey, groupOf, isRecord, resourceKey, versionOf, type GroupKind, type KubeObject, type KubeObjectMeta, type ResourceRef } from '../kube/objects.js';
@@ -38,6 +38,8 @@ export interface CompareOptions {
    * are listed in `serverSideDiffPending`.
    */
   serverSideDiff?: { cache: ServerSideDiffCache; all?: boolean };
+  /** `spec.syncPolicy.syncOptions`: its `ClientSideApplyMigration` (default true) decides which managers' fields count as kawa's. */
+  syncOptions?: readonly string[];
 }
 
 export interface CompareInput {
@@ -205,6 +207,7 @@ export function compareApp(input: CompareInput): AppComparison {
   const desiredKeys = new Set<string>();
   const pending: ResourceRef[] = [];
   let outOfSync = false;
+  const appMigration = parseSyncOptions(options.syncOptions ?? [], { object: 'Application', source: 'spec.syncPolicy.syncOptions' }).values.clientSideApplyMigration;
 
   for (const [index, { object, ref }] of prepareDesired(appName, input.desired, reader, options).entries()) {
     if (object.apiVersion === undefined || object.kind === undefined || object.kind === '') {
@@ -234,6 +237,7 @@ export function compareApp(input: CompareInput): AppComparison {
       ...(options.manager === undefined ? {} : { manager: options.manager }),
       ...(options.ignoreDifferences === undefined ? {} : { ignoreDifferences: options.ignoreDifferences }),
       ...(options.jq === undefined ? {} : { jq: options.jq }),
+      clientSideApplyMigration: annotations.syncOptions.clientSideApplyMigration ?? appMigration ?? true,
     });
     const ssd = options.serverSideDiff;
     if (ssd !== undefined && live !== undefined) {

@@ -133,6 +133,7 @@ export function createEngine(options: EngineOptions): Engine {
           ...(options.jq === undefined ? {} : { jq: options.jq }),
           ...(options.customHealth === undefined ? {} : { customHealth: options.customHealth }),
           ...(ssdMode === 'off' ? {} : { serverSideDiff: { cache: verdicts, all: ssdMode === 'always' || app.serverSideDiff === true } }),
+          ...(app.syncOptions === undefined ? {} : { syncOptions: app.syncOptions }),
         },
       }),
     startSync: ({ app, operation, persist, ...start }) => startOperation(app, operation, deps(persist), start),

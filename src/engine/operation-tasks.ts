@@ -3,10 +3,11 @@
 // that a process killed after its calls but before persisting can simply run them again: server-side
 // apply converges, deletes accept "already gone", and hook creation adopts a hook this same operation
 // created before (marked with the operation id).
-import { ApplyError, create, deleteObject, getObject, replace, serverSideApply, describeRef, isRetryable } from '../kube/apply.js';
+import { ApplyError, create, deleteObject, getObject, replace, resourcePath, serverSideApply, describeRef, isRetryable } from '../kube/apply.js';
 import type { ApiResource } from '../kube/discovery.js';
+import { CLIENT_SIDE_APPLY_MANAGERS, hasClientSideApplyFields, managedFieldsMigrationPatch } from '../kube/managed-fields-migration.js';
 import type { KubeObject } from '../kube/objects.js';
-import type { KubeRest } from '../kube/rest.js';
+import { KubeApiError, type KubeRest } from '../kube/rest.js';
 import { trackedAppInstance, type TrackingOptions } from '../kube/tracking.js';
 import { detailOf, notServed, retrying } from './api-calls.js';
 import type { Clock } from './clock.js';
@@ -196,10 +197,43 @@ async function forceRecreate(task: SyncTask, ctx: TaskContext, resource: ApiReso
   }
 }
 
+/**
+ * `ClientSideApplyMigration` (on unless `=false`): fields an Argo CD or kubectl client-side apply owns
+ * become kawa's before the apply (see kube/managed-fields-migration.ts), so the apply removes those Git
+ * dropped. The cache tells cheaply whether there is anything to move; the patch is built from a fresh read
+ * (the cache drops status entries, which the patch must keep) and retried once on a changed object.
+ * Returns a note for the task's message when the object kept changing and the move was left for the next sync.
+ */
+async function migrateClientSideApply(task: SyncTask, ctx: TaskContext, resource: ApiResource, obj: KubeObject): Promise<string | undefined> {
+  const ref = resourceRefOf(task.ref);
+  if (!hasClientSideApplyFields(ctx.cache.getByRef(ref)?.metadata?.managedFields, CLIENT_SIDE_APPLY_MANAGERS, ctx.manager)) return undefined;
+  for (let attempt = 1; ; attempt++) {
+    const live = await retry(ctx, () => getObject(ctx.rest, resource, ref));
+    const resourceVersion = live?.metadata?.resourceVersion;
+    if (live === undefined || resourceVersion === undefined) return undefined;
+    const apiVersion = obj.apiVersion ?? live.apiVersion;
+    const patch = managedFieldsMigrationPatch({ managedFields: live.metadata?.managedFields, resourceVersion, manager: ctx.manager, from: CLIENT_SIDE_APPLY_MANAGERS, ...(apiVersion === undefined ? {} : { apiVersion }) });
+    if (patch === undefined) return undefined;
+    const path = resourcePath(resource, resource.version, ref.namespace, ref.name);
+    try {
+      await retry(ctx, () => ctx.rest.request('PATCH', path, { body: patch, contentType: 'application/json-patch+json', query: { fieldManager: ctx.manager } }));
+      return undefined;
+    } catch (err) {
+      // 409/422: the resourceVersion test failed (the object changed since the read).
+      const changed = err instanceof KubeApiError && (err.statusCode === 409 || err.statusCode === 422);
+      if (!changed) throw new ApplyError('migrate managed fields of', ref, err);
+      if (attempt >= 2) return 'client-side apply fields not moved to kawa: the object kept changing; the next sync moves them';
+    }
+  }
+}
+
 async function apply(task: SyncTask, ctx: TaskContext, resource: ApiResource, at: string): Promise<TaskOutcome> {
   const obj = objectToApply(task, ctx);
   try {
-    return recorded(appliedRecord(await write(task, ctx, resource, obj, false), task.syncOptions.replace ? 'replaced' : 'applied (server-side)', at));
+    const migrate = !task.syncOptions.replace && task.syncOptions.clientSideApplyMigration;
+    const note = migrate ? await migrateClientSideApply(task, ctx, resource, obj) : undefined;
+    const message = task.syncOptions.replace ? 'replaced' : 'applied (server-side)';
+    return recorded(appliedRecord(await write(task, ctx, resource, obj, false), note === undefined ? message : `${message}; ${note}`, at));
   } catch (err) {
     if (task.syncOptions.force && needsRecreate(err)) return forceRecreate(task, ctx, resource, obj, at);
     return failedOrRetry(task, err, at);

@@ -1,10 +1,12 @@
 // "Desired ⊆ live": every field Git sets must have the same value in live; fields only live has (defaults,
 // controller and webhook additions) are fine. That alone misses a field deleted from Git, so we also read
 // live's managedFields: a field kawa's manager applied earlier, still present in live but gone from Git,
-// is drift (the next apply would remove it). Inputs are expected to be normalized already (see index.ts).
+// is drift (the next apply would remove it). So is one an Argo CD or kubectl client-side apply set, when
+// the sync moves those managers' fields to kawa first (migratedManagers). Inputs are expected to be
+// normalized already (see index.ts).
 
 import { listHintsOf, listSpecFor, mergeListHints, type ListHints, type ListSpec } from './lists.js';
-import { LIST_KEY_DEFAULTS, ownedFields, parseFieldsV1, readManagedFields, resolveElement, type FieldSet } from './managed-fields.js';
+import { LIST_KEY_DEFAULTS, mergeFieldSets, ownedFields, parseFieldsV1, readManagedFields, resolveElement, type FieldSet } from './managed-fields.js';
 import { encodePointer, type PathSegment } from './pointer.js';
 import type { CompareResult, Difference, KubeObject, ManagedFieldsEntry } from './types.js';
 import { deepEqual, isDeepEmpty, isRecord } from './values.js';
@@ -19,6 +21,12 @@ export interface CompareOptions {
    * by default they are read from `live`.
    */
   managedFields?: readonly ManagedFieldsEntry[];
+  /**
+   * Managers whose fields the sync moves to kawa before applying (`ClientSideApplyMigration`, see
+   * kube/managed-fields-migration.ts): their fields count as kawa's, so a field Argo CD applied and Git
+   * has dropped since is drift before the first sync too, as Argo CD's own diff shows it. Default none.
+   */
+  migratedManagers?: readonly string[];
 }
 
 interface Context {
@@ -159,6 +167,22 @@ export function appliedBy(entries: readonly ManagedFieldsEntry[], manager: strin
   );
 }
 
+/**
+ * The main-resource entries (Update or Apply) of managers the sync migrates, of the live object's
+ * apiVersion: the same entries the migration merges into kawa's.
+ */
+export function migratedFrom(entries: readonly ManagedFieldsEntry[], managers: readonly string[], apiVersion: string | undefined): FieldSet {
+  return ownedFields(
+    entries,
+    (entry) =>
+      entry.manager !== undefined &&
+      managers.includes(entry.manager) &&
+      (entry.operation === 'Update' || entry.operation === 'Apply') &&
+      (entry.subresource === undefined || entry.subresource === '') &&
+      (entry.apiVersion === undefined || apiVersion === undefined || entry.apiVersion === apiVersion),
+  );
+}
+
 /** Compares normalized desired and live objects: desired ⊆ live, plus fields kawa owns that Git dropped. */
 export function compareObject(desired: KubeObject, live: KubeObject, options: CompareOptions = {}): CompareResult {
   const entries = options.managedFields ?? readManagedFields(live);
@@ -170,7 +194,10 @@ export function compareObject(desired: KubeObject, live: KubeObject, options: Co
   const ctx: Context = { kind: desired.kind ?? live.kind, hints };
   const differences: Difference[] = [];
   compareValue(ctx, desired, live, [], [], differences);
-  const owned = appliedBy(entries, options.manager ?? DEFAULT_FIELD_MANAGER, live.apiVersion);
+  const manager = options.manager ?? DEFAULT_FIELD_MANAGER;
+  const applied = appliedBy(entries, manager, live.apiVersion);
+  const migrated = (options.migratedManagers ?? []).filter((name) => name !== manager);
+  const owned = migrated.length === 0 ? applied : mergeFieldSets([applied, migratedFrom(entries, migrated, live.apiVersion)]);
   checkOwnership(owned, desired, live, [], differences);
   return { synced: differences.length === 0, differences };
 }

@@ -25,6 +25,7 @@ const fixture = z.strictObject({
     .strictObject({
       manager: z.string().optional(),
       ignoreAggregatedRoles: z.boolean().optional(),
+      clientSideApplyMigration: z.boolean().optional(),
       ignoreDifferences: z
         .array(
           z.strictObject({
@@ -156,6 +157,9 @@ const cases: ReadonlyArray<readonly [file: string, expected: string]> = [
   ['configmap-synced', 'Synced'],
   ['configmap-value-changed', 'OutOfSync: changed /data/log.level'],
   ['configmap-key-removed-from-git', 'OutOfSync: removed-from-desired /data/feature.x'],
+  ['configmap-key-removed-argocd-csa', 'OutOfSync: removed-from-desired /data/feature.x'],
+  ['configmap-key-removed-argocd-csa-no-migration', 'Synced'],
+  ['configmap-key-removed-other-csa-manager', 'Synced'],
   // Null is absent, on either side
   ['deployment-null-fields', 'Synced'],
   ['configmap-null-data', 'Synced'],

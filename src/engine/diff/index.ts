@@ -1,6 +1,7 @@
 // The diff core: normalize → ignoreDifferences → compare → redact, for one desired/live pair.
 // Pure: no API calls; the caller supplies live as the cache holds it (with managedFields).
 
+import { CLIENT_SIDE_APPLY_MANAGERS } from '../../kube/managed-fields-migration.js';
 import { compareObject, DEFAULT_FIELD_MANAGER } from './compare.js';
 import { applyIgnoreDifferences, type IgnoreDifferencesRule, type JqPathEvaluator } from './ignore.js';
 import { readManagedFields } from './managed-fields.js';
@@ -19,6 +20,11 @@ export interface DiffOptions {
    * false): the aggregation controller always rewrites those rules, so comparing them is false drift.
    */
   ignoreAggregatedRoles?: boolean;
+  /**
+   * `ClientSideApplyMigration` (default true): fields of Argo CD's and kubectl's client-side apply count
+   * as kawa's, since the sync moves them to kawa before applying (compare.ts `migratedManagers`).
+   */
+  clientSideApplyMigration?: boolean;
 }
 
 export type DiffStatus = 'Synced' | 'OutOfSync' | 'Missing';
@@ -43,7 +49,11 @@ export function diff(desired: KubeObject, live: KubeObject | null | undefined, o
     options.ignoreDifferences ?? [],
     { managedFields, jq: options.jq },
   );
-  const compared = compareObject(ignored.desired, ignored.live, { manager: options.manager ?? DEFAULT_FIELD_MANAGER, managedFields });
+  const compared = compareObject(ignored.desired, ignored.live, {
+    manager: options.manager ?? DEFAULT_FIELD_MANAGER,
+    managedFields,
+    migratedManagers: options.clientSideApplyMigration === false ? [] : CLIENT_SIDE_APPLY_MANAGERS,
+  });
   return {
     status: compared.synced ? 'Synced' : 'OutOfSync',
     synced: compared.synced,
