@@ -64,6 +64,8 @@ describe('namespace install: a controller whose only rights are the chart\'s nam
       'own/config.yaml': configMapYaml('own-config', 'one'),
       'own/deploy.yaml': deployment('own-web'),
       'other/config.yaml': configMapYaml('other-config', 'one'),
+      'cluster/config.yaml': configMapYaml('cluster-config', 'one'),
+      'cluster/role.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: kawa-e2e-namespace-install-reader\nrules: []\n',
     },
   });
   const log: LogLine[] = [];
@@ -134,6 +136,16 @@ describe('namespace install: a controller whose only rights are the chart\'s nam
     expect(app.status?.operationState?.message).toContain(expected);
     expect(app.status?.conditions?.map((c) => [c.type, c.message])).toEqual([['InvalidSpecError', expected]]);
     await expect(fx.core.readNamespacedConfigMap({ name: 'other-config', namespace: fx.dest })).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('refuses a cluster-scoped object (no clusterResources), and applies nothing of that app', async () => {
+    const expected = `cluster-scoped resources are not managed on cluster in-cluster: cluster in-cluster (${IN_CLUSTER}) manages only namespace ${fx.ns} (clusterResources is not enabled); refusing to apply ClusterRole kawa-e2e-namespace-install-reader`;
+    await fx.createApp('cluster-wide', appSpec(fx.repoURL, fx.ns, 'cluster'), { operation: { sync: { revision: 'HEAD' }, initiatedBy: { username: 'admin' } } });
+    const app = await fx.waitApp('cluster-wide', 'its sync to fail', (a) => a.status?.operationState?.phase === 'Failed' && (a.status.conditions ?? []).length > 0);
+    expect(app.status?.operationState?.message).toContain(expected);
+    expect(app.status?.conditions?.map((c) => [c.type, c.message])).toEqual([['InvalidSpecError', expected]]);
+    // Refused before any request: not even the ConfigMap in its own namespace was applied.
+    await expect(fx.core.readNamespacedConfigMap({ name: 'cluster-config', namespace: fx.ns })).rejects.toMatchObject({ code: 404 });
   });
 
   it('serves the resource tree, a live object and events of the app as the server\'s own namespaced identity, with no forbidden request', async () => {
