@@ -3,10 +3,15 @@
 // write anything else there. An app that would apply an object elsewhere gets one problem per namespace
 // (an InvalidSpecError condition, and its sync fails before any request), never a 403 in the middle of a
 // sync. Deletion needs no check of its own: it deletes what the cache holds, which is managed by definition.
-import type { KubeObject } from '../kube/index.js';
-import { groupOf } from '../kube/index.js';
+import { groupOf, type ClusterCache, type KubeObject } from '../kube/index.js';
 import type { Application } from '../model/index.js';
-import type { ClusterHandle } from './clusters.js';
+
+/** What the check reads of a destination: its names and what its live cache follows. */
+export interface ManagedDestination {
+  readonly name: string;
+  readonly server: string;
+  readonly cache: Pick<ClusterCache, 'scope' | 'isNamespaceCached' | 'lookupResource'>;
+}
 
 /** The objects named in a message before "and N more". */
 const NAMED = 3;
@@ -16,7 +21,7 @@ function listed(names: readonly string[]): string {
 }
 
 /** `in-cluster (https://kubernetes.default.svc), which manages only namespace team-a` */
-function describeCluster(handle: Pick<ClusterHandle, 'name' | 'server' | 'cache'>): string {
+function describeCluster(handle: ManagedDestination): string {
   const scope = handle.cache.scope();
   const namespaces = `namespace${scope.namespaces.length === 1 ? '' : 's'} ${scope.namespaces.join(', ')}`;
   return `cluster ${handle.name} (${handle.server}) manages only ${namespaces}${scope.clusterResources ? ' and cluster-scoped resources' : ''}`;
@@ -32,7 +37,7 @@ function createsNamespace(app: Application): boolean {
  * namespace (and one for cluster-scoped objects), naming the objects, the namespace and the cluster.
  * Empty for a cluster that manages every namespace.
  */
-export function unmanagedNamespaceProblems(app: Application, desired: readonly KubeObject[], handle: Pick<ClusterHandle, 'name' | 'server' | 'cache'>): string[] {
+export function unmanagedNamespaceProblems(app: Application, desired: readonly KubeObject[], handle: ManagedDestination): string[] {
   const cache = handle.cache;
   if (cache.scope().namespaces.length === 0) return [];
   const destination = app.spec.destination.namespace ?? '';

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { UserError, errorCodes } from '../errors.js';
 import {
+  IN_CLUSTER_SERVER,
+  inClusterDefault,
+  inClusterOf,
   isNamespaceManaged,
   parseClusterSecret,
   parseRepoCredsSecret,
@@ -219,5 +222,20 @@ describe('cluster secrets', () => {
     [['team-a'], true, '', true],
   ])('namespaces %j, clusterResources %s: manages %j → %s', (namespaces, clusterResources, ns, expected) => {
     expect(isNamespaceManaged({ namespaces, clusterResources }, ns)).toBe(expected);
+  });
+});
+
+describe('the in-cluster destination', () => {
+  it('manages every namespace by default, and only its own namespace in a namespace install', () => {
+    expect([inClusterDefault().namespaces, inClusterDefault().clusterResources]).toEqual([[], true]);
+    const limited = inClusterDefault({ onlyNamespace: 'argocd' });
+    expect([limited.server, limited.name, limited.namespaces, limited.clusterResources]).toEqual([IN_CLUSTER_SERVER, 'in-cluster', ['argocd'], false]);
+    expect([isNamespaceManaged(limited, 'argocd'), isNamespaceManaged(limited, 'prod'), isNamespaceManaged(limited, '')]).toEqual([true, false, false]);
+  });
+
+  it('is a cluster Secret for its server when there is one, whatever the default', () => {
+    const secret = { ...inClusterDefault(), secretName: 'in-cluster', namespaces: ['a', 'b'], clusterResources: true };
+    expect(inClusterOf([secret], { onlyNamespace: 'argocd' })).toBe(secret);
+    expect(inClusterOf([], { onlyNamespace: 'argocd' }).namespaces).toEqual(['argocd']);
   });
 });
