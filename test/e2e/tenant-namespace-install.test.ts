@@ -9,12 +9,12 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { parseAllDocuments } from 'yaml';
-import type { ClusterCache } from '../../src/kube/cache.js';
+import { ClusterCache } from '../../src/kube/cache.js';
 import { startServer } from '../../src/server/index.js';
 import { loadPins, pinnedBinary, projectRoot } from '../../src/tools/pins.js';
 import { exec } from '../../src/util/exec.js';
 import { appSpec, configMapYaml, healthOf, syncOf, useController } from '../harness/controller.js';
-import { waitFor } from '../harness/kube.js';
+import { testKubeConfig, useNamespace, waitFor } from '../harness/kube.js';
 
 const IN_CLUSTER = 'https://kubernetes.default.svc';
 
@@ -197,5 +197,63 @@ describe('namespace install: a controller whose only rights are the chart\'s nam
     const namespaces = new Set(types.flatMap(([gk]) => cache.list({ group: gk.slice(0, gk.indexOf('/')), kind: gk.slice(gk.indexOf('/') + 1) }).map((o) => o.metadata?.namespace ?? '')));
     expect([...namespaces]).toEqual([fx.ns]);
     expect(forbidden().map((l) => `${l.msg}: ${JSON.stringify(l.obj)}`)).toEqual([]);
+  });
+
+  it('manages another namespace once a cluster Secret for in-cluster names it (and the Role is granted there)', async () => {
+    // The install's admin grants the controller the same Role in the other namespace, and says so in a cluster Secret.
+    const rbac = fx.kc.makeApiClient(RbacAuthorizationV1Api);
+    const { role, binding } = (await chartRender(fx.ns)).rbacOf('kawa-application-controller');
+    await rbac.createNamespacedRole({ namespace: fx.dest, body: { rules: role.rules ?? [], metadata: { name: 'kawa-application-controller', namespace: fx.dest } } });
+    await rbac.createNamespacedRoleBinding({ namespace: fx.dest, body: { roleRef: binding.roleRef, subjects: binding.subjects ?? [], metadata: { name: 'kawa-application-controller', namespace: fx.dest } } });
+    await fx.core.createNamespacedSecret({
+      namespace: fx.ns,
+      body: {
+        metadata: { name: 'in-cluster', labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
+        stringData: { name: 'in-cluster', server: IN_CLUSTER, namespaces: `${fx.ns},${fx.dest}` },
+      },
+    });
+    await waitFor('the in-cluster cache to follow both namespaces', () => Promise.resolve(inClusterCache().scope().namespaces.length === 2 ? true : undefined));
+    expect(inClusterCache().scope()).toEqual({ namespaces: [fx.ns, fx.dest].sort(), clusterResources: false });
+    await fx.waitApp('other', 'no refusal any more', (a) => (a.status?.conditions ?? []).length === 0);
+    await fx.patchApp('other', { operation: { sync: { revision: 'HEAD' }, initiatedBy: { username: 'admin' } } });
+    await fx.waitApp('other', 'Synced', (a) => syncOf(a) === 'Synced' && a.status?.operationState?.phase === 'Succeeded');
+    const live = await fx.core.readNamespacedConfigMap({ name: 'other-config', namespace: fx.dest });
+    expect(live.data).toEqual({ value: 'one' });
+    expect(forbidden().map((l) => `${l.msg}: ${JSON.stringify(l.obj)}`)).toEqual([]);
+  });
+});
+
+describe('ClusterCache limited to namespaces (a cluster Secret\'s `namespaces`)', () => {
+  const a = useNamespace('nscache-a');
+  const b = useNamespace('nscache-b');
+  const c = useNamespace('nscache-c');
+
+  it('lists and watches each managed namespace, and nothing of the others nor cluster-scoped types', async () => {
+    const kc = testKubeConfig();
+    const core = kc.makeApiClient(CoreV1Api);
+    for (const ns of [a, b, c]) await core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: 'before' } } });
+    const cache = new ClusterCache({ kubeConfig: kc, namespaces: [a.name, b.name], clusterResources: false });
+    try {
+      await cache.start();
+      await cache.synced();
+      const configMaps = (): string[] => cache.list({ group: '', kind: 'ConfigMap' }).filter((o) => o.metadata?.name !== 'kube-root-ca.crt').map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`).sort();
+      expect(configMaps()).toEqual([`${a.name}/before`, `${b.name}/before`]);
+      const stats = cache.stats().types['/ConfigMap'];
+      // One list and one watch per managed namespace.
+      expect([stats?.lists, stats?.namespaced]).toEqual([2, true]);
+      expect(cache.isWatched({ group: '', kind: 'Namespace' })).toBe(false);
+      expect(cache.isWatched({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' })).toBe(false);
+      // Watch events of each managed namespace arrive; the other namespace's do not.
+      for (const ns of [a, b, c]) await core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: 'after' } } });
+      await waitFor('the watch events', () => Promise.resolve(configMaps().length === 4 ? true : undefined));
+      expect(configMaps()).toEqual([`${a.name}/after`, `${a.name}/before`, `${b.name}/after`, `${b.name}/before`]);
+      expect(cache.getByRef({ group: '', kind: 'ConfigMap', namespace: b.name, name: 'after' })?.metadata?.name).toBe('after');
+      expect(cache.objectsInNamespace(c.name)).toEqual([]);
+      await core.deleteNamespacedConfigMap({ name: 'before', namespace: b.name });
+      await waitFor('the deletion', () => Promise.resolve(configMaps().length === 3 ? true : undefined));
+    } finally {
+      await cache.stop();
+      cache.rest.close();
+    }
   });
 });
