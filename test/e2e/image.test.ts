@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findGroup, loadPins, projectRoot } from '../../src/tools/pins.js';
 import { loadImagePins } from '../../tools/image/build.js';
 import { ensureImage } from '../harness/image.js';
-import { loadImage, podman, removeAllContainers, runOnce } from '../harness/podman.js';
+import { loadImage, podman, removeAllContainers, runContainer, runOnce } from '../harness/podman.js';
 
 const root = projectRoot();
 const pins = loadPins(root);
@@ -77,6 +77,25 @@ describe('the kawa image', () => {
     });
     expect(probe.code).toBe(0);
     expect(probe.stdout.split('\n')).toEqual(['999', '999', '/home/kawa', 'root-read-only', 'scratch-writable', '']);
+  });
+
+  it('runs long-lived containers that the harness stops, kills and always removes', async () => {
+    const exists = async (name: string): Promise<boolean> => (await podman(['container', 'exists', name], { allowFailure: true })).code === 0;
+    // node as PID 1 gets no default SIGTERM handler: the script exits on it itself, as kawa's roles do.
+    const script = "process.on('SIGTERM', () => { console.log('terminated'); process.exit(3); }); console.log('ready', process.env.PROBE); setInterval(() => undefined, 1000);";
+    const lines: string[] = [];
+    const graceful = await runContainer({ image, readOnly: true, entrypoint: '/usr/local/bin/node', args: ['-e', script], env: { PROBE: 'from-env' }, onLine: (line) => lines.push(line) });
+    await graceful.waitForLog('ready from-env', 30_000);
+    expect(await exists(graceful.name)).toBe(true);
+    expect(await graceful.stop(10)).toBe(3);
+    expect(graceful.logs()).toContain('terminated');
+    expect(lines).toEqual(['ready from-env', 'terminated']);
+    expect(await exists(graceful.name)).toBe(false);
+
+    const killed = await runContainer({ image, readOnly: true, entrypoint: '/bin/sh', args: ['-c', 'echo up; exec sleep 600'] });
+    await killed.waitForLog('up', 30_000);
+    expect(await killed.kill()).toBe(137);
+    expect(await exists(killed.name)).toBe(false);
   });
 
   it('has git, ssh and the pinned helm, kustomize and jsonnet', async () => {
