@@ -89,7 +89,7 @@ describe('upgrade while a sync runs', () => {
     const newImage = `${fx.image.replace(/:[^:/]*$/, '')}:upgrade-${fx.release}`;
     await podman(['tag', fx.image, newImage]);
     try {
-      const deployment = fx.deployment('application-controller') as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } };
+      const deployment = structuredClone(fx.deployment('application-controller')) as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } };
       const container = deployment.spec.template.spec.containers[0];
       if (container === undefined) throw new Error('the controller Deployment has no container');
       container.image = newImage;

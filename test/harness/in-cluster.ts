@@ -5,6 +5,12 @@
 // `loadFromDefault()` then takes the in-cluster path and talks to the API server as that ServiceAccount.
 // The local API server's serving certificate names 127.0.0.1 (and kubernetes.default.svc), so the CA
 // verifies it with no `insecure` anywhere.
+//
+// useInstall(): one install per test file — `helm template charts/kawa` with a unique release into a fresh
+// namespace (cluster-scoped names carry the release, so they clash with no other test; the shared CRDs are
+// applied, never deleted), server-side applied with the admin kubeconfig; then startRole() runs a role's
+// Deployment (its args with loopback ports, its env with the downward API filled in by hand) as a podman
+// container of the built image, with that role's ServiceAccount token.
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -144,12 +150,6 @@ export interface StartRoleOptions {
   name?: string;
   /** The ServiceAccount whose token is mounted (default: the role's own; `null`: none, as for the repo server). */
   serviceAccount?: string | null;
-  /** The repo server's URL for --repo-server (default: the one started by startRole('repo-server')). */
-  repoServer?: string;
-  /** The port (default: a free one; give the old one to replace a killed container on the same address). */
-  port?: number;
-  /** More command-line flags after the Deployment's. */
-  extraArgs?: string[];
   /** Another image reference (an upgrade); default: the fixture's. */
   image?: string;
 }
@@ -174,18 +174,13 @@ export interface InstallFixture {
   startRole(role: Role, options?: StartRoleOptions): Promise<RoleContainer>;
   /** Waits until GET <url>/healthz answers 200, or fails with the container's log. */
   waitHealthy(container: RoleContainer, timeoutMs?: number): Promise<void>;
-  /** Commits and publishes files to the served repository; returns the sha. */
-  push(message: string, files: Record<string, string>): Promise<string>;
 }
 
 /** KAWA_TEST_LOG=1 prints what the role containers write. */
 const echo = process.env['KAWA_TEST_LOG'] === '1';
 
-const KAWA_ROLE_PORT: Record<Role, { flag: string; port: number }> = {
-  server: { flag: '--port', port: 8080 },
-  'repo-server': { flag: '--port', port: 8081 },
-  'application-controller': { flag: '--metrics-port', port: 8082 },
-};
+/** The flag of each role's HTTP port (8080, 8081 and 8082 in the install; free loopback ports here). */
+const PORT_FLAG: Record<Role, string> = { server: '--port', 'repo-server': '--port', 'application-controller': '--metrics-port' };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -272,11 +267,6 @@ export function useInstall(options: InstallOptions): InstallFixture {
     await repo.publishBare(served, 'apps');
     gitServer = await startGitHttpServer({ root: served });
     fx.gitUrl = gitServer.urlFor('apps');
-    fx.push = async (message, files) => {
-      const sha = await repo.commit(message, { files });
-      await repo.publishBare(served, 'apps');
-      return sha;
-    };
     // A cold image build (mmdebstrap, npm ci) takes minutes; a warm one reuses the cached archive.
   }, 15 * 60_000);
 
@@ -304,18 +294,16 @@ export function useInstall(options: InstallOptions): InstallFixture {
       else if (e.name === 'POD_NAME') env[e.name] = podName;
       else if (e.name === 'NAMESPACE') env[e.name] = fx.ns;
     }
-    const port = startOptions.port ?? (await freePort());
+    const port = await freePort();
     let args = [...(container.command ?? []), ...(container.args ?? [])].map((a) => expandVars(a, env));
     // The entrypoint is `kawa`: a command naming it is dropped, the role's args stay.
     if (args[0] === 'kawa' || args[0] === '/usr/local/bin/kawa') args = args.slice(1);
-    const { flag } = KAWA_ROLE_PORT[role];
-    args = setFlag(args, flag, String(port));
+    args = setFlag(args, PORT_FLAG[role], String(port));
     // Host network: listen on loopback only, not on every interface of the machine.
     if (args.includes('--address')) args = setFlag(args, '--address', '127.0.0.1');
     if (role === 'application-controller') args = setFlag(args, '--metrics-address', '127.0.0.1');
-    const repoServer = startOptions.repoServer ?? repoServerUrl;
-    if (args.includes('--repo-server') && repoServer !== undefined) args = setFlag(args, '--repo-server', repoServer);
-    args.push(...(startOptions.extraArgs ?? []));
+    // The install's Service name does not resolve here: the repo server container started before it.
+    if (args.includes('--repo-server') && repoServerUrl !== undefined) args = setFlag(args, '--repo-server', repoServerUrl);
     const name = `${release}-${suffix}-${randomBytes(2).toString('hex')}`;
     // As the install runs it: read-only root, /tmp and /home/kawa writable (its emptyDirs), uid 999.
     const handle = await runContainer({ image: startOptions.image ?? fx.image, name, args, env, readOnly: true, mounts: identity === undefined ? [] : [identity.mount], onLine: echo ? (line) => { console.log(`[${name}] ${line}`); } : undefined });
