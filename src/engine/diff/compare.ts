@@ -167,20 +167,51 @@ export function appliedBy(entries: readonly ManagedFieldsEntry[], manager: strin
   );
 }
 
+/** Maps whose keys no server default fills in: labels and annotations (any metadata), and a ConfigMap's or Secret's data. */
+function isKeyedMap(path: readonly string[]): boolean {
+  const [first, ...rest] = path;
+  if (rest.length === 0) return first === 'f:data' || first === 'f:binaryData' || first === 'f:stringData';
+  return path.at(-2) === 'f:metadata' && (path.at(-1) === 'f:labels' || path.at(-1) === 'f:annotations');
+}
+
 /**
- * The main-resource entries (Update or Apply) of managers the sync migrates, of the live object's
- * apiVersion: the same entries the migration merges into kawa's.
+ * What of an Update entry's fields was surely applied, not defaulted. A create records every field of
+ * the stored object as its creator's, server defaults included (`progressDeadlineSeconds`,
+ * `imagePullPolicy`, …); the sync's apply drops them and the server sets them again, so they are no
+ * drift. Without the last-applied annotation (the cache does not keep it) only two kinds of element
+ * surely came from the applier: list elements (`k:`/`v:`: an env var, a port, a volume) and keys of
+ * labels, annotations and data. Fields of such an element are filtered the same way.
+ */
+function surelyApplied(set: FieldSet, path: string[] = []): FieldSet {
+  const out: FieldSet = { self: false, children: new Map() };
+  for (const [text, child] of set.children) {
+    path.push(text);
+    const kept = surelyApplied(child.set, path);
+    const element = child.element.type === 'key' || child.element.type === 'value' || (child.element.type === 'field' && isKeyedMap(path.slice(0, -1)));
+    if (element) kept.self = true;
+    if (element || kept.children.size > 0) out.children.set(text, { element: child.element, set: kept });
+    path.pop();
+  }
+  return out;
+}
+
+/**
+ * The fields the sync migrates to kawa before applying: main-resource entries of `managers`, of the live
+ * object's apiVersion (the entries the migration merges). An Apply entry (Argo CD's server-side apply)
+ * holds exactly what was applied; of an Update entry only what {@link surelyApplied} keeps counts.
  */
 export function migratedFrom(entries: readonly ManagedFieldsEntry[], managers: readonly string[], apiVersion: string | undefined): FieldSet {
-  return ownedFields(
-    entries,
-    (entry) =>
-      entry.manager !== undefined &&
-      managers.includes(entry.manager) &&
-      (entry.operation === 'Update' || entry.operation === 'Apply') &&
-      (entry.subresource === undefined || entry.subresource === '') &&
-      (entry.apiVersion === undefined || apiVersion === undefined || entry.apiVersion === apiVersion),
-  );
+  const migrated = (operation: string) =>
+    ownedFields(
+      entries,
+      (entry) =>
+        entry.manager !== undefined &&
+        managers.includes(entry.manager) &&
+        entry.operation === operation &&
+        (entry.subresource === undefined || entry.subresource === '') &&
+        (entry.apiVersion === undefined || apiVersion === undefined || entry.apiVersion === apiVersion),
+    );
+  return mergeFieldSets([migrated('Apply'), surelyApplied(migrated('Update'))]);
 }
 
 /** Compares normalized desired and live objects: desired ⊆ live, plus fields kawa owns that Git dropped. */
