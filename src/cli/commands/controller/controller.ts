@@ -65,6 +65,7 @@ export function registerController(program: Command): void {
         },
         kubeConfig,
         namespace: flags.namespace,
+        namespaced: flags.namespaced,
         log,
         concurrency: Math.max(1, Number.parseInt(flags.statusProcessors, 10) || 10),
         operationTimeoutMs: Math.max(0, Number.parseInt(flags.operationTimeout, 10) || 0) * 1000,

@@ -51,6 +51,7 @@ export function registerServer(program: Command): void {
       const server = await startServer({
         kubeConfig,
         namespace: flags.namespace,
+        namespaced: flags.namespaced,
         host: flags.address,
         port: flags.port,
         installCrds: flags.installCrds,
