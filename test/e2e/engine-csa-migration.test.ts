@@ -3,11 +3,18 @@
 // last-applied annotation) or `kubectl apply` wrote (`kubectl-client-side-apply`) show a field Git has
 // dropped as drift, and kawa's sync moves their fields to kawa before its server-side apply, so the field
 // goes; with `ClientSideApplyMigration=false` the old managers keep their fields (and the field stays).
+// A proxy that changes the object just before kawa's managedFields patch makes its resourceVersion test
+// fail for real: kawa reads again and retries once, then leaves the move to the next sync.
+import { KubeConfig } from '@kubernetes/client-node';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { prepareDesired, type SyncApp } from '../../src/engine/index.js';
 import { resourcePath } from '../../src/kube/apply.js';
 import type { ApiResource } from '../../src/kube/discovery.js';
 import { isRecord, type KubeObject } from '../../src/kube/objects.js';
+import { KubeRest } from '../../src/kube/rest.js';
 import { resultsOf, sync, useEngine } from '../harness/engine.js';
 import { waitUntil } from '../harness/kube.js';
 
@@ -168,5 +175,109 @@ describe('ClientSideApplyMigration', () => {
     expect(data(await live(ns, app.desired[0] as KubeObject))).toEqual({ other: 'kept' });
     expect(data(await live(ns, optedOut))).toEqual({ greeting: 'hello', other: 'kept' });
     await waitUntil('Synced after the sync', () => Promise.resolve(fx.engine.compare(app)), (c) => c.sync === 'Synced');
+  });
+});
+
+/**
+ * A proxy to the test cluster that runs `beforeJsonPatch` (which changes the object through the cluster
+ * directly) before forwarding each JSON patch, so that the patch's resourceVersion test fails.
+ */
+async function meddlingProxy(beforeJsonPatch: () => Promise<void>): Promise<{ rest: KubeRest; patches: number[]; close: () => Promise<void> }> {
+  const cluster = fx.kc.getCurrentCluster();
+  if (cluster === null) throw new Error('no cluster');
+  const upstream = new URL(cluster.server);
+  const tls: https.RequestOptions = {};
+  await fx.kc.applyToHTTPSOptions(tls);
+  const patches: number[] = [];
+  const server = http.createServer((req, res) => {
+    const forward = (): void => {
+      const { host: _host, ...headers } = req.headers;
+      const upstreamReq = https.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers, ca: tls.ca, cert: tls.cert, key: tls.key }, (answer) => {
+        if (req.headers['content-type'] === 'application/json-patch+json') patches.push(answer.statusCode ?? 0);
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstreamReq.on('error', () => res.destroy());
+      req.pipe(upstreamReq);
+    };
+    if (req.method === 'PATCH' && req.headers['content-type'] === 'application/json-patch+json') beforeJsonPatch().then(forward, () => res.destroy());
+    else forward();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'proxy', server: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`, skipTLSVerify: true }],
+    users: [{ name: 'proxy' }],
+    contexts: [{ name: 'proxy', cluster: 'proxy', user: 'proxy' }],
+    currentContext: 'proxy',
+  });
+  const rest = new KubeRest(kc);
+  return {
+    rest,
+    patches,
+    close: async () => {
+      rest.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+    },
+  };
+}
+
+describe('ClientSideApplyMigration on an object that changes meanwhile', () => {
+  const desired = [configMap('by-argocd', { other: 'kept' })];
+
+  async function touch(ns: string, n: number): Promise<void> {
+    await fx.rest.request('PATCH', resourcePath(configMaps, 'v1', ns, 'by-argocd'), {
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: 'someone-else' },
+      body: { metadata: { labels: { touched: String(n) } } },
+    });
+  }
+
+  async function setUpOne(prefix: string): Promise<{ ns: string; app: SyncApp }> {
+    const ns = await fx.namespace(prefix);
+    const app: SyncApp = { name: `${ns}-app`, destinationNamespace: ns, desired };
+    await clientSideApply(app, [before[0] as KubeObject]);
+    await waitUntil('the cache to show the object', () => Promise.resolve(fx.engine.compare(app)), (c) => c.resources.every((r) => r.live !== undefined));
+    return { ns, app };
+  }
+
+  it('reads the object again and retries once when its resourceVersion test fails', async () => {
+    const { ns, app } = await setUpOne('csa-race');
+    let n = 0;
+    const proxy = await meddlingProxy(async () => {
+      if (++n === 1) await touch(ns, n);
+    });
+    try {
+      const record = await sync(fx.engineWith({ rest: proxy.rest }), app);
+      expect(record.phase, record.message).toBe('Succeeded');
+      expect(proxy.patches).toEqual([422, 200]);
+    } finally {
+      await proxy.close();
+    }
+    const current = await live(ns, desired[0] as KubeObject);
+    expect(data(current)).toEqual({ other: 'kept' });
+    // The change made meanwhile survives: its manager's entry was read again and kept.
+    expect(current.metadata?.labels?.['touched']).toBe('1');
+    expect(entries(current).filter((e) => e.subresource === undefined).map((e) => e.manager).sort()).toEqual(['kawa', 'someone-else']);
+  });
+
+  it('gives up after the second failed test: the apply still runs, the task says the move is left for the next sync', async () => {
+    const { ns, app } = await setUpOne('csa-busy');
+    let n = 0;
+    const proxy = await meddlingProxy(() => touch(ns, ++n));
+    try {
+      const record = await sync(fx.engineWith({ rest: proxy.rest }), app);
+      expect(record.phase, record.message).toBe('Succeeded');
+      expect(proxy.patches).toEqual([422, 422]);
+      expect(record.syncResult?.resources?.[0]?.message).toMatch(/client-side apply fields not moved to kawa: the object kept changing; the next sync moves them/);
+    } finally {
+      await proxy.close();
+    }
+    expect(data(await live(ns, desired[0] as KubeObject))).toEqual({ greeting: 'hello', other: 'kept' });
+    // The next sync, undisturbed, moves them.
+    const next = await sync(fx.engine, app);
+    expect(next.phase, next.message).toBe('Succeeded');
+    expect(data(await live(ns, desired[0] as KubeObject))).toEqual({ other: 'kept' });
   });
 });
