@@ -271,7 +271,9 @@ describe('the install manifests on the real API server', () => {
       [server, 'server', 'create', 'rbac.authorization.k8s.io', 'clusterrolebindings', undefined, false],
       [server, 'server', 'watch', 'apps', 'deployments', undefined, true],
       [server, 'server', 'get', '', 'pods/log', 'default', true],
-      [server, 'server', 'delete', 'apps', 'deployments', 'default', true],
+      // No patch or delete of live objects unless the chart's server.resourceActions is on.
+      [server, 'server', 'delete', 'apps', 'deployments', 'default', false],
+      [server, 'server', 'patch', 'apps', 'deployments', 'default', false],
       [server, 'server', 'create', 'argoproj.io', 'applications', ns, true],
       [server, 'server', 'update', '', 'secrets', ns, true],
       [server, 'server', 'create', '', 'secrets', 'default', false],
@@ -296,7 +298,7 @@ describe('the install manifests on the real API server', () => {
       [controller, 'controller', 'list', '', 'secrets', 'default', false],
       [server, 'server', 'list', 'apps', 'deployments', ns, true],
       [server, 'server', 'list', 'apps', 'deployments', 'default', false],
-      [server, 'server', 'delete', 'apps', 'deployments', ns, true],
+      [server, 'server', 'delete', 'apps', 'deployments', ns, false],
       [server, 'server', 'update', 'apps', 'deployments', ns, false],
       [server, 'server', 'create', '', 'secrets', ns, true],
     ];

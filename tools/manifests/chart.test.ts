@@ -216,10 +216,21 @@ describe('helm template, defaults', () => {
     expect(allows(server, 'impersonate', '', 'serviceaccounts')).toBe(false);
     expect(allows(server, 'watch', 'apps', 'deployments')).toBe(true);
     expect(allows(server, 'get', '', 'pods/log')).toBe(true);
-    expect(allows(server, 'delete', 'apps', 'deployments')).toBe(true);
+    expect(allows(server, 'delete', 'apps', 'deployments')).toBe(false);
+    expect(allows(server, 'patch', 'apps', 'deployments')).toBe(false);
     expect(allows(server, 'create', 'argoproj.io', 'applications')).toBe(true);
     expect(allows(server, 'update', '', 'secrets')).toBe(true);
     expect(allows(server, 'update', 'argoproj.io', 'applications/status')).toBe(true);
+  });
+
+  it('server.resourceActions: the server may also patch and delete live objects (resource actions), still never create or update', async () => {
+    for (const values of [{ server: { resourceActions: true } }, { namespaced: true, server: { resourceActions: true } }]) {
+      const server = rulesOf(await render(values), 'kawa-server');
+      expect(allows(server, 'patch', 'apps', 'deployments')).toBe(true);
+      expect(allows(server, 'delete', 'apps', 'deployments')).toBe(true);
+      expect(allows(server, 'create', 'apps', 'deployments')).toBe(false);
+      expect(allows(server, 'update', 'apps', 'deployments')).toBe(false);
+    }
   });
 
   it('lets only the controller and the server reach the repo server', () => {
