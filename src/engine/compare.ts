@@ -7,6 +7,7 @@ import { assessHealth, statusForAggregation, toKubeObject, worstOf, type HealthC
 import { parseSyncOptions, readSyncAnnotations, type SyncObject } from './sync/index.js';
 import type { ApiResource } from '../kube/discovery.js';
 import { describeRef, withTrackingMarks } from '../kube/apply.js';
+import { CLIENT_SIDE_APPLY_MANAGERS, hasClientSideApplyFields } from '../kube/managed-fields-migration.js';
 import { groupKindKey, groupOf, isRecord, resourceKey, versionOf, type GroupKind, type KubeObject, type KubeObjectMeta, type ResourceRef } from '../kube/objects.js';
 import { checkObjectMeta } from '../model/object-meta.js';
 import { trackedAppInstance, type TrackingOptions } from '../kube/tracking.js';
@@ -233,14 +234,21 @@ export function compareApp(input: CompareInput): AppComparison {
       resources.push({ ...base, status: 'Synced', hook: true, ...(live === undefined ? {} : withHealth(live, assess(live, options.customHealth))) });
       continue;
     }
+    const migration = annotations.syncOptions.clientSideApplyMigration ?? appMigration ?? true;
     let result = diff(object, live, {
       ...(options.manager === undefined ? {} : { manager: options.manager }),
       ...(options.ignoreDifferences === undefined ? {} : { ignoreDifferences: options.ignoreDifferences }),
       ...(options.jq === undefined ? {} : { jq: options.jq }),
-      clientSideApplyMigration: annotations.syncOptions.clientSideApplyMigration ?? appMigration ?? true,
+      clientSideApplyMigration: migration,
     });
+    // Until the sync moves Argo CD's or kubectl's fields to kawa, a dry-run apply keeps them: its
+    // verdict cannot see a removal the sync will make, so the client-side one stands.
+    const beforeMigration =
+      migration &&
+      result.differences.some((d) => d.kind === 'removed-from-desired') &&
+      hasClientSideApplyFields(live?.metadata?.managedFields, CLIENT_SIDE_APPLY_MANAGERS, options.manager ?? 'kawa');
     const ssd = options.serverSideDiff;
-    if (ssd !== undefined && live !== undefined) {
+    if (ssd !== undefined && live !== undefined && !beforeMigration) {
       const wanted = annotations.compareOptions.serverSideDiff ?? (ssd.all === true ? true : undefined);
       if (wanted === true || (wanted === undefined && result.status === 'OutOfSync')) {
         const verdict = ssd.cache.get(resourceKey(ref), desiredHash(object), live.metadata?.resourceVersion);

@@ -120,6 +120,9 @@ describe('ClientSideApplyMigration', () => {
       'by-kubectl: removed-from-desired /data/greeting',
       'web: removed-from-desired /spec/template/spec/containers/0/env/1',
     ]);
+    // A server-side dry-run apply keeps those fields (they are not kawa's yet): its verdict must not hide the drift.
+    await fx.engine.refreshServerSideDiff(app);
+    expect(fx.engine.compare(app).sync).toBe('OutOfSync');
     const statusEntriesBefore = entries(await live(ns, deployment([]))).filter((e) => e.subresource === 'status');
 
     const record = await sync(fx.engine, app);
