@@ -43,9 +43,11 @@ schema does not know (kawa's own) are pruned by the API server: hidden at once, 
 Argo CD's next write. Resources kawa synced keep their tracking annotations, which Argo CD reads.
 
 Live resources are not touched by the move: they keep Argo CD's field manager (argocd-controller) and its
-last-applied-configuration annotation. kawa applies with its own field manager, so a field that Argo CD
-applied and that is later deleted from git is not removed by kawa's sync (nor shown as a difference);
-delete such fields by hand, or re-create the resource.`;
+last-applied-configuration annotation. kawa's first sync of each resource moves the fields of
+argocd-controller and kubectl-client-side-apply to its own field manager (Argo CD's
+ClientSideApplyMigration, on by default), so a field that Argo CD applied and that is later deleted from
+git shows as a difference and is removed by the sync, and the annotation goes. With
+ClientSideApplyMigration=false such fields stay (and show no difference); delete them by hand.`;
 
 export function registerAdminMigrateFromArgoCd(program: Command): void {
   const admin = group(program, 'admin', 'administer kawa');
