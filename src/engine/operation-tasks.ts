@@ -5,7 +5,7 @@
 // created before (marked with the operation id).
 import { ApplyError, create, deleteObject, getObject, replace, resourcePath, serverSideApply, describeRef, isRetryable } from '../kube/apply.js';
 import type { ApiResource } from '../kube/discovery.js';
-import { CLIENT_SIDE_APPLY_MANAGERS, hasClientSideApplyFields, managedFieldsMigrationPatch } from '../kube/managed-fields-migration.js';
+import { CLIENT_SIDE_APPLY_MANAGERS, hasClientSideApplyFields, managedFieldsMigrationPatch, takesOverClientSideApply } from '../kube/managed-fields-migration.js';
 import type { KubeObject } from '../kube/objects.js';
 import { KubeApiError, type KubeRest } from '../kube/rest.js';
 import { trackedAppInstance, type TrackingOptions } from '../kube/tracking.js';
@@ -230,7 +230,7 @@ async function migrateClientSideApply(task: SyncTask, ctx: TaskContext, resource
 async function apply(task: SyncTask, ctx: TaskContext, resource: ApiResource, at: string): Promise<TaskOutcome> {
   const obj = objectToApply(task, ctx);
   try {
-    const migrate = !task.syncOptions.replace && task.syncOptions.clientSideApplyMigration;
+    const migrate = !task.syncOptions.replace && task.syncOptions.clientSideApplyMigration && takesOverClientSideApply(obj);
     const note = migrate ? await migrateClientSideApply(task, ctx, resource, obj) : undefined;
     const message = task.syncOptions.replace ? 'replaced' : 'applied (server-side)';
     return recorded(appliedRecord(await write(task, ctx, resource, obj, false), note === undefined ? message : `${message}; ${note}`, at));

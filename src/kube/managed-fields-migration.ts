@@ -20,6 +20,16 @@ import { isRecord } from './objects.js';
  */
 export const CLIENT_SIDE_APPLY_MANAGERS: readonly string[] = ['kubectl-client-side-apply', 'argocd-controller'];
 
+/**
+ * Whether an object's client-side applied fields are taken over at all. Not a bare Pod's: a client-side
+ * create also owns what the API server injected into the (immutable) Pod spec, such as the service-account
+ * token volume, so after a take-over kawa's apply would remove it, which the API server refuses (and the
+ * diff would report it as drift forever).
+ */
+export function takesOverClientSideApply(obj: { apiVersion?: string; kind?: string }): boolean {
+  return !(obj.apiVersion === 'v1' && obj.kind === 'Pod');
+}
+
 /** One JSON patch operation (RFC 6902) of the migration. */
 export type MigrationPatchOperation =
   | { readonly op: 'test'; readonly path: '/metadata/resourceVersion'; readonly value: string }

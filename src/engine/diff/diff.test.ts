@@ -186,6 +186,7 @@ const cases: ReadonlyArray<readonly [file: string, expected: string]> = [
   // Workloads with API-server additions
   ['statefulset-synced', 'Synced'],
   ['pod-synced', 'Synced'],
+  ['pod-created-by-argocd-csa', 'Synced'],
   ['pod-toleration-changed', 'OutOfSync: missing-in-live /spec/tolerations/0'],
   // Custom resources: list semantics learnt from managedFields
   ['cr-synced', 'Synced'],

@@ -1,7 +1,7 @@
 // The diff core: normalize → ignoreDifferences → compare → redact, for one desired/live pair.
 // Pure: no API calls; the caller supplies live as the cache holds it (with managedFields).
 
-import { CLIENT_SIDE_APPLY_MANAGERS } from '../../kube/managed-fields-migration.js';
+import { CLIENT_SIDE_APPLY_MANAGERS, takesOverClientSideApply } from '../../kube/managed-fields-migration.js';
 import { compareObject, DEFAULT_FIELD_MANAGER } from './compare.js';
 import { applyIgnoreDifferences, type IgnoreDifferencesRule, type JqPathEvaluator } from './ignore.js';
 import { readManagedFields } from './managed-fields.js';
@@ -52,7 +52,7 @@ export function diff(desired: KubeObject, live: KubeObject | null | undefined, o
   const compared = compareObject(ignored.desired, ignored.live, {
     manager: options.manager ?? DEFAULT_FIELD_MANAGER,
     managedFields,
-    migratedManagers: options.clientSideApplyMigration === false ? [] : CLIENT_SIDE_APPLY_MANAGERS,
+    migratedManagers: options.clientSideApplyMigration === false || !takesOverClientSideApply(live) ? [] : CLIENT_SIDE_APPLY_MANAGERS,
   });
   return {
     status: compared.synced ? 'Synced' : 'OutOfSync',
