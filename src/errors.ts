@@ -46,6 +46,8 @@ export const errorCodes = {
   HELM_CHART_NOT_FOUND: 'KAWA_HELM_CHART_NOT_FOUND',
   /** A request to a cluster's Kubernetes API failed (unreachable, forbidden, or an error status). */
   KUBE_API_FAILED: 'KAWA_KUBE_API_FAILED',
+  /** The Application/AppProject CRD in the cluster is Argo CD's (no status subresource): the move is `kawa admin migrate-from-argocd`'s job. */
+  CRD_OWNED_BY_ARGOCD: 'KAWA_CRD_OWNED_BY_ARGOCD',
   /** The API server rejected an object kawa wrote (invalid or wrongly typed field, admission denied, unknown kind); fix the manifest. */
   KUBE_APPLY_REJECTED: 'KAWA_KUBE_APPLY_REJECTED',
   /** A persisted sync operation (`status.operationState`) is malformed or was not started by kawa, so it cannot be resumed. */

@@ -4,6 +4,7 @@ import { PatchStrategy, setHeaderOptions, type ApiextensionsV1Api } from '@kuber
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError, errorCodes } from '../errors.js';
 import { DEFAULT_PROJECT_NAME, defaultProject, isCrdEstablished, kawaCrds } from '../model/index.js';
+import { kubeErrorStatus } from '../kube/errors.js';
 import { FIELD_MANAGER, KubeFailure, kubeFailure, type ArgoStore } from './store.js';
 
 /**
@@ -13,6 +14,7 @@ import { FIELD_MANAGER, KubeFailure, kubeFailure, type ArgoStore } from './store
  * `x-kubernetes-preserve-unknown-fields`. Waits until the CRDs are served.
  */
 export async function ensureCrds(api: Pick<ApiextensionsV1Api, 'patchCustomResourceDefinition' | 'readCustomResourceDefinition'>, timeoutMs = 30_000): Promise<void> {
+  for (const crd of kawaCrds()) await refuseArgoCdCrd(api, crd.metadata.name);
   for (const crd of kawaCrds()) {
     try {
       await api.patchCustomResourceDefinition(
@@ -32,6 +34,29 @@ export async function ensureCrds(api: Pick<ApiextensionsV1Api, 'patchCustomResou
       await sleep(100);
     }
   }
+}
+
+/**
+ * Refuses to take over a CRD that Argo CD installed: one without a status subresource that kawa never applied.
+ * Swapping it under a running Argo CD controller would silently drop that controller's status writes (with
+ * the subresource, writes to the main resource ignore `status`); `kawa admin migrate-from-argocd` stops
+ * Argo CD's controller first and checks every app's status survives.
+ */
+async function refuseArgoCdCrd(api: Pick<ApiextensionsV1Api, 'readCustomResourceDefinition'>, name: string): Promise<void> {
+  let current: Awaited<ReturnType<ApiextensionsV1Api['readCustomResourceDefinition']>>;
+  try {
+    current = await api.readCustomResourceDefinition({ name });
+  } catch (err) {
+    if (kubeErrorStatus(err) === 404) return;
+    throw kubeFailure(err, `reading CRD ${name}`);
+  }
+  const appliedByKawa = (current.metadata?.managedFields ?? []).some((entry) => entry.manager === FIELD_MANAGER);
+  const withStatus = current.spec.versions.some((version) => version.subresources?.status !== undefined);
+  if (appliedByKawa || withStatus) return;
+  throw new UserError(
+    errorCodes.CRD_OWNED_BY_ARGOCD,
+    `CRD ${name} is Argo CD's (no status subresource, never applied by kawa): kawa does not replace it at start, since an Argo CD controller may still be writing status through it; run \`kawa admin migrate-from-argocd\` to stop Argo CD's controller and move to kawa's CRDs`,
+  );
 }
 
 /** Create the `default` project (every source, destination and kind) unless it exists. */

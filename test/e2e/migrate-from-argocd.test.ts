@@ -18,7 +18,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
+import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import { runCli } from '../../src/cli/run.js';
+import { errorCodes, UserError } from '../../src/errors.js';
+import { ensureCrds } from '../../src/server/index.js';
 import { ApplicationController } from '../../src/controller/index.js';
 import { GitMirrorCache } from '../../src/git/mirror.js';
 import { startGitHttpServer, type GitHttpServer } from '../../src/git/http-server.js';
@@ -315,6 +318,18 @@ describe('kawa admin migrate-from-argocd', () => {
     expect(crd.spec.versions[0]?.subresources).toBeUndefined();
     expect(before.status['guestbook']).toMatchObject({ sync: { status: 'Synced', revision: sha }, health: { status: 'Healthy' } });
     expect(await podsOf('app.kubernetes.io/name=argocd-application-controller')).toHaveLength(1);
+  });
+
+  it("kawa's own start (kawa up, --install-crds) refuses to swap Argo CD's CRDs under its running controller", async () => {
+    const refused = await ensureCrds(second.kc.makeApiClient(ApiextensionsV1Api)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(UserError);
+    expect((refused as UserError).code).toBe(errorCodes.CRD_OWNED_BY_ARGOCD);
+    expect((refused as UserError).message).toContain('kawa admin migrate-from-argocd');
+    const crd = await get<{ spec: { versions: { subresources?: unknown }[] } }>(crdPath('applications.argoproj.io'));
+    expect(crd.spec.versions[0]?.subresources).toBeUndefined();
   });
 
   it('--dry-run prints the checks and the plan and changes nothing', async () => {
