@@ -44,6 +44,8 @@ export class ControllerSettings {
   private settings: ArgoCdSettings = defaultSettings();
   /** What of argocd-cm the caches depend on, as last applied: a change of anything else rebuilds nothing. */
   private cacheKey = '';
+  /** load() has run: before it, changes are not reloads (load reads everything once the first lists are in). */
+  private loaded = false;
   /** Runs argocd-cm's `resource.customizations.health.*` Lua scripts (created by load()). */
   private luaRuntime: LuaHealthRuntime | undefined;
   private repositories: Repository[] = [];
@@ -87,6 +89,7 @@ export class ControllerSettings {
     this.luaRuntime ??= await LuaHealthRuntime.create();
     this.reloadConfigMap();
     this.reloadSecrets();
+    this.loaded = true;
   }
 
   /** Stops following changes; a reader of the controller's own is closed, a shared one is left to its owner. */
@@ -121,6 +124,7 @@ export class ControllerSettings {
    * Secrets labelled part-of argocd: their changes concern other roles, and are not reloads here.
    */
   private changed(change: SettingsChange): void {
+    if (!this.loaded) return;
     if (change.kind === 'ConfigMap') {
       if (change.name === ARGOCD_CM_NAME) this.reloadConfigMap();
       return;
@@ -137,7 +141,8 @@ export class ControllerSettings {
     this.settings = settings;
     const key = JSON.stringify([settings.resourceTrackingMethod, settings.instanceLabelKey, settings.resourceExclusions, settings.resourceInclusions, settings.raw['resource.exclusions'] ?? null, Object.entries(settings.resourceCustomizations).sort(), this.luaRuntime !== undefined]);
     if (key !== this.cacheKey) {
-      this.options.log.info({}, 'argocd-cm changed what is watched or how objects are tracked: rebuilding the live caches');
+      // The first load only hands the caches argocd-cm's settings (none is built yet): nothing to announce.
+      if (this.loaded) this.options.log.info({}, 'argocd-cm changed what is watched or how objects are tracked: rebuilding the live caches');
       this.options.onCacheSettingsChanged();
     }
     this.cacheKey = key;
