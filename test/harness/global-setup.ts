@@ -3,6 +3,7 @@
 // $KAWA_TEST_KUBECONFIG; otherwise starts one and stops it at the end (unless $KAWA_KEEP_CLUSTER=1).
 import type { TestProject } from 'vitest/node';
 import { ensureTools } from '../../src/tools/build-tools.js';
+import { ensureImage, runMayNeedImage } from './image.js';
 import { down, status, up } from '../../src/localcluster/cluster.js';
 import { loadPins, projectRoot } from '../../src/tools/pins.js';
 
@@ -23,6 +24,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Every pinned binary the e2e tests use (the control plane and the renderers): a fresh machine
   // builds them here, so `npm test` needs no separate `npm run tools:build`.
   await ensureTools(pins, { log: (line) => { process.stderr.write(`[tools] ${line}\n`); } });
+  // kawa's image for the image and install tests: its build takes both cores for a minute or more (`npm run
+  // build`, buildah), so it runs here, before any test, not beside timing-sensitive ones in other files.
+  if (process.env['KAWA_TEST_IMAGE'] === undefined && runMayNeedImage()) await ensureImage();
   const external = process.env['KAWA_TEST_KUBECONFIG'];
   if (external) {
     project.provide('kubeconfig', external);

@@ -62,6 +62,16 @@ async function pruneArchives(keep: string): Promise<void> {
   for (const { file } of archives.slice(KEEP_ARCHIVES)) if (file !== keep) await rm(file, { force: true });
 }
 
+/**
+ * Whether this test run may use the image: a run without file filters, or one naming an image or install test.
+ * Filters are read from the command line (vitest does not expose them to a global setup); a filter this misses
+ * only means the image is built lazily, by the first test that needs it.
+ */
+export function runMayNeedImage(argv: readonly string[] = process.argv): boolean {
+  const filters = argv.slice(2).filter((arg) => !arg.startsWith('-') && (arg.includes('/') || arg.endsWith('.ts')));
+  return filters.length === 0 || filters.some((f) => /image|install/.test(f));
+}
+
 async function exists(file: string): Promise<boolean> {
   try {
     await stat(file);
