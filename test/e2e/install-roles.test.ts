@@ -31,6 +31,9 @@ function exampleFiles(dir: string): Record<string, string> {
 }
 
 const fx = useInstall({ files: { ...exampleFiles('guestbook'), ...exampleFiles('helm-guestbook') } });
+// An app name no other test file uses: tracking ids name the app, not its namespace, and other files'
+// controllers watch the whole shared cluster (their `guestbook` would count this one's objects as its own).
+const APP = 'install-guestbook';
 
 let repoServer: RoleContainer;
 let controller: RoleContainer;
@@ -99,7 +102,7 @@ describe('the install, run as each role with its ServiceAccount token', () => {
       body: {
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Application',
-        metadata: { name: 'guestbook', namespace: fx.ns },
+        metadata: { name: APP, namespace: fx.ns },
         spec: {
           project: 'default',
           source: { repoURL: fx.gitUrl, path: 'guestbook', targetRevision: 'HEAD' },
@@ -110,7 +113,7 @@ describe('the install, run as each role with its ServiceAccount token', () => {
     });
     const app = await waitUntil(
       'guestbook Synced/Healthy',
-      () => custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: fx.ns, plural: 'applications', name: 'guestbook' }) as Promise<Application>,
+      () => custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: fx.ns, plural: 'applications', name: APP }) as Promise<Application>,
       (a) => a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy',
       { timeoutMs: 120_000, intervalMs: 500 },
     ).catch((err: unknown) => {
@@ -120,7 +123,7 @@ describe('the install, run as each role with its ServiceAccount token', () => {
     // It rendered through the repo server container, not in its own process.
     expect(controller.logs()).toContain(`"repoServer":"${repoServer.url}"`);
     const deployment = await fx.kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'guestbook-ui', namespace: fx.dest });
-    expect(deployment.metadata?.annotations?.['argocd.argoproj.io/tracking-id']).toMatch(/^guestbook:/);
+    expect(deployment.metadata?.annotations?.['argocd.argoproj.io/tracking-id']).toMatch(/^install-guestbook:/);
   });
 
   it('the server, with the server token, serves login (the initial admin password it created) and the app list', async () => {
@@ -132,15 +135,15 @@ describe('the install, run as each role with its ServiceAccount token', () => {
     expect(login.status, JSON.stringify(session)).toBe(200);
     expect(session.token).toBeTruthy();
     const list = await waitUntil(
-      'the app list naming guestbook',
+      `the app list naming ${APP}`,
       async () => {
         const res = await fetch(`${server.url}/api/v1/applications`, { headers: { authorization: `Bearer ${session.token ?? ''}` } });
         return { status: res.status, body: (await res.json()) as { items?: { metadata: { name: string } }[] } };
       },
-      (r) => r.status === 200 && (r.body.items ?? []).some((a) => a.metadata.name === 'guestbook'),
+      (r) => r.status === 200 && (r.body.items ?? []).some((a) => a.metadata.name === APP),
       { timeoutMs: 30_000 },
     );
-    expect(list.body.items?.map((a) => a.metadata.name)).toContain('guestbook');
+    expect(list.body.items?.map((a) => a.metadata.name)).toContain(APP);
   });
 
   it("the server's token cannot create a Deployment (403), in its namespace or the apps'", async () => {

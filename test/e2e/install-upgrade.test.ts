@@ -40,13 +40,16 @@ const fx = useInstall({
 });
 
 const plural = { group: 'argoproj.io', version: 'v1alpha1', plural: 'applications' };
+// A name no other test file uses: tracking ids name the app, not its namespace, and the controllers of other
+// files watch the whole shared cluster — another file's app `waves` would see this one's objects as its own.
+const APP = 'upgrade-waves';
 
 describe('upgrade while a sync runs', () => {
   it('a controller killed mid-sync and replaced by the new image resumes the operation: Succeeded, each resource applied once, the hook not run twice', async () => {
     const custom = fx.kc.makeApiClient(CustomObjectsApi);
     const core = fx.kc.makeApiClient(CoreV1Api);
     const batch = fx.kc.makeApiClient(BatchV1Api);
-    const getApp = async (): Promise<Application> => (await custom.getNamespacedCustomObject({ ...plural, namespace: fx.ns, name: 'waves' })) as Application;
+    const getApp = async (): Promise<Application> => (await custom.getNamespacedCustomObject({ ...plural, namespace: fx.ns, name: APP })) as Application;
     const withLog = (c: RoleContainer) => (err: unknown): never => {
       throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- ${c.name} log ---\n${c.logs().slice(-4000)}`);
     };
@@ -62,7 +65,7 @@ describe('upgrade while a sync runs', () => {
       body: {
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Application',
-        metadata: { name: 'waves', namespace: fx.ns },
+        metadata: { name: APP, namespace: fx.ns },
         spec: { project: 'default', source: { repoURL: fx.gitUrl, path: 'waves', targetRevision: 'HEAD' }, destination: { server: 'https://kubernetes.default.svc', namespace: fx.dest } },
         operation: { sync: {}, initiatedBy: { username: 'admin' } },
       },
