@@ -24,8 +24,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
   resolvePermissions,
-  selfAccessReviewer,
-  waitForAccess,
+  waitForOwnAccess,
   describeAccessState,
   type AccessLogger,
   type AccessState,
@@ -97,13 +96,9 @@ export interface ControllerAccessOptions {
 export async function waitForControllerAccess(kc: KubeConfig, namespace: string, log: AccessLogger, signal?: AbortSignal, options: ControllerAccessOptions = {}): Promise<void> {
   let state: AccessState = { ready: false, missing: [], error: 'checking Kubernetes permissions' };
   options.readiness?.setReadiness(() => ({ ready: state.ready, detail: describeAccessState(state) }));
-  await waitForAccess({
-    review: selfAccessReviewer(kc),
-    required: controllerPermissions(namespace, options.namespaced === undefined ? {} : { namespaced: options.namespaced }),
-    log,
-    who: 'the application controller',
-    ...(signal === undefined ? {} : { signal }),
-    ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
+  await waitForOwnAccess(kc, controllerPermissions(namespace, options.namespaced === undefined ? {} : { namespaced: options.namespaced }), 'the application controller', log, {
+    signal,
+    intervalMs: options.intervalMs,
     onState: (next) => {
       state = next;
       options.onState?.(next);

@@ -249,3 +249,25 @@ export async function waitForAccess(options: WaitForAccessOptions): Promise<void
     });
   }
 }
+
+/** What a role's start-up wait takes besides its identity and permission list. */
+export interface RoleAccessOptions {
+  signal?: AbortSignal | undefined;
+  /** Default 30 s. */
+  intervalMs?: number | undefined;
+  onState?: ((state: AccessState) => void) | undefined;
+}
+
+/** waitForAccess for this process's own identity (the kubeconfig's user): the start of each role. */
+export function waitForOwnAccess(kc: KubeConfig, required: readonly RequiredPermission[], who: string, log: AccessLogger, options: RoleAccessOptions = {}): Promise<void> {
+  const { signal, intervalMs, onState } = options;
+  return waitForAccess({
+    review: selfAccessReviewer(kc),
+    required,
+    log,
+    who,
+    ...(signal === undefined ? {} : { signal }),
+    ...(intervalMs === undefined ? {} : { intervalMs }),
+    ...(onState === undefined ? {} : { onState }),
+  });
+}

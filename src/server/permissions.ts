@@ -22,8 +22,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import {
   describeAccessState,
   resolvePermissions,
-  selfAccessReviewer,
-  waitForAccess,
+  waitForOwnAccess,
   type AccessLogger,
   type AccessState,
   type RequiredPermission,
@@ -91,13 +90,9 @@ export async function waitForServerAccess(kc: KubeConfig, namespace: string, log
   let state: AccessState = { ready: false, missing: [], error: 'checking Kubernetes permissions' };
   let standIn: Promise<StandIn> | undefined;
   try {
-    await waitForAccess({
-      review: selfAccessReviewer(kc),
-      required: serverPermissions(namespace, options.namespaced === undefined ? {} : { namespaced: options.namespaced }),
-      log,
-      who: 'the API server',
-      ...(signal === undefined ? {} : { signal }),
-      ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
+    await waitForOwnAccess(kc, serverPermissions(namespace, options.namespaced === undefined ? {} : { namespaced: options.namespaced }), 'the API server', log, {
+      signal,
+      intervalMs: options.intervalMs,
       onState: (next) => {
         state = next;
         options.onState?.(next);
