@@ -1,13 +1,13 @@
 // Compares one Application's desired objects with the live state: per-resource sync status and health,
 // the app's sync status and health, what requires pruning, and conditions (SharedResource). Pure given a
 // snapshot reader (the live-state cache): no API calls, so the steady state costs nothing but the watches.
-import { diff, type DiffResult, type IgnoreDifferencesRule, type JqPathEvaluator } from './diff/index.js';
+import { DEFAULT_FIELD_MANAGER, diff, type DiffResult, type IgnoreDifferencesRule, type JqPathEvaluator } from './diff/index.js';
 import { desiredHash, type ServerSideDiffCache } from './diff/server-side.js';
 import { assessHealth, statusForAggregation, toKubeObject, worstOf, type HealthCheck, type HealthStatus } from './health/index.js';
 import { parseSyncOptions, readSyncAnnotations, type SyncObject } from './sync/index.js';
 import type { ApiResource } from '../kube/discovery.js';
 import { describeRef, withTrackingMarks } from '../kube/apply.js';
-import { CLIENT_SIDE_APPLY_MANAGERS, hasClientSideApplyFields } from '../kube/managed-fields-migration.js';
+import { CLIENT_SIDE_APPLY_MANAGERS, hasClientSideApplyFields, takesOverClientSideApply } from '../kube/managed-fields-migration.js';
 import { groupKindKey, groupOf, isRecord, resourceKey, versionOf, type GroupKind, type KubeObject, type KubeObjectMeta, type ResourceRef } from '../kube/objects.js';
 import { checkObjectMeta } from '../model/object-meta.js';
 import { trackedAppInstance, type TrackingOptions } from '../kube/tracking.js';
@@ -246,7 +246,9 @@ export function compareApp(input: CompareInput): AppComparison {
     const beforeMigration =
       migration &&
       result.differences.some((d) => d.kind === 'removed-from-desired') &&
-      hasClientSideApplyFields(live?.metadata?.managedFields, CLIENT_SIDE_APPLY_MANAGERS, options.manager ?? 'kawa');
+      live !== undefined &&
+      takesOverClientSideApply(live) &&
+      hasClientSideApplyFields(live.metadata?.managedFields, CLIENT_SIDE_APPLY_MANAGERS, options.manager ?? DEFAULT_FIELD_MANAGER);
     const ssd = options.serverSideDiff;
     if (ssd !== undefined && live !== undefined && !beforeMigration) {
       const wanted = annotations.compareOptions.serverSideDiff ?? (ssd.all === true ? true : undefined);
